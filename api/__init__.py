@@ -1,0 +1,1 @@
+"""fieldforce HTTP API (FastAPI)."""

@@ -1,0 +1,80 @@
+"""Request dependencies: the session (which owns the transaction) and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from fieldforce.auth.scope import Actor
+from fieldforce.auth.service import load_actor
+from fieldforce.auth.tokens import decode_token
+from fieldforce.errors import Unauthorized
+from fieldforce.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from fieldforce.settings import Settings
+
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Commits when the endpoint returns, rolls back when it raises. ``scope="function"``
+    (below) runs this before the response is sent, so a client is told "stored" only
+    after the commit succeeded."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_actor(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_bearer)],
+) -> Actor:
+    if not token:
+        raise Unauthorized(
+            "sign in first: send 'Authorization: Bearer <token>'", code="not_authenticated"
+        )
+    actor = load_actor(session, decode_token(settings, token))
+    request.state.staff_id = str(actor.staff_id)
+    request.state.tenant_id = str(actor.tenant_id)
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def require_module(module: str) -> Callable[[Actor], Actor]:
+    """Dependency for a router of one module: 403 ``module_disabled`` when it is off."""
+
+    def check(actor: ActorDep) -> Actor:
+        actor.require_module(module)
+        return actor
+
+    return check
+
+
+LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+CursorQ = Annotated[
+    str | None, Query(max_length=512, description="next_cursor of the previous page")
+]
+DEFAULT_PAGE = DEFAULT_LIMIT

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
+from api.schemas.common import Page
+from api.schemas.devices import DeviceCreate, DeviceIssued, DeviceOut, PushToken
+from fieldforce.devices import service as devices
+from fieldforce.devices.service import IssuedDevice
+
+router = APIRouter(prefix="/api/v1", tags=["devices"])
+
+
+def _issued(issued: IssuedDevice) -> DeviceIssued:
+    return DeviceIssued.model_validate(
+        {**DeviceOut.model_validate(issued.device).model_dump(), "secret": issued.secret}
+    )
+
+
+@router.post("/devices", response_model=DeviceIssued, status_code=201)
+def register_device(body: DeviceCreate, actor: ActorDep, session: SessionDep) -> DeviceIssued:
+    """Register a phone. The answer carries the tracker-app `identifier` and `secret`; the
+    secret is shown only here (and on rotation)."""
+    issued = devices.register_device(
+        session,
+        actor,
+        staff_id=body.staff_id,
+        platform=body.platform.value,
+        protocol=body.protocol.value,
+        name=body.name,
+    )
+    return _issued(issued)
+
+
+@router.get("/devices", response_model=Page[DeviceOut])
+def list_devices(
+    actor: ActorDep,
+    session: SessionDep,
+    staff_id: uuid.UUID | None = None,
+    include_revoked: bool = False,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> object:
+    return devices.list_devices(
+        session,
+        actor,
+        staff_id=staff_id,
+        include_revoked=include_revoked,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/devices/{device_id}", response_model=DeviceOut)
+def get_device(device_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> object:
+    return devices.visible_device(session, actor, device_id)
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DeviceOut)
+def revoke_device(device_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> object:
+    """Revoked devices can no longer report, and tokens bound to them stop working."""
+    return devices.revoke_device(session, actor, device_id)
+
+
+@router.post("/devices/{device_id}/secret", response_model=DeviceIssued)
+def rotate_device_secret(
+    device_id: uuid.UUID, actor: ActorDep, session: SessionDep
+) -> DeviceIssued:
+    """Issue a new secret (shown once); the old one stops working."""
+    return _issued(devices.rotate_secret(session, actor, device_id))
+
+
+@router.put("/devices/{device_id}/push-token", response_model=DeviceOut)
+def set_push_token(
+    device_id: uuid.UUID, body: PushToken, actor: ActorDep, session: SessionDep
+) -> object:
+    """The phone's own user registers (or clears, with null) its FCM token."""
+    return devices.set_fcm_token(session, actor, device_id, body.fcm_token)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from fieldforce import __version__
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health(request: Request) -> JSONResponse:
+    """200 only when the database answers (and has PostGIS); 503 otherwise."""
+    try:
+        with request.app.state.sessionmaker() as session:
+            postgis = session.scalar(text("SELECT postgis_lib_version()"))
+    except SQLAlchemyError:
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "version": __version__}, 503
+        )
+    return JSONResponse(
+        {"status": "ok", "database": "ok", "postgis": postgis, "version": __version__}
+    )

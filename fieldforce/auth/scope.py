@@ -1,0 +1,140 @@
+"""Authorization, in one place.
+
+Who may see or act on whom:
+- everyone: their own record;
+- supervisors and managers: everything in the subtree of their org unit (reading);
+- managers: also create and change units strictly below their own and staff in their
+  subtree other than themselves;
+- admins: their whole tenant;
+- nobody: another tenant. Every query is filtered by the actor's tenant first.
+
+Records outside the read scope answer ``NotFound`` (their existence is not disclosed);
+records that can be seen but not changed answer ``Forbidden``. List queries take the
+``*_clause`` filters so that scoping happens in SQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.orm import Session
+
+from fieldforce.errors import Forbidden, ModuleDisabled, NotFound
+from fieldforce.org.models import OrgUnit, Role, Staff
+
+OVERSEER_ROLES = frozenset({Role.SUPERVISOR.value, Role.MANAGER.value})
+
+
+@dataclass(frozen=True)
+class Actor:
+    tenant_id: uuid.UUID
+    staff_id: uuid.UUID
+    roles: frozenset[str]
+    org_unit_id: uuid.UUID
+    unit_path: str
+    modules: frozenset[str]
+    device_id: uuid.UUID | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN.value in self.roles
+
+    @property
+    def oversees_subtree(self) -> bool:
+        return bool(self.roles & OVERSEER_ROLES)
+
+    @property
+    def is_manager(self) -> bool:
+        return Role.MANAGER.value in self.roles
+
+    # modules ----------------------------------------------------------------------------
+    def require_module(self, module: str) -> None:
+        if module not in self.modules:
+            raise ModuleDisabled(module)
+
+    # SQL filters ------------------------------------------------------------------------
+    def subtree_unit_ids(self) -> Select[uuid.UUID]:
+        return select(OrgUnit.id).where(
+            OrgUnit.tenant_id == self.tenant_id, OrgUnit.path.op("<@")(self.unit_path)
+        )
+
+    def staff_clause(self) -> ColumnElement[bool]:
+        """Staff rows this actor may read."""
+        if self.is_admin:
+            return Staff.tenant_id == self.tenant_id
+        if self.oversees_subtree:
+            return (Staff.tenant_id == self.tenant_id) & (
+                Staff.org_unit_id.in_(self.subtree_unit_ids()) | (Staff.id == self.staff_id)
+            )
+        return (Staff.tenant_id == self.tenant_id) & (Staff.id == self.staff_id)
+
+    def unit_clause(self) -> ColumnElement[bool]:
+        """Org units this actor may read: their subtree, or just their own unit."""
+        same_tenant = OrgUnit.tenant_id == self.tenant_id
+        if self.is_admin:
+            return same_tenant
+        if self.oversees_subtree:
+            return same_tenant & OrgUnit.path.op("<@")(self.unit_path)
+        return same_tenant & (OrgUnit.id == self.org_unit_id)
+
+    # single records ---------------------------------------------------------------------
+    def visible_staff(self, session: Session, staff_id: uuid.UUID) -> Staff:
+        staff = session.scalar(select(Staff).where(Staff.id == staff_id, self.staff_clause()))
+        if staff is None:
+            raise NotFound("no such staff member", details={"staff_id": str(staff_id)})
+        return staff
+
+    def manageable_staff(self, session: Session, staff_id: uuid.UUID) -> Staff:
+        staff = self.visible_staff(session, staff_id)
+        self.require_can_manage_staff(session, staff)
+        return staff
+
+    def require_can_manage_staff(self, session: Session, staff: Staff) -> None:
+        if self.is_admin:
+            return
+        if (
+            self.is_manager
+            and staff.id != self.staff_id
+            and self._unit_in_subtree(session, staff.org_unit_id)
+        ):
+            return
+        raise Forbidden("you may not change this staff member")
+
+    def visible_unit(self, session: Session, unit_id: uuid.UUID) -> OrgUnit:
+        unit = session.scalar(select(OrgUnit).where(OrgUnit.id == unit_id, self.unit_clause()))
+        if unit is None:
+            raise NotFound("no such org unit", details={"org_unit_id": str(unit_id)})
+        return unit
+
+    def require_can_place_in(self, session: Session, unit_id: uuid.UUID) -> OrgUnit:
+        """May this actor put staff or child units in that unit?"""
+        unit = self.visible_unit(session, unit_id)
+        if self.is_admin or (self.is_manager and self._unit_in_subtree(session, unit.id)):
+            return unit
+        raise Forbidden("you may not add to this org unit")
+
+    def require_can_change_unit(self, session: Session, unit_id: uuid.UUID) -> OrgUnit:
+        """Change, move or delete: admins anywhere, managers strictly below their unit."""
+        unit = self.visible_unit(session, unit_id)
+        if self.is_admin:
+            return unit
+        below_own = unit.id != self.org_unit_id and self._unit_in_subtree(session, unit.id)
+        if self.is_manager and below_own:
+            return unit
+        raise Forbidden("you may not change this org unit")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("only a tenant administrator may do this")
+
+    def _unit_in_subtree(self, session: Session, unit_id: uuid.UUID) -> bool:
+        if self.is_admin:
+            return True
+        found = session.scalar(
+            select(true())
+            .where(OrgUnit.id == unit_id)
+            .where(OrgUnit.id.in_(self.subtree_unit_ids()))
+        )
+        return bool(found)

@@ -1,0 +1,68 @@
+"""Access tokens: signed JWTs naming the tenant, the staff member and optionally the device."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from fieldforce.errors import Unauthorized
+from fieldforce.settings import Settings
+
+AUDIENCE = "fieldforce"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    tenant_id: uuid.UUID
+    staff_id: uuid.UUID
+    device_id: uuid.UUID | None
+    expires_at: datetime
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    tenant_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    device_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> tuple[str, int]:
+    """Returns the token and its lifetime in seconds."""
+    issued = now or datetime.now(UTC)
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims: dict[str, object] = {
+        "sub": str(staff_id),
+        "tid": str(tenant_id),
+        "aud": AUDIENCE,
+        "iat": issued,
+        "exp": issued + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    if device_id is not None:
+        claims["did"] = str(device_id)
+    token = jwt.encode(claims, settings.secret_key, algorithm=settings.jwt_algorithm)
+    return token, int(lifetime.total_seconds())
+
+
+def decode_token(settings: Settings, token: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[settings.jwt_algorithm],
+            audience=AUDIENCE,
+            options={"require": ["exp", "sub", "tid", "aud"]},
+        )
+        return TokenClaims(
+            tenant_id=uuid.UUID(claims["tid"]),
+            staff_id=uuid.UUID(claims["sub"]),
+            device_id=uuid.UUID(claims["did"]) if claims.get("did") else None,
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("the access token has expired", code="token_expired") from exc
+    except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
+        raise Unauthorized("the access token is not valid", code="invalid_token") from exc

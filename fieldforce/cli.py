@@ -1,0 +1,222 @@
+"""The ``fieldforce`` command."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fieldforce.embedded import EmbeddedError, EmbeddedPostgres, ensure_binaries
+from fieldforce.settings import Settings, get_settings
+
+app = typer.Typer(help="fieldforce: backend for mobile field-sales forces.", no_args_is_help=True)
+db_app = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="where the embedded database lives [default: ./.fieldforce]"),
+]
+
+
+@dataclass
+class Database:
+    url: str
+    embedded: EmbeddedPostgres | None
+    started_here: bool = False
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(1)
+
+
+def _embedded(settings: Settings, data_dir: Path | None, *, install: bool) -> EmbeddedPostgres:
+    try:
+        return EmbeddedPostgres(data_dir or settings.data_dir, ensure_binaries(install=install))
+    except EmbeddedError as exc:
+        raise _fail(str(exc)) from exc
+
+
+@contextmanager
+def open_database(
+    settings: Settings, data_dir: Path | None, *, install: bool = False
+) -> Iterator[Database]:
+    """The configured database, or the embedded one. An embedded server started here is
+    stopped again on the way out, so no command leaves a server behind it did not find."""
+    if settings.database_url:
+        yield Database(settings.database_url, None)
+        return
+    pg = _embedded(settings, data_dir, install=install)
+    try:
+        started = pg.start()
+    except EmbeddedError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        yield Database(pg.url(), pg, started)
+    finally:
+        if started:
+            # a second Ctrl-C must not interrupt the shutdown
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                pg.stop()
+            finally:
+                signal.signal(signal.SIGINT, previous)
+
+
+def _migrate(url: str) -> None:
+    from fieldforce.migrate import upgrade
+
+    upgrade(url=url)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Start (or reuse) the database, migrate it, and serve the API and background jobs."""
+    import uvicorn
+
+    from api.app import create_app
+    from fieldforce.db import make_engine, make_sessionmaker
+    from fieldforce.logs import configure_logging, get_logger
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    log = get_logger("fieldforce.serve")
+    with open_database(settings, data_dir, install=True) as database:
+        _migrate(database.url)
+        engine = make_engine(database.url, pool_size=settings.db_pool_size)
+        try:
+            application = create_app(settings, make_sessionmaker(engine))
+            log.info(
+                "serving",
+                host=host,
+                port=port,
+                docs=f"http://{host}:{port}/docs",
+                embedded_database=str(database.embedded.data_dir) if database.embedded else None,
+            )
+            uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+        finally:
+            engine.dispose()
+    log.info("stopped")
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Apply all database migrations."""
+    with open_database(get_settings(), data_dir) as database:
+        _migrate(database.url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def bootstrap(
+    tenant: Annotated[str, typer.Option(help="tenant name")],
+    admin: Annotated[str, typer.Option(help="the administrator's login")],
+    password: Annotated[str, typer.Option(help="the administrator's password")],
+    timezone: Annotated[str, typer.Option(help="the tenant's time zone")] = "UTC",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a tenant with its root org unit and an administrator; prints the tenant id.
+    Safe to run again: it then only sets the administrator's password."""
+    from fieldforce.db import job_session, make_engine, make_sessionmaker
+    from fieldforce.errors import FieldforceError
+    from fieldforce.tenancy.service import bootstrap as do_bootstrap
+
+    with open_database(get_settings(), data_dir) as database:
+        _migrate(database.url)
+        engine = make_engine(database.url, pool_size=1)
+        try:
+            with job_session(make_sessionmaker(engine)) as session:
+                result = do_bootstrap(
+                    session,
+                    tenant_name=tenant,
+                    admin_login=admin,
+                    admin_password=password,
+                    timezone=timezone,
+                )
+                tenant_id = result.tenant.id
+        except FieldforceError as exc:
+            raise _fail(f"{exc.code}: {exc.message}") from exc
+        finally:
+            engine.dispose()
+    typer.echo(str(tenant_id))
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    reset: Annotated[bool, typer.Option(help="delete the demo tenant first")] = False,
+) -> None:
+    """Create a realistic demo tenant: a provincial operator's org tree, ~50 reps with
+    supervisors and managers, and their phones."""
+    from fieldforce.db import make_engine, make_sessionmaker
+    from fieldforce.demo import build_demo
+
+    with open_database(get_settings(), data_dir) as database:
+        _migrate(database.url)
+        engine = make_engine(database.url, pool_size=1)
+        try:
+            summary = build_demo(make_sessionmaker(engine), reset=reset)
+        finally:
+            engine.dispose()
+    typer.echo(str(summary))
+
+
+@db_app.command("start")
+def db_start(data_dir: DataDir = None) -> None:
+    """Start the embedded database (initializing it the first time) and migrate it."""
+    settings = get_settings()
+    if settings.database_url:
+        raise _fail("FIELDFORCE_DATABASE_URL is set: there is no embedded database to start")
+    pg = _embedded(settings, data_dir, install=True)
+    try:
+        started = pg.start()
+    except EmbeddedError as exc:
+        raise _fail(str(exc)) from exc
+    _migrate(pg.url())
+    typer.echo(f"{'started' if started else 'already running'}: {pg.data_dir}")
+
+
+@db_app.command("stop")
+def db_stop(data_dir: DataDir = None) -> None:
+    """Stop the embedded database."""
+    pg = _embedded(get_settings(), data_dir, install=False)
+    typer.echo("stopped" if pg.stop() else "not running")
+
+
+@db_app.command("status")
+def db_status(data_dir: DataDir = None) -> None:
+    """Say whether the embedded database runs (exit code 3 when it does not)."""
+    settings = get_settings()
+    if settings.database_url:
+        typer.echo("external database (FIELDFORCE_DATABASE_URL)")
+        return
+    pg = _embedded(settings, data_dir, install=False)
+    pid = pg.pid()
+    if pid is None:
+        typer.echo("not initialized" if not pg.initialized else "stopped")
+        raise typer.Exit(3)
+    typer.echo(f"running (pid {pid}) in {pg.data_dir}")
+
+
+@db_app.command("url")
+def db_url(data_dir: DataDir = None) -> None:
+    """Print the SQLAlchemy URL of the database in use."""
+    settings = get_settings()
+    if settings.database_url:
+        typer.echo(settings.database_url)
+        return
+    typer.echo(_embedded(settings, data_dir, install=False).url())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

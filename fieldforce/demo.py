@@ -1,0 +1,272 @@
+"""``fieldforce demo``: a provincial operator with city branches, teams, reps and phones.
+
+Built through the same services the API uses, so the demo obeys every rule real data does.
+Deterministic: the same seed gives the same people.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+
+from rich.progress import Progress
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldforce.auth.scope import Actor
+from fieldforce.auth.service import actor_for
+from fieldforce.db import job_session
+from fieldforce.devices import service as devices
+from fieldforce.org import service as units
+from fieldforce.org import staff as staff_service
+from fieldforce.org.models import Role, Staff, UnitKind
+from fieldforce.tenancy.models import Tenant
+from fieldforce.tenancy.service import bootstrap
+
+DEMO_TENANT = "Demo Provincial Mobile"
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo credential
+DEMO_TIMEZONE = "Asia/Shanghai"
+
+# city branch → its district sub-branches; each sub-branch has two sales teams
+CITIES: dict[str, list[str]] = {
+    "Hangzhou": ["Xihu", "Binjiang"],
+    "Ningbo": ["Haishu", "Yinzhou"],
+    "Wenzhou": ["Lucheng", "Ouhai"],
+}
+TEAMS_PER_SUB_BRANCH = 2
+REPS_PER_TEAM = 4
+SURNAMES = [
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Zhao",
+    "Huang",
+    "Zhou",
+    "Wu",
+    "Xu",
+    "Sun",
+    "Hu",
+    "Zhu",
+    "Gao",
+    "Lin",
+    "He",
+    "Guo",
+    "Ma",
+    "Luo",
+]
+GIVEN = [
+    "Wei",
+    "Fang",
+    "Na",
+    "Min",
+    "Jing",
+    "Lei",
+    "Qiang",
+    "Jun",
+    "Yang",
+    "Yong",
+    "Yan",
+    "Jie",
+    "Tao",
+    "Ming",
+    "Chao",
+    "Xia",
+    "Ping",
+    "Gang",
+    "Hui",
+]
+
+
+@dataclass
+class DemoSummary:
+    tenant_id: uuid.UUID
+    units: int = 0
+    staff: int = 0
+    devices: int = 0
+    logins: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"demo tenant {self.tenant_id}: {self.units} org units, {self.staff} staff, "
+            f"{self.devices} devices\n"
+            f"sign in as tenant 'demo-provincial-mobile', password '{DEMO_PASSWORD}', with "
+            f"any of: {', '.join(self.logins)}"
+        )
+
+
+class _Names:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def next(self) -> str:
+        while True:
+            given = self.rng.choice(GIVEN) + self.rng.choice(GIVEN).lower()
+            name = f"{self.rng.choice(SURNAMES)} {given}"
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+
+def build_demo(
+    factory: sessionmaker[Session], *, reset: bool = False, seed: int = 7
+) -> DemoSummary:
+    with job_session(factory) as session:
+        existing = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
+        if existing is not None:
+            if not reset:
+                summary = DemoSummary(existing.id)
+                summary.logins = [DEMO_ADMIN]
+                return summary
+            session.execute(delete(Tenant).where(Tenant.id == existing.id))
+    with job_session(factory) as session:
+        return _build(session, random.Random(seed))  # noqa: S311 - not security related
+
+
+def _build(session: Session, rng: random.Random) -> DemoSummary:
+    result = bootstrap(
+        session,
+        tenant_name=DEMO_TENANT,
+        admin_login=DEMO_ADMIN,
+        admin_password=DEMO_PASSWORD,
+        timezone=DEMO_TIMEZONE,
+        admin_name="Demo Administrator",
+    )
+    admin = actor_for(session, result.tenant.id, result.admin.id)
+    summary = DemoSummary(result.tenant.id, units=1, staff=1)
+    names = _Names(rng)
+    employee_no = iter(range(10001, 99999))
+    teams_total = len(CITIES) * 2 * TEAMS_PER_SUB_BRANCH
+    with Progress(transient=True) as progress:
+        task = progress.add_task("building the demo org", total=teams_total + 1)
+        finance = _person(
+            session,
+            admin,
+            summary,
+            names,
+            next(employee_no),
+            "finance",
+            result.admin.org_unit_id,
+            None,
+            [Role.FINANCE.value],
+        )
+        summary.logins.extend([DEMO_ADMIN, finance.login])
+        progress.advance(task)
+        for city, districts in CITIES.items():
+            branch = units.create_unit(
+                session,
+                admin,
+                name=f"{city} Branch",
+                parent_id=result.admin.org_unit_id,
+                kind=UnitKind.BRANCH.value,
+                code=city[:3].upper(),
+            )
+            manager = _person(
+                session,
+                admin,
+                summary,
+                names,
+                next(employee_no),
+                f"{city.lower()}.manager",
+                branch.id,
+                None,
+                [Role.MANAGER.value],
+            )
+            summary.units += 1
+            summary.logins.append(manager.login)
+            for district in districts:
+                sub = units.create_unit(
+                    session,
+                    admin,
+                    name=f"{district} District",
+                    parent_id=branch.id,
+                    kind=UnitKind.SUB_BRANCH.value,
+                )
+                summary.units += 1
+                for n in range(1, TEAMS_PER_SUB_BRANCH + 1):
+                    team = units.create_unit(
+                        session,
+                        admin,
+                        name=f"{district} Sales Team {n}",
+                        parent_id=sub.id,
+                        kind=UnitKind.TEAM.value,
+                    )
+                    summary.units += 1
+                    lead = _person(
+                        session,
+                        admin,
+                        summary,
+                        names,
+                        next(employee_no),
+                        f"{district.lower()}{n}.lead",
+                        team.id,
+                        manager.id,
+                        [Role.SUPERVISOR.value],
+                    )
+                    if len(summary.logins) < 6:
+                        summary.logins.append(lead.login)
+                    for r in range(1, REPS_PER_TEAM + 1):
+                        rep = _person(
+                            session,
+                            admin,
+                            summary,
+                            names,
+                            next(employee_no),
+                            f"{district.lower()}{n}.rep{r}",
+                            team.id,
+                            lead.id,
+                            [Role.REP.value],
+                        )
+                        _phone(session, admin, summary, rng, rep)
+                        if len(summary.logins) < 8:
+                            summary.logins.append(rep.login)
+                    progress.advance(task)
+    return summary
+
+
+def _person(
+    session: Session,
+    admin: Actor,
+    summary: DemoSummary,
+    names: _Names,
+    number: int,
+    login: str,
+    unit_id: uuid.UUID,
+    manager_id: uuid.UUID | None,
+    roles: list[str],
+) -> Staff:
+    staff = staff_service.create_staff(
+        session,
+        admin,
+        login=login,
+        password=DEMO_PASSWORD,
+        name=names.next(),
+        org_unit_id=unit_id,
+        manager_id=manager_id,
+        roles=roles,
+        employee_code=f"E{number}",
+        phone=f"+86 138{number:08d}"[:17],
+    )
+    summary.staff += 1
+    return staff
+
+
+def _phone(
+    session: Session, admin: Actor, summary: DemoSummary, rng: random.Random, rep: Staff
+) -> None:
+    protocol = rng.choices(["app", "osmand", "owntracks"], weights=[8, 1, 1])[0]
+    platform = "ios" if protocol == "owntracks" and rng.random() < 0.5 else "android"
+    devices.register_device(
+        session,
+        admin,
+        staff_id=rep.id,
+        platform=platform,
+        protocol=protocol,
+        name=f"{rep.login} phone",
+    )
+    summary.devices += 1

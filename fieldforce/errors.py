@@ -1,0 +1,57 @@
+"""The one error hierarchy of the domain. ``api`` maps each class to an HTTP status once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FieldforceError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+
+class Invalid(FieldforceError):
+    code = "invalid"
+
+
+class NotFound(FieldforceError):
+    code = "not_found"
+
+
+class Unauthorized(FieldforceError):
+    code = "unauthorized"
+
+
+class Forbidden(FieldforceError):
+    code = "forbidden"
+
+
+class ModuleDisabled(Forbidden):
+    code = "module_disabled"
+
+    def __init__(self, module: str) -> None:
+        super().__init__(
+            f"the '{module}' module is not enabled for this tenant", details={"module": module}
+        )
+
+
+class Conflict(FieldforceError):
+    code = "conflict"
+
+
+class RateLimited(FieldforceError):
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, details={"retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
+class Unavailable(FieldforceError):
+    code = "unavailable"

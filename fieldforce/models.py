@@ -1,0 +1,10 @@
+"""Imports every domain's models so that the metadata (and alembic) sees all tables."""
+
+from fieldforce.audit.models import AuditEntry
+from fieldforce.auth.models import LoginAttempt
+from fieldforce.db import Base
+from fieldforce.devices.models import Device
+from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.tenancy.models import Tenant
+
+__all__ = ["AuditEntry", "Base", "Device", "LoginAttempt", "OrgUnit", "Staff", "Tenant"]

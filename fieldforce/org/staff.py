@@ -1,0 +1,298 @@
+"""Staff: create, change, deactivate, reset passwords, list a scope's staff."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import Session
+
+from fieldforce.audit import service as audit
+from fieldforce.auth.passwords import check_password_strength, hash_password, verify_password
+from fieldforce.auth.scope import Actor
+from fieldforce.errors import Conflict, Forbidden, Invalid, Unauthorized
+from fieldforce.org.models import OrgUnit, Role, Staff
+from fieldforce.pagination import Page, paginate
+
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,119}$")
+ALL_ROLES = [r.value for r in Role]
+# Roles a manager (not an admin) may hand out inside their subtree.
+MANAGER_GRANTABLE = {Role.REP.value, Role.SUPERVISOR.value}
+
+
+def normalize_login(login: str) -> str:
+    value = login.strip().lower()
+    if not LOGIN_RE.match(value):
+        raise Invalid(
+            "a login is 2-120 characters: letters, digits and . _ @ + - (no '/')",
+            code="invalid_login",
+        )
+    return value
+
+
+def _check_roles(actor: Actor, roles: list[str], current: list[str] | None = None) -> list[str]:
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if unknown:
+        raise Invalid(
+            f"unknown roles: {', '.join(unknown)}",
+            code="invalid_roles",
+            details={"allowed": ALL_ROLES},
+        )
+    if not roles:
+        raise Invalid("a staff member needs at least one role", code="invalid_roles")
+    added = set(roles) - set(current or [])
+    removed = set(current or []) - set(roles)
+    if not actor.is_admin and (added | removed) - MANAGER_GRANTABLE:
+        raise Forbidden(
+            "only an administrator may grant or remove the manager, admin and finance roles",
+            code="role_not_grantable",
+        )
+    return [r for r in ALL_ROLES if r in roles]
+
+
+def _check_unique(
+    session: Session,
+    tenant_id: uuid.UUID,
+    staff_id: uuid.UUID | None,
+    *,
+    login: str | None = None,
+    employee_code: str | None = None,
+) -> None:
+    for column, value, code in (
+        (Staff.login, login, "login_taken"),
+        (Staff.employee_code, employee_code, "employee_code_taken"),
+    ):
+        if value is None:
+            continue
+        stmt = select(Staff.id).where(Staff.tenant_id == tenant_id, column == value)
+        if staff_id is not None:
+            stmt = stmt.where(Staff.id != staff_id)
+        if session.scalar(stmt) is not None:
+            raise Conflict(f"'{value}' is already used by another staff member", code=code)
+
+
+def _check_manager(
+    session: Session, actor: Actor, staff_id: uuid.UUID | None, manager_id: uuid.UUID | None
+) -> None:
+    if manager_id is None:
+        return
+    manager = actor.visible_staff(session, manager_id)
+    if not manager.active:
+        raise Invalid("the manager is not active", code="inactive_manager")
+    if staff_id is None:
+        return
+    if manager_id == staff_id:
+        raise Invalid("nobody reports to themselves", code="reporting_cycle")
+    chain = (
+        select(Staff.id, Staff.manager_id)
+        .where(Staff.tenant_id == actor.tenant_id, Staff.id == manager_id)
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union(
+        select(Staff.id, Staff.manager_id).join(
+            chain, (Staff.tenant_id == actor.tenant_id) & (Staff.id == chain.c.manager_id)
+        )
+    )
+    if session.scalar(select(literal(True)).where(chain.c.id == staff_id).select_from(chain)):
+        raise Invalid("this would make a reporting cycle", code="reporting_cycle")
+
+
+def create_staff(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    password: str,
+    name: str,
+    org_unit_id: uuid.UUID,
+    manager_id: uuid.UUID | None = None,
+    roles: list[str] | None = None,
+    employee_code: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    active: bool = True,
+) -> Staff:
+    login = normalize_login(login)
+    actor.require_can_place_in(session, org_unit_id)
+    role_list = _check_roles(actor, roles or [Role.REP.value])
+    check_password_strength(password)
+    _check_unique(session, actor.tenant_id, None, login=login, employee_code=employee_code)
+    _check_manager(session, actor, None, manager_id)
+    staff = Staff(
+        tenant_id=actor.tenant_id,
+        login=login,
+        password_hash=hash_password(password),
+        name=name,
+        org_unit_id=org_unit_id,
+        manager_id=manager_id,
+        roles=role_list,
+        employee_code=employee_code,
+        phone=phone,
+        email=email,
+        active=active,
+        password_changed_at=datetime.now(UTC),
+    )
+    session.add(staff)
+    session.flush()
+    audit.record(
+        session,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.staff_id,
+        action="staff.create",
+        entity="staff",
+        entity_id=staff.id,
+        changes={
+            "login": login,
+            "name": name,
+            "org_unit_id": org_unit_id,
+            "manager_id": manager_id,
+            "roles": role_list,
+        },
+    )
+    return staff
+
+
+EDITABLE = (
+    "name",
+    "employee_code",
+    "phone",
+    "email",
+    "org_unit_id",
+    "manager_id",
+    "roles",
+    "active",
+)
+
+
+def update_staff(
+    session: Session, actor: Actor, staff_id: uuid.UUID, changes: dict[str, Any]
+) -> Staff:
+    staff = actor.manageable_staff(session, staff_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise Invalid(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
+    if "org_unit_id" in changes:
+        actor.require_can_place_in(session, changes["org_unit_id"])
+    if "roles" in changes:
+        changes["roles"] = _check_roles(actor, changes["roles"], staff.roles)
+        if staff.id == actor.staff_id and Role.ADMIN.value not in changes["roles"]:
+            raise Invalid("you cannot remove your own admin role", code="self_lockout")
+    if changes.get("active") is False and staff.id == actor.staff_id:
+        raise Invalid("you cannot deactivate yourself", code="self_lockout")
+    if "manager_id" in changes:
+        _check_manager(session, actor, staff.id, changes["manager_id"])
+    _check_unique(session, actor.tenant_id, staff.id, employee_code=changes.get("employee_code"))
+    before = {k: getattr(staff, k) for k in changes}
+    for key, value in changes.items():
+        setattr(staff, key, value)
+    session.flush()
+    audit.record(
+        session,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.staff_id,
+        action="staff.update",
+        entity="staff",
+        entity_id=staff.id,
+        changes={k: {"from": before[k], "to": v} for k, v in changes.items() if before[k] != v},
+    )
+    return staff
+
+
+def update_own_profile(session: Session, actor: Actor, changes: dict[str, Any]) -> Staff:
+    staff = actor.visible_staff(session, actor.staff_id)
+    for key in ("phone", "email"):
+        if key in changes:
+            setattr(staff, key, changes[key])
+    session.flush()
+    audit.record(
+        session,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.staff_id,
+        action="staff.update_profile",
+        entity="staff",
+        entity_id=staff.id,
+        changes=changes,
+    )
+    return staff
+
+
+def reset_password(session: Session, actor: Actor, staff_id: uuid.UUID, password: str) -> None:
+    staff = actor.manageable_staff(session, staff_id)
+    check_password_strength(password)
+    staff.password_hash = hash_password(password)
+    staff.password_changed_at = datetime.now(UTC)
+    session.flush()
+    audit.record(
+        session,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.staff_id,
+        action="staff.reset_password",
+        entity="staff",
+        entity_id=staff.id,
+    )
+
+
+def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
+    staff = actor.visible_staff(session, actor.staff_id)
+    if not verify_password(old, staff.password_hash):
+        raise Unauthorized("the current password is wrong", code="invalid_credentials")
+    check_password_strength(new)
+    staff.password_hash = hash_password(new)
+    staff.password_changed_at = datetime.now(UTC)
+    session.flush()
+    audit.record(
+        session,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.staff_id,
+        action="staff.change_password",
+        entity="staff",
+        entity_id=staff.id,
+    )
+
+
+def list_staff(
+    session: Session,
+    actor: Actor,
+    *,
+    q: str | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    include_subtree: bool = True,
+    role: str | None = None,
+    active: bool | None = None,
+    manager_id: uuid.UUID | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Staff]:
+    stmt = select(Staff).where(actor.staff_clause())
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                Staff.name.ilike(pattern),
+                Staff.login.ilike(pattern),
+                Staff.employee_code.ilike(pattern),
+                Staff.phone.ilike(pattern),
+            )
+        )
+    if org_unit_id is not None:
+        unit = actor.visible_unit(session, org_unit_id)
+        if include_subtree:
+            stmt = stmt.where(
+                Staff.org_unit_id.in_(
+                    select(OrgUnit.id).where(
+                        OrgUnit.tenant_id == actor.tenant_id, OrgUnit.path.op("<@")(unit.path)
+                    )
+                )
+            )
+        else:
+            stmt = stmt.where(Staff.org_unit_id == unit.id)
+    if role is not None:
+        stmt = stmt.where(Staff.roles.contains([role]))
+    if active is not None:
+        stmt = stmt.where(Staff.active.is_(active))
+    if manager_id is not None:
+        stmt = stmt.where(Staff.manager_id == manager_id)
+    return paginate(session, stmt, [Staff.name, Staff.id], limit=limit, cursor=cursor)

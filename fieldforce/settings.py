@@ -1,0 +1,44 @@
+"""Process-wide settings, read once from the environment (prefix ``FIELDFORCE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in production
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIELDFORCE_", extra="ignore")
+
+    mode: Literal["development", "production", "test"] = "development"
+    database_url: str | None = None
+    data_dir: Path = Path(".fieldforce")
+    secret_key: str = PLACEHOLDER_SECRET
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_login: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=30, ge=1)
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets_in_production(self) -> Settings:
+        weak = self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32
+        if self.mode == "production" and weak:
+            raise ValueError(
+                "FIELDFORCE_SECRET_KEY must be set to a random value of at least 32 "
+                "characters in production mode"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,96 @@
+"""Tenants: one operator (or one customer of a hosted deployment) each."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Boolean, DateTime, String, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fieldforce.db import Base, new_id
+
+
+class Module(StrEnum):
+    TRACKING = "tracking"
+    ATTENDANCE = "attendance"
+    VISITS = "visits"
+    INSPECTIONS = "inspections"
+    LEAVE = "leave"
+    TRAVEL = "travel"
+    NOTICES = "notices"
+
+
+ALL_MODULES = [m.value for m in Module]
+
+
+class DutyPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weekday: int = Field(ge=0, le=6, description="Monday 0 … Sunday 6")
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+
+def _default_week() -> list[DutyPeriod]:
+    return [DutyPeriod(weekday=d, start="08:30", end="18:00") for d in range(6)]
+
+
+class TenantSettings(BaseModel):
+    """Thresholds of DESIGN §4/§5, per tenant. Unset keys take these defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # tracking quality
+    accuracy_limit_m: float = Field(default=150, gt=0, le=10_000)
+    max_speed_mps: float = Field(default=70, gt=0, le=1_000)
+    future_tolerance_s: int = Field(default=300, ge=0, le=86_400)
+    upload_window_days: int = Field(default=7, ge=1, le=90)
+    retention_days: int = Field(default=180, ge=1, le=3_650)
+    track_off_duty: bool = False
+    # off-zone monitoring
+    offzone_margin_m: float = Field(default=20, ge=0, le=5_000)
+    offzone_dwell_s: int = Field(default=600, ge=0, le=86_400)
+    offzone_min_fixes: int = Field(default=2, ge=1, le=100)
+    no_signal_after_s: int = Field(default=1200, ge=60, le=86_400)
+    late_arrival_grace_s: int = Field(default=900, ge=0, le=86_400)
+    default_duty_week: list[DutyPeriod] = Field(default_factory=_default_week)
+    # tracks
+    stop_min_duration_s: int = Field(default=300, ge=30, le=86_400)
+    stop_radius_m: float = Field(default=100, gt=0, le=10_000)
+    # visits and inspections
+    visit_radius_m: float = Field(default=100, gt=0, le=10_000)
+    visit_accuracy_cap_m: float = Field(default=50, ge=0, le=1_000)
+    visit_policy: str = Field(default="store_unverified", pattern="^(store_unverified|refuse)$")
+    # travel claims
+    travel_destination_radius_m: float = Field(default=1000, gt=0, le=100_000)
+    travel_overclaim_factor: float = Field(default=1.2, ge=1, le=10)
+    travel_overclaim_slack_m: float = Field(default=5000, ge=0, le=1_000_000)
+
+    def merged(self, changes: dict[str, Any]) -> TenantSettings:
+        return TenantSettings.model_validate({**self.model_dump(), **changes})
+
+
+class Tenant(Base):
+    __tablename__ = "tenant"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=new_id, server_default=text("gen_random_uuid()")
+    )
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    modules: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=lambda: ALL_MODULES)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    @property
+    def effective_settings(self) -> TenantSettings:
+        return TenantSettings.model_validate(self.settings or {})
