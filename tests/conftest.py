@@ -1,0 +1,95 @@
+"""Test harness: a private PostGIS cluster for the session, built by the migrations, and
+one outer transaction per test that is rolled back at the end (API requests commit to
+savepoints inside it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from fieldforce.db import make_engine
+from fieldforce.embedded import EmbeddedPostgres, ensure_binaries
+from fieldforce.migrate import upgrade
+from fieldforce.settings import Settings
+from tests.world import World, build_world
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    external = os.environ.get("FIELDFORCE_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="fieldforce-test-"))
+    pg = EmbeddedPostgres(data_dir, ensure_binaries(install=True))
+    pg.start()
+    try:
+        yield pg.url()
+    finally:
+        pg.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(url=database_url)
+    eng = make_engine(database_url, pool_size=4)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield conn
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(mode="test", secret_key=TEST_SECRET, log_format="console")
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+    return create_app(settings, session_factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def world(db: Session, settings: Settings) -> World:
+    return build_world(db, settings)
