@@ -9,7 +9,8 @@ from api.errors import install_error_handlers
 from api.middleware import RequestContextMiddleware
 from api.routers import auth, devices, health, org, tenancy
 from fieldforce import __version__
-from fieldforce.settings import Settings
+from fieldforce.db import make_engine, make_sessionmaker
+from fieldforce.settings import Settings, get_settings
 
 DESCRIPTION = """\
 Backend for mobile field-sales forces. Sign in with `POST /api/v1/auth/token` (OAuth2
@@ -27,4 +28,15 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.add_middleware(RequestContextMiddleware)
     for module in (health, auth, tenancy, org, devices):
         app.include_router(module.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``fieldforce serve`` and any ASGI server: settings from ``FIELDFORCE_*``."""
+    settings = get_settings()
+    if not settings.database_url:
+        raise RuntimeError("FIELDFORCE_DATABASE_URL is not set (use `fieldforce serve`)")
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app = create_app(settings, make_sessionmaker(engine))
+    app.router.add_event_handler("shutdown", engine.dispose)
     return app

@@ -82,10 +82,10 @@ def serve(
     data_dir: DataDir = None,
 ) -> None:
     """Start (or reuse) the database, migrate it, and serve the API and background jobs."""
+    import os
+
     import uvicorn
 
-    from api.app import create_app
-    from fieldforce.db import make_engine, make_sessionmaker
     from fieldforce.logs import configure_logging, get_logger
 
     settings = get_settings()
@@ -93,19 +93,25 @@ def serve(
     log = get_logger("fieldforce.serve")
     with open_database(settings, data_dir, install=True) as database:
         _migrate(database.url)
-        engine = make_engine(database.url, pool_size=settings.db_pool_size)
-        try:
-            application = create_app(settings, make_sessionmaker(engine))
-            log.info(
-                "serving",
-                host=host,
-                port=port,
-                docs=f"http://{host}:{port}/docs",
-                embedded_database=str(database.embedded.data_dir) if database.embedded else None,
-            )
-            uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
-        finally:
-            engine.dispose()
+        # The web app is loaded by name (fieldforce never imports api) and reads the
+        # database URL from the environment like any other setting.
+        os.environ["FIELDFORCE_DATABASE_URL"] = database.url
+        get_settings.cache_clear()
+        log.info(
+            "serving",
+            host=host,
+            port=port,
+            docs=f"http://{host}:{port}/docs",
+            embedded_database=str(database.embedded.data_dir) if database.embedded else None,
+        )
+        uvicorn.run(
+            "api.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
     log.info("stopped")
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, create_engine, func, text
+from sqlalchemy.dialects.postgresql import base as postgresql_base
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import UserDefinedType
@@ -33,6 +34,10 @@ class LTree(UserDefinedType[str]):
 
     def get_col_spec(self, **kw: Any) -> str:
         return "LTREE"
+
+
+# so that reflection (alembic's model/migration comparison) knows the type
+postgresql_base.ischema_names["ltree"] = LTree
 
 
 def new_id() -> uuid.UUID:

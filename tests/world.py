@@ -35,7 +35,9 @@ class World:
     def headers(self, who: str | Staff, device: Device | None = None) -> dict[str, str]:
         person = self.staff[who] if isinstance(who, str) else who
         token, _ = issue_token(
-            self.settings, tenant_id=person.tenant_id, staff_id=person.id,
+            self.settings,
+            tenant_id=person.tenant_id,
+            staff_id=person.id,
             device_id=device.id if device else None,
         )
         return {"Authorization": f"Bearer {token}"}
@@ -48,29 +50,56 @@ class World:
 
 
 def add_tenant(db: Session, name: str) -> Tenant:
-    tenant = Tenant(name=name, slug=name.lower().replace(" ", "-"), timezone="Asia/Shanghai",
-                    settings={}, modules=list(ALL_MODULES), active=True)
+    tenant = Tenant(
+        name=name,
+        slug=name.lower().replace(" ", "-"),
+        timezone="Asia/Shanghai",
+        settings={},
+        modules=list(ALL_MODULES),
+        active=True,
+    )
     db.add(tenant)
     db.flush()
     return tenant
 
 
-def add_unit(db: Session, tenant: Tenant, name: str, parent: OrgUnit | None,
-             kind: str = "team") -> OrgUnit:
+def add_unit(
+    db: Session, tenant: Tenant, name: str, parent: OrgUnit | None, kind: str = "team"
+) -> OrgUnit:
     unit_id = uuid.uuid4()
     path = f"{parent.path}.{path_label(unit_id)}" if parent else path_label(unit_id)
-    unit = OrgUnit(tenant_id=tenant.id, id=unit_id, parent_id=parent.id if parent else None,
-                   name=name, kind=kind, path=path)
+    unit = OrgUnit(
+        tenant_id=tenant.id,
+        id=unit_id,
+        parent_id=parent.id if parent else None,
+        name=name,
+        kind=kind,
+        path=path,
+    )
     db.add(unit)
     db.flush()
     return unit
 
 
-def add_staff(db: Session, unit: OrgUnit, login: str, roles: list[str],
-              manager: Staff | None = None, *, active: bool = True) -> Staff:
-    staff = Staff(tenant_id=unit.tenant_id, login=login, name=login.replace(".", " ").title(),
-                  password_hash=password_hash(), org_unit_id=unit.id,
-                  manager_id=manager.id if manager else None, roles=roles, active=active)
+def add_staff(
+    db: Session,
+    unit: OrgUnit,
+    login: str,
+    roles: list[str],
+    manager: Staff | None = None,
+    *,
+    active: bool = True,
+) -> Staff:
+    staff = Staff(
+        tenant_id=unit.tenant_id,
+        login=login,
+        name=login.replace(".", " ").title(),
+        password_hash=password_hash(),
+        org_unit_id=unit.id,
+        manager_id=manager.id if manager else None,
+        roles=roles,
+        active=active,
+    )
     db.add(staff)
     db.flush()
     return staff

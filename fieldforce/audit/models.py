@@ -16,7 +16,10 @@ from fieldforce.db import Base, TenantOwned
 class AuditEntry(TenantOwned, Base):
     __tablename__ = "audit_entry"
 
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # clock time, not transaction start: entries of one transaction keep their order
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
     actor_id: Mapped[uuid.UUID | None]  # no FK: the trail outlives whoever acted
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64))

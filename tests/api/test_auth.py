@@ -55,8 +55,9 @@ def test_failed_logins_are_recorded_even_though_the_request_failed(
 ) -> None:
     login(client, "north.rep", "wrong-password-1")
     count = db.scalar(
-        select(func.count()).where(LoginAttempt.login_key == "*/north.rep",
-                                   LoginAttempt.success.is_(False))
+        select(func.count()).where(
+            LoginAttempt.login_key == "*/north.rep", LoginAttempt.success.is_(False)
+        )
     )
     assert count == 1
 
@@ -75,8 +76,12 @@ def test_repeated_failures_lock_the_login_for_a_while(
 
 def test_expired_token_is_refused(client: TestClient, world: World, settings: Settings) -> None:
     staff = world.staff["north.rep"]
-    token, _ = issue_token(settings, tenant_id=staff.tenant_id, staff_id=staff.id,
-                           now=datetime.now(UTC) - timedelta(days=2))
+    token, _ = issue_token(
+        settings,
+        tenant_id=staff.tenant_id,
+        staff_id=staff.id,
+        now=datetime.now(UTC) - timedelta(days=2),
+    )
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "token_expired"
@@ -105,8 +110,11 @@ def test_disabled_staff_cannot_log_in_and_their_tokens_stop_working(
 ) -> None:
     headers = world.headers("north.rep")
     assert client.get("/api/v1/me", headers=headers).status_code == 200
-    r = client.patch(f"/api/v1/staff/{world.staff_id('north.rep')}", json={"active": False},
-                     headers=world.headers("admin"))
+    r = client.patch(
+        f"/api/v1/staff/{world.staff_id('north.rep')}",
+        json={"active": False},
+        headers=world.headers("admin"),
+    )
     assert r.status_code == 200, r.text
     r = login(client, "acme/north.rep")
     assert r.status_code == 401
@@ -120,16 +128,21 @@ def test_device_bound_token_stops_working_when_the_device_is_revoked(
     client: TestClient, world: World, db: Session
 ) -> None:
     rep = world.headers("north.rep")
-    issued = client.post("/api/v1/devices", headers=rep, json={
-        "staff_id": world.staff_id("north.rep"), "platform": "android", "protocol": "app"})
+    issued = client.post(
+        "/api/v1/devices",
+        headers=rep,
+        json={"staff_id": world.staff_id("north.rep"), "platform": "android", "protocol": "app"},
+    )
     assert issued.status_code == 201, issued.text
     device = issued.json()
-    r = login(client, "acme/north.rep", client_id=device["identifier"],
-              client_secret="wrong-secret")
+    r = login(
+        client, "acme/north.rep", client_id=device["identifier"], client_secret="wrong-secret"
+    )
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "invalid_client"
-    r = login(client, "acme/north.rep", client_id=device["identifier"],
-              client_secret=device["secret"])
+    r = login(
+        client, "acme/north.rep", client_id=device["identifier"], client_secret=device["secret"]
+    )
     assert r.status_code == 200
     bound = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert client.get("/api/v1/me", headers=bound).status_code == 200
@@ -137,8 +150,9 @@ def test_device_bound_token_stops_working_when_the_device_is_revoked(
     r = client.get("/api/v1/me", headers=bound)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "device_revoked"
-    r = login(client, "acme/north.rep", client_id=device["identifier"],
-              client_secret=device["secret"])
+    r = login(
+        client, "acme/north.rep", client_id=device["identifier"], client_secret=device["secret"]
+    )
     assert r.json()["error"]["code"] == "device_revoked"
     assert db.get(Device, (world.tenant.id, device["id"])) is not None
 
@@ -153,14 +167,23 @@ def test_token_endpoint_validates_its_form(client: TestClient, world: World) -> 
 
 def test_change_own_password(client: TestClient, world: World) -> None:
     headers = world.headers("north.rep")
-    r = client.post("/api/v1/me/password", headers=headers,
-                    json={"current_password": "wrong", "new_password": "new-pass-word-2"})
+    r = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": "wrong", "new_password": "new-pass-word-2"},
+    )
     assert r.status_code == 401
-    r = client.post("/api/v1/me/password", headers=headers,
-                    json={"current_password": PASSWORD, "new_password": "short"})
+    r = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": "short"},
+    )
     assert r.status_code == 422
-    r = client.post("/api/v1/me/password", headers=headers,
-                    json={"current_password": PASSWORD, "new_password": "new-pass-word-2"})
+    r = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": "new-pass-word-2"},
+    )
     assert r.status_code == 204
     assert login(client, "acme/north.rep").status_code == 401
     assert login(client, "acme/north.rep", "new-pass-word-2").status_code == 200

@@ -33,15 +33,18 @@ STAFF_CASES = [
 
 
 @pytest.mark.parametrize(("actor", "target", "read", "write"), STAFF_CASES)
-def test_staff_record_scope(client: TestClient, world: World, actor: str, target: str,
-                            read: int, write: int) -> None:
+def test_staff_record_scope(
+    client: TestClient, world: World, actor: str, target: str, read: int, write: int
+) -> None:
     url = f"/api/v1/staff/{world.staff_id(target)}"
     headers = world.headers(actor)
     assert client.get(url, headers=headers).status_code == read
-    assert client.patch(url, headers=headers, json={"phone": "+86 13800000000"}).status_code == write
-    assert client.post(f"{url}/password", headers=headers,
-                       json={"password": "new-pass-word-9"}).status_code == (
-        204 if write == 200 else write)
+    assert (
+        client.patch(url, headers=headers, json={"phone": "+86 13800000000"}).status_code == write
+    )
+    assert client.post(
+        f"{url}/password", headers=headers, json={"password": "new-pass-word-9"}
+    ).status_code == (204 if write == 200 else write)
 
 
 # (actor, unit, GET /org-units/{id}, PATCH /org-units/{id}, POST child / POST staff there)
@@ -65,18 +68,29 @@ UNIT_CASES = [
 
 
 @pytest.mark.parametrize(("actor", "unit", "read", "write", "add"), UNIT_CASES)
-def test_org_unit_scope(client: TestClient, world: World, actor: str, unit: str, read: int,
-                        write: int, add: int) -> None:
+def test_org_unit_scope(
+    client: TestClient, world: World, actor: str, unit: str, read: int, write: int, add: int
+) -> None:
     headers = world.headers(actor)
     url = f"/api/v1/org-units/{world.unit_id(unit)}"
     assert client.get(url, headers=headers).status_code == read
     assert client.patch(url, headers=headers, json={"name": "Renamed"}).status_code == write
-    r = client.post("/api/v1/org-units", headers=headers,
-                    json={"name": "New Team", "parent_id": world.unit_id(unit)})
+    r = client.post(
+        "/api/v1/org-units",
+        headers=headers,
+        json={"name": "New Team", "parent_id": world.unit_id(unit)},
+    )
     assert r.status_code == add, r.text
-    r = client.post("/api/v1/staff", headers=headers, json={
-        "login": "new.person", "password": "pass-word-123", "name": "New Person",
-        "org_unit_id": world.unit_id(unit)})
+    r = client.post(
+        "/api/v1/staff",
+        headers=headers,
+        json={
+            "login": "new.person",
+            "password": "pass-word-123",
+            "name": "New Person",
+            "org_unit_id": world.unit_id(unit),
+        },
+    )
     assert r.status_code == add, r.text
 
 
@@ -93,8 +107,9 @@ DEVICE_CASES = [
 
 
 @pytest.mark.parametrize(("actor", "owner", "register", "read", "revoke"), DEVICE_CASES)
-def test_device_scope(client: TestClient, world: World, actor: str, owner: str, register: int,
-                      read: int, revoke: int) -> None:
+def test_device_scope(
+    client: TestClient, world: World, actor: str, owner: str, register: int, read: int, revoke: int
+) -> None:
     body = {"staff_id": world.staff_id(owner), "platform": "android", "protocol": "app"}
     headers = world.headers(actor)
     assert client.post("/api/v1/devices", headers=headers, json=body).status_code == register
@@ -108,8 +123,15 @@ def test_device_scope(client: TestClient, world: World, actor: str, owner: str, 
 
 
 LIST_CASES = {
-    "admin": {"admin", "north.manager", "north.sup", "north.rep", "north.rep2",
-              "south.manager", "south.rep"},
+    "admin": {
+        "admin",
+        "north.manager",
+        "north.sup",
+        "north.rep",
+        "north.rep2",
+        "south.manager",
+        "south.rep",
+    },
     "north.manager": {"north.manager", "north.sup", "north.rep", "north.rep2"},
     "north.sup": {"north.sup", "north.rep"},
     "north.rep": {"north.rep"},
@@ -118,8 +140,7 @@ LIST_CASES = {
 
 
 @pytest.mark.parametrize("actor", sorted(LIST_CASES))
-def test_staff_list_holds_exactly_the_scope(client: TestClient, world: World,
-                                            actor: str) -> None:
+def test_staff_list_holds_exactly_the_scope(client: TestClient, world: World, actor: str) -> None:
     r = client.get("/api/v1/staff", headers=world.headers(actor), params={"limit": 500})
     assert r.status_code == 200
     assert {s["login"] for s in r.json()["items"]} == LIST_CASES[actor]
@@ -135,24 +156,33 @@ UNIT_LISTS = {
 
 
 @pytest.mark.parametrize("actor", sorted(UNIT_LISTS))
-def test_org_unit_list_holds_exactly_the_scope(client: TestClient, world: World,
-                                               actor: str) -> None:
+def test_org_unit_list_holds_exactly_the_scope(
+    client: TestClient, world: World, actor: str
+) -> None:
     r = client.get("/api/v1/org-units", headers=world.headers(actor))
     assert r.status_code == 200
-    names = {world_name for world_name, unit in world.units.items()
-             if str(unit.id) in {u["id"] for u in r.json()["items"]}}
+    names = {
+        world_name
+        for world_name, unit in world.units.items()
+        if str(unit.id) in {u["id"] for u in r.json()["items"]}
+    }
     assert names == UNIT_LISTS[actor]
 
 
 def test_device_list_holds_exactly_the_scope(client: TestClient, world: World) -> None:
     for owner in ("north.rep", "south.rep", "other.rep"):
-        r = client.post("/api/v1/devices", headers=world.headers(owner), json={
-            "staff_id": world.staff_id(owner), "platform": "ios", "protocol": "app"})
+        r = client.post(
+            "/api/v1/devices",
+            headers=world.headers(owner),
+            json={"staff_id": world.staff_id(owner), "platform": "ios", "protocol": "app"},
+        )
         assert r.status_code == 201
+
     def owners(actor: str) -> set[str]:
         items = client.get("/api/v1/devices", headers=world.headers(actor)).json()["items"]
         by_id = {str(s.id): name for name, s in world.staff.items()}
         return {by_id[d["staff_id"]] for d in items}
+
     assert owners("admin") == {"north.rep", "south.rep"}
     assert owners("north.manager") == {"north.rep"}
     assert owners("north.rep2") == set()
@@ -163,6 +193,10 @@ def test_tenant_settings_and_audit_are_for_admins_only(client: TestClient, world
     for actor, status in (("admin", 200), ("north.manager", 403), ("north.rep", 403)):
         headers = world.headers(actor)
         assert client.get("/api/v1/tenant", headers=headers).status_code == 200
-        assert client.patch("/api/v1/tenant", headers=headers,
-                            json={"timezone": "Asia/Shanghai"}).status_code == status
+        assert (
+            client.patch(
+                "/api/v1/tenant", headers=headers, json={"timezone": "Asia/Shanghai"}
+            ).status_code
+            == status
+        )
         assert client.get("/api/v1/audit", headers=headers).status_code == status

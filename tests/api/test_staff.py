@@ -12,9 +12,14 @@ STAFF = "/api/v1/staff"
 
 def new_staff(world: World, **overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "login": "Zhang.Wei", "password": "pass-word-123", "name": "Zhang Wei",
-        "org_unit_id": world.unit_id("north-a"), "manager_id": world.staff_id("north.sup"),
-        "roles": ["rep"], "employee_code": "E100", "phone": "+86 138 0000 1111",
+        "login": "Zhang.Wei",
+        "password": "pass-word-123",
+        "name": "Zhang Wei",
+        "org_unit_id": world.unit_id("north-a"),
+        "manager_id": world.staff_id("north.sup"),
+        "roles": ["rep"],
+        "employee_code": "E100",
+        "phone": "+86 138 0000 1111",
         "email": "zhang.wei@example.com",
     }
     body.update(overrides)
@@ -31,9 +36,11 @@ def test_create_staff_who_can_then_log_in(client: TestClient, world: World) -> N
     created = r.json()
     assert created["login"] == "zhang.wei"
     assert created["roles"] == ["rep"]
-    assert "password" not in created and "password_hash" not in created
-    token = client.post("/api/v1/auth/token",
-                        data={"username": "acme/zhang.wei", "password": "pass-word-123"})
+    assert "password" not in created
+    assert "password_hash" not in created
+    token = client.post(
+        "/api/v1/auth/token", data={"username": "acme/zhang.wei", "password": "pass-word-123"}
+    )
     assert token.status_code == 200
     # the new rep's supervisor sees them
     got = client.get(f"{STAFF}/{created['id']}", headers=world.headers("north.sup"))
@@ -73,26 +80,39 @@ def test_managers_cannot_hand_out_roles_above_their_own(client: TestClient, worl
         r = client.post(STAFF, headers=north, json=new_staff(world, roles=roles))
         assert r.status_code == 403
         assert r.json()["error"]["code"] == "role_not_grantable"
-    r = client.patch(f"{STAFF}/{world.staff_id('north.rep')}", headers=north,
-                     json={"roles": ["rep", "admin"]})
+    r = client.patch(
+        f"{STAFF}/{world.staff_id('north.rep')}", headers=north, json={"roles": ["rep", "admin"]}
+    )
     assert r.status_code == 403
-    r = client.patch(f"{STAFF}/{world.staff_id('north.rep')}", headers=north,
-                     json={"roles": ["rep", "supervisor"]})
+    r = client.patch(
+        f"{STAFF}/{world.staff_id('north.rep')}",
+        headers=north,
+        json={"roles": ["rep", "supervisor"]},
+    )
     assert r.status_code == 200
     assert r.json()["roles"] == ["rep", "supervisor"]
 
 
 def test_reporting_lines_cannot_loop(client: TestClient, world: World) -> None:
     admin = world.headers("admin")
-    r = client.patch(f"{STAFF}/{world.staff_id('north.manager')}", headers=admin,
-                     json={"manager_id": world.staff_id("north.rep")})
+    r = client.patch(
+        f"{STAFF}/{world.staff_id('north.manager')}",
+        headers=admin,
+        json={"manager_id": world.staff_id("north.rep")},
+    )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "reporting_cycle"
-    r = client.patch(f"{STAFF}/{world.staff_id('north.rep')}", headers=admin,
-                     json={"manager_id": world.staff_id("north.rep")})
+    r = client.patch(
+        f"{STAFF}/{world.staff_id('north.rep')}",
+        headers=admin,
+        json={"manager_id": world.staff_id("north.rep")},
+    )
     assert r.json()["error"]["code"] == "reporting_cycle"
-    r = client.patch(f"{STAFF}/{world.staff_id('north.rep')}", headers=admin,
-                     json={"manager_id": world.staff_id("north.manager")})
+    r = client.patch(
+        f"{STAFF}/{world.staff_id('north.rep')}",
+        headers=admin,
+        json={"manager_id": world.staff_id("north.manager")},
+    )
     assert r.status_code == 200
 
 
@@ -100,22 +120,24 @@ def test_admins_cannot_lock_themselves_out(client: TestClient, world: World) -> 
     admin = world.headers("admin")
     url = f"{STAFF}/{world.staff_id('admin')}"
     assert client.patch(url, headers=admin, json={"active": False}).json()["error"]["code"] == (
-        "self_lockout")
+        "self_lockout"
+    )
     assert client.patch(url, headers=admin, json={"roles": ["rep"]}).json()["error"]["code"] == (
-        "self_lockout")
+        "self_lockout"
+    )
     r = client.patch(url, headers=admin, json={"name": None})
     assert r.status_code == 422
 
 
-def test_move_staff_to_another_unit_needs_scope_over_both(
-    client: TestClient, world: World
-) -> None:
+def test_move_staff_to_another_unit_needs_scope_over_both(client: TestClient, world: World) -> None:
     url = f"{STAFF}/{world.staff_id('north.rep')}"
-    r = client.patch(url, headers=world.headers("north.manager"),
-                     json={"org_unit_id": world.unit_id("south-a")})
+    r = client.patch(
+        url, headers=world.headers("north.manager"), json={"org_unit_id": world.unit_id("south-a")}
+    )
     assert r.status_code == 404
-    r = client.patch(url, headers=world.headers("north.manager"),
-                     json={"org_unit_id": world.unit_id("north-b")})
+    r = client.patch(
+        url, headers=world.headers("north.manager"), json={"org_unit_id": world.unit_id("north-b")}
+    )
     assert r.status_code == 200
     assert r.json()["org_unit_id"] == world.unit_id("north-b")
 
@@ -124,9 +146,16 @@ def test_list_search_filter_and_pages(client: TestClient, world: World) -> None:
     admin = world.headers("admin")
     r = client.get(STAFF, headers=admin, params={"q": "NORTH"})
     assert {s["login"] for s in r.json()["items"]} == {
-        "north.manager", "north.sup", "north.rep", "north.rep2"}
-    r = client.get(STAFF, headers=admin, params={"org_unit": world.unit_id("north"),
-                                                 "include_subtree": "false"})
+        "north.manager",
+        "north.sup",
+        "north.rep",
+        "north.rep2",
+    }
+    r = client.get(
+        STAFF,
+        headers=admin,
+        params={"org_unit": world.unit_id("north"), "include_subtree": "false"},
+    )
     assert [s["login"] for s in r.json()["items"]] == ["north.manager"]
     r = client.get(STAFF, headers=admin, params={"role": "rep"})
     assert {s["login"] for s in r.json()["items"]} == {"north.rep", "north.rep2", "south.rep"}
@@ -143,7 +172,8 @@ def test_list_search_filter_and_pages(client: TestClient, world: World) -> None:
         cursor = page["next_cursor"]
         if not cursor:
             break
-    assert names == sorted(names) and len(names) == 7
+    assert names == sorted(names)
+    assert len(names) == 7
     r = client.get(STAFF, headers=admin, params={"org_unit": world.unit_id("other-root")})
     assert r.status_code == 404
     assert client.get(STAFF, headers=admin, params={"role": "king"}).status_code == 422
@@ -158,9 +188,13 @@ def test_own_profile(client: TestClient, world: World) -> None:
 
 
 def test_password_reset_by_manager(client: TestClient, world: World) -> None:
-    r = client.post(f"{STAFF}/{world.staff_id('north.rep')}/password",
-                    headers=world.headers("north.manager"), json={"password": "reset-pass-77"})
+    r = client.post(
+        f"{STAFF}/{world.staff_id('north.rep')}/password",
+        headers=world.headers("north.manager"),
+        json={"password": "reset-pass-77"},
+    )
     assert r.status_code == 204
-    r = client.post("/api/v1/auth/token", data={"username": "acme/north.rep",
-                                                "password": "reset-pass-77"})
+    r = client.post(
+        "/api/v1/auth/token", data={"username": "acme/north.rep", "password": "reset-pass-77"}
+    )
     assert r.status_code == 200
