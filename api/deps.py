@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import load_actor
 from fieldforce.auth.tokens import decode_token
+from fieldforce.db import owned_session
 from fieldforce.errors import Unauthorized
 from fieldforce.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from fieldforce.settings import Settings
@@ -29,15 +30,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """Commits when the endpoint returns, rolls back when it raises. ``scope="function"``
     (below) runs this before the response is sent, so a client is told "stored" only
     after the commit succeeded."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with owned_session(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -133,7 +133,7 @@ def bootstrap(
 ) -> None:
     """Create a tenant with its root org unit and an administrator; prints the tenant id.
     Safe to run again: it then only sets the administrator's password."""
-    from fieldforce.db import job_session, make_engine, make_sessionmaker
+    from fieldforce.db import make_engine, make_sessionmaker, owned_session
     from fieldforce.errors import FieldforceError
     from fieldforce.tenancy.service import bootstrap as do_bootstrap
 
@@ -141,7 +141,7 @@ def bootstrap(
         _migrate(database.url)
         engine = make_engine(database.url, pool_size=1)
         try:
-            with job_session(make_sessionmaker(engine)) as session:
+            with owned_session(make_sessionmaker(engine)) as session:
                 result = do_bootstrap(
                     session,
                     tenant_name=tenant,

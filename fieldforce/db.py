@@ -81,8 +81,10 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def job_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for CLI commands and background jobs, which own their transaction."""
+def owned_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that owns its transaction: committed when the block ends, rolled back when
+    it raises. Requests (through the API's session dependency), CLI commands and background
+    jobs all use it."""
     session = factory()
     try:
         yield session

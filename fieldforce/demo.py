@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import actor_for
-from fieldforce.db import job_session
+from fieldforce.db import owned_session
 from fieldforce.devices import service as devices
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
@@ -116,7 +116,7 @@ class _Names:
 def build_demo(
     factory: sessionmaker[Session], *, reset: bool = False, seed: int = 7
 ) -> DemoSummary:
-    with job_session(factory) as session:
+    with owned_session(factory) as session:
         existing = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
         if existing is not None:
             if not reset:
@@ -124,7 +124,7 @@ def build_demo(
                 summary.logins = [DEMO_ADMIN]
                 return summary
             session.execute(delete(Tenant).where(Tenant.id == existing.id))
-    with job_session(factory) as session:
+    with owned_session(factory) as session:
         return _build(session, random.Random(seed))  # noqa: S311 - not security related
 
 

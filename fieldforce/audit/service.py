@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit.models import AuditEntry
+from fieldforce.auth.scope import Actor
 from fieldforce.context import request_id_var
 from fieldforce.pagination import Page, paginate
 
@@ -34,6 +35,26 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_by(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID | None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record a change made by a signed-in staff member."""
+    return record(
+        session,
+        tenant_id=actor.tenant_id,
+        actor_id=actor.staff_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        changes=changes,
+    )
 
 
 def _jsonable(value: Any) -> Any:

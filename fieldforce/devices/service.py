@@ -63,14 +63,13 @@ def register_device(
     )
     session.add(device)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="device.register",
-        entity="device",
-        entity_id=device.id,
-        changes={"staff_id": staff.id, "platform": platform, "protocol": protocol},
+        actor,
+        "device.register",
+        "device",
+        device.id,
+        {"staff_id": staff.id, "platform": platform, "protocol": protocol},
     )
     return IssuedDevice(device, secret)
 
@@ -100,14 +99,7 @@ def revoke_device(session: Session, actor: Actor, device_id: uuid.UUID) -> Devic
         device.revoked_at = datetime.now(UTC)
         device.fcm_token = None
         session.flush()
-        audit.record(
-            session,
-            tenant_id=actor.tenant_id,
-            actor_id=actor.staff_id,
-            action="device.revoke",
-            entity="device",
-            entity_id=device.id,
-        )
+        audit.record_by(session, actor, "device.revoke", "device", device.id)
     return device
 
 
@@ -118,14 +110,7 @@ def rotate_secret(session: Session, actor: Actor, device_id: uuid.UUID) -> Issue
     secret = _new_secret()
     device.secret_hash = hash_password(secret)
     session.flush()
-    audit.record(
-        session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="device.rotate_secret",
-        entity="device",
-        entity_id=device.id,
-    )
+    audit.record_by(session, actor, "device.rotate_secret", "device", device.id)
     return IssuedDevice(device, secret)
 
 

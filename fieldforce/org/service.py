@@ -58,14 +58,13 @@ def create_unit(
     )
     session.add(unit)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="org_unit.create",
-        entity="org_unit",
-        entity_id=unit.id,
-        changes={"name": name, "parent_id": parent.id, "kind": kind, "code": code},
+        actor,
+        "org_unit.create",
+        "org_unit",
+        unit.id,
+        {"name": name, "parent_id": parent.id, "kind": kind, "code": code},
     )
     return unit
 
@@ -84,15 +83,7 @@ def update_unit(
         if field in changes:
             setattr(unit, field, changes[field])
     session.flush()
-    audit.record(
-        session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="org_unit.update",
-        entity="org_unit",
-        entity_id=unit.id,
-        changes=changes,
-    )
+    audit.record_by(session, actor, "org_unit.update", "org_unit", unit.id, changes)
     return unit
 
 
@@ -130,14 +121,13 @@ def move_unit(
     unit.parent_id = new_parent.id
     session.flush()
     session.refresh(unit)
-    audit.record(
+    audit.record_by(
         session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="org_unit.move",
-        entity="org_unit",
-        entity_id=unit.id,
-        changes={"from_parent_id": old_parent_id, "to_parent_id": new_parent.id},
+        actor,
+        "org_unit.move",
+        "org_unit",
+        unit.id,
+        {"from_parent_id": old_parent_id, "to_parent_id": new_parent.id},
     )
     return unit
 
@@ -163,15 +153,7 @@ def delete_unit(session: Session, actor: Actor, unit_id: uuid.UUID) -> None:
         )
     session.delete(unit)
     session.flush()
-    audit.record(
-        session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="org_unit.delete",
-        entity="org_unit",
-        entity_id=unit_id,
-        changes={"name": unit.name},
-    )
+    audit.record_by(session, actor, "org_unit.delete", "org_unit", unit_id, {"name": unit.name})
 
 
 def list_units(

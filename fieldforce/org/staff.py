@@ -137,14 +137,13 @@ def create_staff(
     )
     session.add(staff)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="staff.create",
-        entity="staff",
-        entity_id=staff.id,
-        changes={
+        actor,
+        "staff.create",
+        "staff",
+        staff.id,
+        {
             "login": login,
             "name": name,
             "org_unit_id": org_unit_id,
@@ -189,14 +188,13 @@ def update_staff(
     for key, value in changes.items():
         setattr(staff, key, value)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="staff.update",
-        entity="staff",
-        entity_id=staff.id,
-        changes={k: {"from": before[k], "to": v} for k, v in changes.items() if before[k] != v},
+        actor,
+        "staff.update",
+        "staff",
+        staff.id,
+        {k: {"from": before[k], "to": v} for k, v in changes.items() if before[k] != v},
     )
     return staff
 
@@ -207,50 +205,28 @@ def update_own_profile(session: Session, actor: Actor, changes: dict[str, Any]) 
         if key in changes:
             setattr(staff, key, changes[key])
     session.flush()
-    audit.record(
-        session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="staff.update_profile",
-        entity="staff",
-        entity_id=staff.id,
-        changes=changes,
-    )
+    audit.record_by(session, actor, "staff.update_profile", "staff", staff.id, changes)
     return staff
 
 
-def reset_password(session: Session, actor: Actor, staff_id: uuid.UUID, password: str) -> None:
-    staff = actor.manageable_staff(session, staff_id)
+def _set_password(session: Session, actor: Actor, staff: Staff, password: str, action: str) -> None:
     check_password_strength(password)
     staff.password_hash = hash_password(password)
     staff.password_changed_at = datetime.now(UTC)
     session.flush()
-    audit.record(
-        session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="staff.reset_password",
-        entity="staff",
-        entity_id=staff.id,
-    )
+    audit.record_by(session, actor, action, "staff", staff.id)
+
+
+def reset_password(session: Session, actor: Actor, staff_id: uuid.UUID, password: str) -> None:
+    staff = actor.manageable_staff(session, staff_id)
+    _set_password(session, actor, staff, password, "staff.reset_password")
 
 
 def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
     staff = actor.visible_staff(session, actor.staff_id)
     if not verify_password(old, staff.password_hash):
         raise Unauthorized("the current password is wrong", code="invalid_credentials")
-    check_password_strength(new)
-    staff.password_hash = hash_password(new)
-    staff.password_changed_at = datetime.now(UTC)
-    session.flush()
-    audit.record(
-        session,
-        tenant_id=actor.tenant_id,
-        actor_id=actor.staff_id,
-        action="staff.change_password",
-        entity="staff",
-        entity_id=staff.id,
-    )
+    _set_password(session, actor, staff, new, "staff.change_password")
 
 
 def list_staff(

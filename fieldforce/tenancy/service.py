@@ -192,15 +192,7 @@ def update_tenant(
         changes["modules"] = tenant.modules
     session.flush()
     if changes:
-        audit.record(
-            session,
-            tenant_id=tenant.id,
-            actor_id=actor.staff_id,
-            action="tenant.update",
-            entity="tenant",
-            entity_id=tenant.id,
-            changes=changes,
-        )
+        audit.record_by(session, actor, "tenant.update", "tenant", tenant.id, changes)
     return tenant
 
 
