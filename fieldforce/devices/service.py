@@ -17,7 +17,7 @@ from fieldforce.devices.models import TRACKER_PROTOCOLS, Device
 from fieldforce.errors import Forbidden, Invalid, NotFound, Unauthorized
 from fieldforce.org.models import Staff
 from fieldforce.pagination import Page, paginate
-from fieldforce.tenancy.models import Module
+from fieldforce.tenancy.models import Module, Tenant
 
 
 @dataclass
@@ -162,7 +162,9 @@ def authenticate_tracker(session: Session, identifier: str, secret: str | None) 
     if device.revoked:
         raise Unauthorized("this device has been revoked", code="device_revoked")
     owner_active = session.scalar(
-        select(Staff.active).where(Staff.tenant_id == device.tenant_id, Staff.id == device.staff_id)
+        select(Staff.active & Tenant.active)
+        .join(Tenant, Tenant.id == Staff.tenant_id)
+        .where(Staff.tenant_id == device.tenant_id, Staff.id == device.staff_id)
     )
     if not owner_active:
         raise Unauthorized("this device's user is disabled", code="account_disabled")
