@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.passwords import hash_password
@@ -138,3 +139,19 @@ def build_world(db: Session, settings: Settings) -> World:
     s["other.rep"] = add_staff(db, u["other-root"], "other.rep", ["rep"], s["other.admin"])
     db.commit()
     return w
+
+
+def all_pages(
+    client: TestClient, url: str, headers: dict[str, str], params: dict[str, object]
+) -> list[dict[str, object]]:
+    """Walk a list endpoint through its cursors; returns every item in order."""
+    items: list[dict[str, object]] = []
+    cursor = None
+    while True:
+        page = client.get(
+            url, headers=headers, params={**params, **({"cursor": cursor} if cursor else {})}
+        ).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items

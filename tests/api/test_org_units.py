@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.audit.models import AuditEntry
 from fieldforce.org.models import OrgUnit, path_label
-from tests.world import World, add_staff
+from tests.world import World, add_staff, all_pages
 
 UNITS = "/api/v1/org-units"
 
@@ -173,17 +173,10 @@ def test_list_filters_and_pages(client: TestClient, world: World) -> None:
         client.post(
             UNITS, headers=admin, json={"name": f"Squad {i}", "parent_id": world.unit_id("north-b")}
         )
-    r = client.get(UNITS, headers=admin, params={"q": "squad", "limit": 3})
-    page1 = r.json()
+    page1 = client.get(UNITS, headers=admin, params={"q": "squad", "limit": 3}).json()
     assert [u["name"] for u in page1["items"]] == ["Squad 0", "Squad 1", "Squad 2"]
-    seen = [u["name"] for u in page1["items"]]
-    cursor = page1["next_cursor"]
-    while cursor:
-        page = client.get(
-            UNITS, headers=admin, params={"q": "squad", "limit": 3, "cursor": cursor}
-        ).json()
-        seen += [u["name"] for u in page["items"]]
-        cursor = page["next_cursor"]
+    assert page1["next_cursor"]
+    seen = [u["name"] for u in all_pages(client, UNITS, admin, {"q": "squad", "limit": 3})]
     assert seen == [f"Squad {i}" for i in range(7)]
     within = client.get(
         UNITS, headers=admin, params={"within": world.unit_id("north"), "limit": 100}

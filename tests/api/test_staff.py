@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldforce.org.models import Staff
-from tests.world import World
+from tests.world import World, all_pages
 
 STAFF = "/api/v1/staff"
 
@@ -161,17 +161,7 @@ def test_list_search_filter_and_pages(client: TestClient, world: World) -> None:
     assert {s["login"] for s in r.json()["items"]} == {"north.rep", "north.rep2", "south.rep"}
     r = client.get(STAFF, headers=admin, params={"manager_id": world.staff_id("north.manager")})
     assert {s["login"] for s in r.json()["items"]} == {"north.sup", "north.rep2"}
-    names: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, object] = {"limit": 2}
-        if cursor:
-            params["cursor"] = cursor
-        page = client.get(STAFF, headers=admin, params=params).json()
-        names += [s["name"] for s in page["items"]]
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
+    names = [s["name"] for s in all_pages(client, STAFF, admin, {"limit": 2})]
     assert names == sorted(names)
     assert len(names) == 7
     r = client.get(STAFF, headers=admin, params={"org_unit": world.unit_id("other-root")})
