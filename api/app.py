@@ -6,10 +6,11 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import install_error_handlers
-from api.middleware import RequestContextMiddleware
-from api.routers import auth, devices, health, org, tenancy
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.routers import auth, devices, health, org, tenancy, tracking
 from fieldforce import __version__
 from fieldforce.db import make_engine, make_sessionmaker
+from fieldforce.jobs import JobRunner
 from fieldforce.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -25,8 +26,9 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.state.settings = settings
     app.state.sessionmaker = session_factory
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, tenancy, org, devices):
+    for module in (health, auth, tenancy, org, devices, tracking):
         app.include_router(module.router)
     return app
 
@@ -37,6 +39,10 @@ def app_from_environment() -> FastAPI:
     if not settings.database_url:
         raise RuntimeError("FIELDFORCE_DATABASE_URL is not set (use `fieldforce serve`)")
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app = create_app(settings, make_sessionmaker(engine))
+    factory = make_sessionmaker(engine)
+    app = create_app(settings, factory)
+    jobs = JobRunner(factory)
+    app.router.add_event_handler("startup", jobs.start)
+    app.router.add_event_handler("shutdown", jobs.stop)
     app.router.add_event_handler("shutdown", engine.dispose)
     return app

@@ -6,5 +6,17 @@ from fieldforce.db import Base
 from fieldforce.devices.models import Device
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
+from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
 
-__all__ = ["AuditEntry", "Base", "Device", "LoginAttempt", "OrgUnit", "Staff", "Tenant"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Device",
+    "DeviceReport",
+    "LatestPosition",
+    "LoginAttempt",
+    "OrgUnit",
+    "Ping",
+    "Staff",
+    "Tenant",
+]

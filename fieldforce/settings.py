@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_in_production(self) -> Settings:

@@ -17,10 +17,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from fieldforce.db import make_engine
+from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.embedded import EmbeddedPostgres, ensure_binaries
+from fieldforce.jobs import JOBS, run_job
 from fieldforce.migrate import upgrade
 from fieldforce.settings import Settings
+from fieldforce.tracking.partitions import forget_known_partitions
 from tests.world import World, build_world
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -46,8 +48,15 @@ def database_url() -> Iterator[str]:
 def engine(database_url: str) -> Iterator[Engine]:
     upgrade(url=database_url)
     eng = make_engine(database_url, pool_size=4)
+    assert run_job(make_sessionmaker(eng), JOBS[0])  # ping partitions, committed once
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _forget_partitions() -> None:
+    # partitions a test created were rolled back with it
+    forget_known_partitions()
 
 
 @pytest.fixture

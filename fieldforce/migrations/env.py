@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, pool
 
 import fieldforce.models  # noqa: F401  (registers every table)
 from fieldforce.db import Base
+from fieldforce.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,7 +16,7 @@ def _configure(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
-        include_object=alembic_helpers.include_object,
+        include_object=include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from geoalchemy2 import alembic_helpers
 from sqlalchemy import Connection, text
 
 from fieldforce.db import Base
+from fieldforce.migrate import include_object
 
 KEYS = text("""
     SELECT c.conrelid::regclass::text AS tbl, c.conname, c.contype,
@@ -61,6 +61,6 @@ def test_the_check_sees_a_violation(connection: Connection) -> None:
 def test_migrations_match_the_models(connection: Connection) -> None:
     ctx = MigrationContext.configure(
         connection,
-        opts={"include_object": alembic_helpers.include_object, "compare_type": True},
+        opts={"include_object": include_object, "compare_type": True},
     )
     assert compare_metadata(ctx, Base.metadata) == []

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from fieldforce.tracking.ingest import MAX_BATCH
+from fieldforce.tracking.models import Source
+
+
+class PingItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID = Field(description="client-made UUID; re-sending it stores nothing twice")
+    fix_time: AwareDatetime = Field(description="when the fix was taken, with its offset")
+    lon: float
+    lat: float
+    accuracy_m: float | None = Field(default=None, ge=0)
+    altitude_m: float | None = None
+    speed_mps: float | None = Field(default=None, ge=0)
+    bearing_deg: float | None = Field(default=None, ge=0, le=360)
+    battery_pct: float | None = Field(default=None, ge=0, le=100)
+    source: Source | None = None
+    mock: bool = False
+    attributes: dict[str, Any] | None = Field(default=None, max_length=50)
+
+
+class PingBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pings: list[PingItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PingResultOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    reason: str | None = None
+    flags: list[str] | None = None
+
+
+class PingBatchResult(BaseModel):
+    results: list[PingResultOut]
+    accepted: int
+    duplicate: int
+    rejected: int
+    discarded: int

@@ -1,0 +1,66 @@
+"""Periodic background jobs, run by a thread inside each serving process.
+
+Every job is idempotent and safe when several processes run it at once (they take
+PostgreSQL advisory locks where it matters), so no leader election is needed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldforce.db import owned_session
+from fieldforce.logs import get_logger
+from fieldforce.tracking.jobs import maintain_ping_partitions
+
+log = get_logger("fieldforce.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[Session, datetime], None]
+
+
+JOBS = [Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions)]
+
+
+def run_job(factory: sessionmaker[Session], job: Job, now: datetime | None = None) -> bool:
+    """Run one job in its own transaction; errors are logged, never raised."""
+    try:
+        with owned_session(factory) as session:
+            job.run(session, now or datetime.now(UTC))
+        return True
+    except Exception:
+        log.exception("job_failed", job=job.name)
+        return False
+
+
+class JobRunner:
+    def __init__(self, factory: sessionmaker[Session], jobs: list[Job] | None = None) -> None:
+        self.factory = factory
+        self.jobs = jobs if jobs is not None else JOBS
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="fieldforce-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        due = dict.fromkeys((j.name for j in self.jobs), 0.0)
+        while not self._stop.is_set():
+            for job in self.jobs:
+                if time.monotonic() >= due[job.name]:
+                    run_job(self.factory, job)
+                    due[job.name] = time.monotonic() + job.every.total_seconds()
+            self._stop.wait(1.0)

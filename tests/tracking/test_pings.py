@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from fieldforce.settings import Settings
+from fieldforce.tenancy.models import TenantSettings
+from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
+from fieldforce.tracking.models import LatestPosition, Ping
+from tests.world import World
+
+PINGS = "/api/v1/pings"
+# People's Square, Shanghai
+LON, LAT = 121.4737, 31.2304
+
+
+def fix(
+    minutes_ago: float, dlon: float = 0.0, dlat: float = 0.0, **extra: object
+) -> dict[str, object]:
+    t = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return {
+        "id": str(uuid.uuid4()),
+        "fix_time": t.isoformat(),
+        "lon": LON + dlon,
+        "lat": LAT + dlat,
+        "accuracy_m": 8,
+        **extra,
+    }
+
+
+def stored(db: Session, world: World, who: str = "north.rep") -> int:
+    return (
+        db.scalar(
+            select(func.count()).select_from(Ping).where(Ping.staff_id == world.staff[who].id)
+        )
+        or 0
+    )
+
+
+def latest(db: Session, world: World, who: str = "north.rep") -> LatestPosition | None:
+    db.expire_all()
+    return db.get(LatestPosition, (world.tenant.id, world.staff[who].id))
+
+
+def test_batch_is_stored_with_one_result_per_item(
+    client: TestClient, world: World, db: Session
+) -> None:
+    batch = [fix(3), fix(2, 0.001), fix(1, 0.002)]
+    r = client.post(PINGS, headers=world.headers("north.rep"), json={"pings": batch})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [x["id"] for x in body["results"]] == [p["id"] for p in batch]
+    assert {x["status"] for x in body["results"]} == {"accepted"}
+    assert body["accepted"] == 3
+    assert stored(db, world) == 3
+    pos = latest(db, world)
+    assert pos is not None
+    assert str(pos.ping_id) == batch[2]["id"]
+
+
+def test_resending_a_batch_stores_nothing_twice(
+    client: TestClient, world: World, db: Session
+) -> None:
+    batch = [fix(3), fix(2)]
+    headers = world.headers("north.rep")
+    client.post(PINGS, headers=headers, json={"pings": batch})
+    again = client.post(PINGS, headers=headers, json={"pings": [*batch, fix(1)]}).json()
+    assert [x["status"] for x in again["results"]] == ["duplicate", "duplicate", "accepted"]
+    assert stored(db, world) == 3
+    same_twice = client.post(PINGS, headers=headers, json={"pings": [batch[0], batch[0]]}).json()
+    assert [x["status"] for x in same_twice["results"]] == ["duplicate", "duplicate"]
+
+
+def test_rejections_carry_reasons_and_store_nothing(
+    client: TestClient, world: World, db: Session
+) -> None:
+    batch = [
+        fix(1, dlat=70),  # latitude 101
+        {**fix(1), "lon": 0.0, "lat": 0.0},
+        fix(-10),  # ten minutes in the future
+        fix(8 * 24 * 60),  # eight days old
+        fix(1),
+    ]
+    r = client.post(PINGS, headers=world.headers("north.rep"), json={"pings": batch}).json()
+    assert [(x["status"], x.get("reason")) for x in r["results"]] == [
+        ("rejected", "invalid_coordinates"),
+        ("rejected", "null_island"),
+        ("rejected", "fix_in_future"),
+        ("rejected", "older_than_upload_window"),
+        ("accepted", None),
+    ]
+    assert stored(db, world) == 1
+
+
+def test_flagged_pings_are_kept_but_never_move_the_position(
+    client: TestClient, world: World, db: Session
+) -> None:
+    headers = world.headers("north.rep")
+    client.post(PINGS, headers=headers, json={"pings": [fix(10)]})
+    first = latest(db, world)
+    assert first is not None
+    batch = [
+        fix(9, 0.001, accuracy_m=500),  # worse than the 150 m limit
+        fix(8, 0.001, mock=True),
+        fix(7.9, 0.1),  # 10 km in 6 s after the fix 2 minutes before: a jump
+        fix(7, 0.002),  # 200 m in 3 minutes after the last good fix: fine
+    ]
+    r = client.post(PINGS, headers=headers, json={"pings": batch}).json()
+    assert [x.get("flags") for x in r["results"]] == [["inaccurate"], ["mock"], ["jump"], None]
+    assert stored(db, world) == 5
+    pos = latest(db, world)
+    assert pos is not None
+    assert str(pos.ping_id) == batch[3]["id"]
+    flags = dict(db.execute(select(Ping.id, Ping.flags)).all())
+    assert flags[uuid.UUID(batch[2]["id"])] == 2
+
+
+def test_offline_buffer_uploaded_late_is_used_in_fix_time_order(
+    client: TestClient, world: World, db: Session
+) -> None:
+    headers = world.headers("north.rep")
+    newest = fix(1, 0.010)
+    client.post(PINGS, headers=headers, json={"pings": [newest]})
+    # an hour-old buffer arrives afterwards, newest first; the latest position stays put
+    buffer = [fix(50 - i, 0.0002 * (9 - i)) for i in range(10)][::-1]
+    r = client.post(PINGS, headers=headers, json={"pings": buffer}).json()
+    assert r["accepted"] == 10
+    pos = latest(db, world)
+    assert pos is not None
+    assert str(pos.ping_id) == newest["id"]
+    # a fix placed between two stored ones is judged against the one just before it in time
+    between = fix(45, 0.3)  # 30 km from its neighbours five minutes apart
+    r = client.post(PINGS, headers=headers, json={"pings": [between]}).json()
+    assert r["results"][0]["flags"] == ["jump"]
+
+
+def test_off_duty_pings_are_discarded_unless_the_tenant_tracks_off_duty(
+    db: Session, world: World
+) -> None:
+    now = datetime.now(UTC)
+    pings = [PingIn(id=uuid.uuid4(), fix_time=now - timedelta(minutes=1), lon=LON, lat=LAT)]
+    private = Uploader(world.tenant.id, world.staff["north.rep"].id, None, TenantSettings())
+    results = ingest_pings(db, private, pings, on_duty=lambda staff, at: False)
+    assert [(r.status.value, r.reason and r.reason.value) for r in results] == [
+        ("discarded", "off_duty")
+    ]
+    tracked = Uploader(
+        world.tenant.id, world.staff["north.rep"].id, None, TenantSettings(track_off_duty=True)
+    )
+    results = ingest_pings(db, tracked, pings, on_duty=lambda staff, at: False)
+    assert results[0].status.value == "accepted"
+
+
+def test_bad_batches_are_refused_whole(client: TestClient, world: World, db: Session) -> None:
+    headers = world.headers("north.rep")
+    for body in (
+        {"pings": []},
+        {"pings": [fix(1)] * 1001},
+        {"pings": [{"lon": 1, "lat": 2}]},
+        {"pings": [fix(1, accuracy_m=-5)]},
+        {"pings": [{**fix(1), "fix_time": "2026-11-22T10:00:00"}]},
+    ):
+        r = client.post(PINGS, headers=headers, json=body)
+        assert r.status_code == 422
+        assert r.json()["error"]["code"] == "validation_error"
+    assert stored(db, world) == 0
+
+
+def test_oversized_bodies_get_413_with_or_without_a_length(
+    world: World, session_factory: object
+) -> None:
+    settings = Settings(mode="test", secret_key="x" * 40, max_body_bytes=2048)
+    app = create_app(settings, session_factory)  # type: ignore[arg-type]
+    big = {"pings": [fix(1) for _ in range(40)]}
+    headers = world.headers("north.rep")
+    payload = json.dumps(big).encode()
+    with TestClient(app) as c:
+        r = c.post(PINGS, headers=headers, json=big)
+        assert r.status_code == 413
+        assert r.json()["error"]["code"] == "payload_too_large"
+        chunks = iter([payload[i : i + 1000] for i in range(0, len(payload), 1000)])
+        r = c.post(
+            PINGS, headers={**headers, "Content-Type": "application/json"}, content=chunks
+        )  # chunked: no Content-Length
+        assert r.status_code == 413
+        assert r.json()["error"]["code"] == "payload_too_large"
+
+
+def test_tracking_switched_off_refuses_pings(client: TestClient, world: World) -> None:
+    client.patch("/api/v1/tenant", headers=world.headers("admin"), json={"modules": ["visits"]})
+    r = client.post(PINGS, headers=world.headers("north.rep"), json={"pings": [fix(1)]})
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "module_disabled"
+
+
+def test_pings_always_land_on_the_caller_only(
+    client: TestClient, world: World, db: Session
+) -> None:
+    client.post(PINGS, headers=world.headers("other.rep"), json={"pings": [fix(1)]})
+    assert stored(db, world, "other.rep") == 1
+    assert (
+        db.scalar(select(func.count()).select_from(Ping).where(Ping.tenant_id == world.tenant.id))
+        == 0
+    )
