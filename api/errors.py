@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fieldforce.context import request_id_var
 from fieldforce.errors import (
+    BadRequest,
     Conflict,
     FieldforceError,
     Forbidden,
@@ -26,6 +27,7 @@ from fieldforce.logs import get_logger
 log = get_logger("fieldforce.api")
 
 STATUS: dict[type[FieldforceError], int] = {
+    BadRequest: 400,
     Invalid: 422,
     Unauthorized: 401,
     Forbidden: 403,
@@ -70,8 +72,8 @@ def status_for(exc: FieldforceError) -> int:
 def error_response(exc: FieldforceError) -> JSONResponse:
     status = status_for(exc)
     headers: dict[str, str] = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = exc.challenge
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse(_body(exc.code, exc.message, exc.details), status, headers=headers)

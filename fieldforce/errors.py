@@ -20,12 +20,23 @@ class Invalid(FieldforceError):
     code = "invalid"
 
 
+class BadRequest(FieldforceError):
+    """A request a protocol peer sent that cannot be understood at all."""
+
+    code = "bad_request"
+
+
 class NotFound(FieldforceError):
     code = "not_found"
 
 
 class Unauthorized(FieldforceError):
     code = "unauthorized"
+    challenge = "Bearer"  # the WWW-Authenticate scheme the client should answer with
+
+    def with_challenge(self, challenge: str) -> Unauthorized:
+        self.challenge = challenge
+        return self
 
 
 class Forbidden(FieldforceError):

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from api.deps import SessionDep, require_module
 from api.schemas.tracking import PingBatch, PingBatchResult, PingResultOut
 from fieldforce.auth.scope import Actor
-from fieldforce.tenancy.service import get_tenant
-from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
+from fieldforce.tracking.ingest import PingIn, ingest_pings
+from fieldforce.tracking.service import uploader_for_actor
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
@@ -20,8 +20,7 @@ def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> 
     """Upload up to 1,000 fixes of the signed-in staff member, oldest or newest first,
     including ones buffered offline. One result per item, in order. Answered only after
     everything accepted is committed; re-sending a batch stores nothing twice."""
-    tenant = get_tenant(session, actor.tenant_id)
-    who = Uploader(actor.tenant_id, actor.staff_id, actor.device_id, tenant.effective_settings)
+    who = uploader_for_actor(session, actor)
     pings = [
         PingIn(
             id=p.id,

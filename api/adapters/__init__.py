@@ -1,0 +1,1 @@
+"""Parsers for tracker-app wire protocols (OsmAnd / Traccar Client, OwnTracks)."""

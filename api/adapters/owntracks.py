@@ -1,0 +1,44 @@
+"""OwnTracks in HTTP mode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from api.adapters.common import (
+    KMH_MPS,
+    ProtocolError,
+    optional_float,
+    parse_float,
+    ping_id,
+)
+from fieldforce.tracking.ingest import PingIn
+
+LOCATION_FIELDS = {"_type", "lat", "lon", "tst", "acc", "alt", "vel", "cog", "batt"}
+
+
+def parse_location(identifier: str, msg: Mapping[str, Any]) -> PingIn:
+    """A ``_type: location`` message: tst in epoch seconds, vel in km/h; fields that are
+    zero may be left out. Everything else is kept as attributes."""
+    if "lat" not in msg or "lon" not in msg or "tst" not in msg:
+        raise ProtocolError("a location needs 'lat', 'lon' and 'tst'")
+    lat, lon = parse_float(msg["lat"], "lat"), parse_float(msg["lon"], "lon")
+    try:
+        fix_time = datetime.fromtimestamp(int(msg["tst"]), UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise ProtocolError(f"'tst' is not epoch seconds: {msg['tst']!r}") from exc
+    vel = optional_float(msg.get("vel"), "vel", negative_is_unknown=True)
+    attributes = {k: v for k, v in msg.items() if k not in LOCATION_FIELDS}
+    return PingIn(
+        id=ping_id(identifier, fix_time, lat, lon),
+        fix_time=fix_time,
+        lon=lon,
+        lat=lat,
+        accuracy_m=optional_float(msg.get("acc"), "acc", negative_is_unknown=True),
+        altitude_m=optional_float(msg.get("alt"), "alt"),
+        speed_mps=vel * KMH_MPS if vel is not None else None,
+        bearing_deg=optional_float(msg.get("cog"), "cog", negative_is_unknown=True),
+        battery_pct=optional_float(msg.get("batt"), "batt", negative_is_unknown=True),
+        attributes=attributes or None,
+    )

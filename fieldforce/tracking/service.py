@@ -1,0 +1,52 @@
+"""Who uploads (a signed-in phone, or a tracker app known by its device) and what tracker
+apps report besides fixes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fieldforce.auth.scope import Actor
+from fieldforce.devices.models import Device
+from fieldforce.errors import ModuleDisabled
+from fieldforce.tenancy.models import Module
+from fieldforce.tenancy.service import get_tenant
+from fieldforce.tracking.ingest import Uploader
+from fieldforce.tracking.models import DeviceReport
+
+
+def uploader_for_actor(session: Session, actor: Actor) -> Uploader:
+    actor.require_module(Module.TRACKING.value)
+    tenant = get_tenant(session, actor.tenant_id)
+    return Uploader(actor.tenant_id, actor.staff_id, actor.device_id, tenant.effective_settings)
+
+
+def uploader_for_device(session: Session, device: Device) -> Uploader:
+    tenant = get_tenant(session, device.tenant_id)
+    if Module.TRACKING.value not in tenant.modules:
+        raise ModuleDisabled(Module.TRACKING.value)
+    return Uploader(device.tenant_id, device.staff_id, device.id, tenant.effective_settings)
+
+
+def record_device_report(
+    session: Session, device: Device, kind: str, payload: dict[str, Any]
+) -> None:
+    session.add(
+        DeviceReport(
+            tenant_id=device.tenant_id,
+            device_id=device.id,
+            staff_id=device.staff_id,
+            kind=kind[:32],
+            payload=payload,
+        )
+    )
+    session.flush()
+
+
+def note_push_token(device: Device, token: str | None) -> None:
+    """Tracker apps announce their FCM token with each report; keep the newest."""
+    if token and token != device.fcm_token:
+        device.fcm_token = token
+        device.fcm_token_updated_at = datetime.now(UTC)
