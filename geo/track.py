@@ -1,11 +1,24 @@
-"""Track maths on [lon, lat] fixes with times in seconds: implied speed, jumps."""
+"""Track maths on time-ordered fixes: implied speed and jumps, stops and trips,
+simplification. Coordinates are [lon, lat] degrees, times epoch seconds, lengths metres."""
 
 from __future__ import annotations
 
-from geo.distance import distance_m
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from shapely import LineString
+
+from geo.distance import WGS84, distance_m, path_length_m
 
 # Two fixes closer in time than this are compared by distance alone.
 MIN_DT_S = 1.0
+EARTH_RADIUS_M = 6_371_008.8
+WEB_MERCATOR_M_PER_PX_Z0 = 156_543.033_928
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def implied_speed_mps(
@@ -21,3 +34,125 @@ def is_jump(
 ) -> bool:
     """``prev`` and ``cur`` are (lon, lat, epoch seconds)."""
     return implied_speed_mps(*prev, *cur) > max_speed_mps
+
+
+@dataclass(frozen=True)
+class Stop:
+    first: int  # index of the first fix of the stop
+    last: int  # index of the last fix
+    start_t: float
+    end_t: float
+    lon: float  # mean position of the stop's fixes
+    lat: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_t - self.start_t
+
+
+@dataclass(frozen=True)
+class Trip:
+    first: int
+    last: int
+    start_t: float
+    end_t: float
+    distance_m: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_t - self.start_t
+
+
+def _distances_from(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
+    n = len(lons)
+    _, _, d = WGS84.inv(np.full(n, lon), np.full(n, lat), lons, lats)
+    return np.asarray(d, dtype=np.float64)
+
+
+def detect_stops(
+    ts: Sequence[float],
+    lons: Sequence[float],
+    lats: Sequence[float],
+    *,
+    radius_m: float = 100.0,
+    min_duration_s: float = 300.0,
+) -> list[Stop]:
+    """A stop is a run of fixes that all stay within ``radius_m`` of the run's first fix
+    for at least ``min_duration_s``. Runs do not overlap; fixes must be in time order."""
+    t = np.asarray(ts, dtype=np.float64)
+    x = np.asarray(lons, dtype=np.float64)
+    y = np.asarray(lats, dtype=np.float64)
+    n = len(t)
+    stops: list[Stop] = []
+    i = 0
+    window = 64
+    while i < n - 1:
+        j = i + 1
+        while j < n:  # grow the run in windows: one vectorized distance call per window
+            d = _distances_from(x[i], y[i], x[j : j + window], y[j : j + window])
+            outside = np.nonzero(d > radius_m)[0]
+            if len(outside):
+                j += int(outside[0])
+                break
+            j += len(d)
+        last = j - 1
+        if last > i and t[last] - t[i] >= min_duration_s:
+            stops.append(
+                Stop(
+                    i,
+                    last,
+                    float(t[i]),
+                    float(t[last]),
+                    float(x[i : last + 1].mean()),
+                    float(y[i : last + 1].mean()),
+                )
+            )
+            i = j
+        else:
+            i += 1
+    return stops
+
+
+def trips_between(
+    stops: Sequence[Stop], ts: Sequence[float], lons: Sequence[float], lats: Sequence[float]
+) -> list[Trip]:
+    """The moving parts: from the start of the track or the end of a stop to the start of
+    the next stop or the end of the track."""
+    n = len(ts)
+    if n < 2:
+        return []
+    bounds: list[tuple[int, int]] = []
+    cursor = 0
+    for stop in stops:
+        if stop.first > cursor:
+            bounds.append((cursor, stop.first))
+        cursor = stop.last
+    if cursor < n - 1:
+        bounds.append((cursor, n - 1))
+    trips = []
+    for a, b in bounds:
+        coords = list(zip(lons[a : b + 1], lats[a : b + 1], strict=True))
+        trips.append(Trip(a, b, float(ts[a]), float(ts[b]), path_length_m(coords)))
+    return trips
+
+
+def tolerance_for_zoom(zoom: float, lat: float) -> float:
+    """Metres one screen pixel covers at a web-map zoom level and latitude."""
+    return WEB_MERCATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / (2**zoom)
+
+
+def simplify(
+    lons: Sequence[float], lats: Sequence[float], tolerance_m: float
+) -> list[tuple[float, float]]:
+    """Douglas-Peucker with a tolerance in metres (local equirectangular projection around
+    the track's mean latitude; exact enough for tracks a day long)."""
+    if len(lons) < 3 or tolerance_m <= 0:
+        return list(zip(lons, lats, strict=True))
+    x = np.asarray(lons, dtype=np.float64)
+    y = np.asarray(lats, dtype=np.float64)
+    lat0 = math.radians(float(y.mean()))
+    k = math.radians(1) * EARTH_RADIUS_M
+    projected = LineString(np.column_stack([x * k * math.cos(lat0), y * k]))
+    kept = projected.simplify(tolerance_m, preserve_topology=False)
+    out = np.asarray(kept.coords)
+    return [(float(px / (k * math.cos(lat0))), float(py / k)) for px, py in out]
