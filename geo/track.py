@@ -117,22 +117,27 @@ def trips_between(
     stops: Sequence[Stop], ts: Sequence[float], lons: Sequence[float], lats: Sequence[float]
 ) -> list[Trip]:
     """The moving parts: from the start of the track or the end of a stop to the start of
-    the next stop or the end of the track."""
+    the next stop or the end of the track. A trip's distance runs from stop to stop through
+    the fixes between them, each stop counted as its mean position, so that jitter while
+    standing still is never distance."""
     n = len(ts)
     if n < 2:
         return []
-    bounds: list[tuple[int, int]] = []
-    cursor = 0
-    for stop in stops:
-        if stop.first > cursor:
-            bounds.append((cursor, stop.first))
-        cursor = stop.last
-    if cursor < n - 1:
-        bounds.append((cursor, n - 1))
     trips = []
-    for a, b in bounds:
-        coords = list(zip(lons[a : b + 1], lats[a : b + 1], strict=True))
-        trips.append(Trip(a, b, float(ts[a]), float(ts[b]), path_length_m(coords)))
+    prev: Stop | None = None
+    for stop in [*stops, None]:
+        first = prev.last if prev else 0
+        last = stop.first if stop else n - 1
+        if last > first:
+            coords = list(zip(lons[first : last + 1], lats[first : last + 1], strict=True))
+            if prev:
+                coords[0] = (prev.lon, prev.lat)
+            if stop:
+                coords[-1] = (stop.lon, stop.lat)
+            trips.append(
+                Trip(first, last, float(ts[first]), float(ts[last]), path_length_m(coords))
+            )
+        prev = stop
     return trips
 
 

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import uuid
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
 from api.deps import SessionDep, require_module
 from api.schemas.tracking import PingBatch, PingBatchResult, PingResultOut
 from fieldforce.auth.scope import Actor
+from fieldforce.tracking import queries
 from fieldforce.tracking.ingest import PingIn, ingest_pings
 from fieldforce.tracking.service import uploader_for_actor
 
@@ -55,3 +59,72 @@ def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> 
         rejected=counts["rejected"],
         discarded=counts["discarded"],
     )
+
+
+GEOJSON = "application/geo+json"
+
+
+@router.get(
+    "/positions",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "description": "FeatureCollection"}},
+)
+def positions(
+    actor: TrackingActor,
+    session: SessionDep,
+    bbox: Annotated[str | None, Query(description="west,south,east,north in degrees")] = None,
+    org_unit: Annotated[uuid.UUID | None, Query(description="this unit and below")] = None,
+    status: Annotated[
+        str | None, Query(description="in_zone, off_zone, no_signal, off_duty or unknown")
+    ] = None,
+) -> Response:
+    """The latest good position of every active staff member in the caller's scope, as a
+    GeoJSON FeatureCollection (one Point feature per person)."""
+    body = queries.positions_geojson(session, actor, bbox=bbox, org_unit_id=org_unit, status=status)
+    return Response(body, media_type=GEOJSON)
+
+
+@router.get(
+    "/staff/{staff_id}/position",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "description": "Feature"}},
+)
+def staff_position(staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> Response:
+    """Where this person is now: their latest good fix as a GeoJSON Feature."""
+    return Response(queries.position_of(session, actor, staff_id), media_type=GEOJSON)
+
+
+@router.get(
+    "/staff/{staff_id}/track",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}, "application/gpx+xml": {}}}},
+)
+def staff_track(
+    staff_id: uuid.UUID,
+    actor: TrackingActor,
+    session: SessionDep,
+    start: Annotated[AwareDatetime, Query(alias="from", description="ISO-8601 with offset")],
+    end: Annotated[AwareDatetime, Query(alias="to", description="ISO-8601 with offset")],
+    tolerance_m: Annotated[
+        float | None, Query(ge=0, le=10_000, description="simplify the line to this")
+    ] = None,
+    zoom: Annotated[
+        float | None,
+        Query(ge=0, le=24, description="or simplify to one pixel at this web-map zoom"),
+    ] = None,
+    format: Annotated[Literal["geojson", "gpx"], Query()] = "geojson",
+) -> Response:
+    """Where this person went: the track of good fixes (simplified when asked), its stops
+    and the trips between them, and `distance_m` (moving distance, good fixes only).
+    `format=gpx` downloads the full track with stops as waypoints."""
+    track = queries.load_track(
+        session, actor, staff_id, start, end, tolerance_m=tolerance_m, zoom=zoom
+    )
+    filename = f"track-{staff_id}-{start:%Y%m%d}"
+    if format == "gpx":
+        return Response(
+            queries.track_gpx(track),
+            media_type="application/gpx+xml",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.gpx"'},
+        )
+    return JSONResponse(queries.track_geojson(track), media_type=GEOJSON)

@@ -51,8 +51,9 @@ def test_stops_and_trips_of_a_simple_day() -> None:
     walked = trips[0]
     assert walked.first == stops[0].last
     assert walked.last == stops[1].first
+    inner = list(zip(lons, lats, strict=True))[walked.first + 1 : walked.last]
     assert walked.distance_m == pytest.approx(
-        path_length_m(list(zip(lons, lats, strict=True))[walked.first : walked.last + 1])
+        path_length_m([(stops[0].lon, stops[0].lat), *inner, (stops[1].lon, stops[1].lat)])
     )
     assert walked.distance_m == pytest.approx(1800, rel=0.01)  # 9 steps of 200 m
 

@@ -1,0 +1,307 @@
+"""Where is this person now, where is everyone in my scope, where did this person go.
+
+The map query builds its GeoJSON inside PostGIS; tracks are computed in ``geo`` from the
+good fixes of the period (flagged pings never count)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import gpxpy.gpx
+from sqlalchemy import ColumnElement, String, cast, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.types import UserDefinedType
+
+from fieldforce.auth.scope import Actor
+from fieldforce.errors import Invalid, NotFound
+from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.tenancy.service import get_tenant
+from fieldforce.tracking.models import LatestPosition, Ping
+from geo.track import Stop, Trip, detect_stops, simplify, tolerance_for_zoom, trips_between
+
+MAX_TRACK_SPAN = timedelta(days=7)
+STATUSES = ("in_zone", "off_zone", "no_signal", "off_duty", "unknown")
+
+
+def _utc_text(column: Any) -> ColumnElement[str]:
+    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+
+
+def _status() -> ColumnElement[str]:
+    # Zone states arrive with geofences and duty schedules; until then nothing is known.
+    return cast(literal("unknown"), String)
+
+
+def _feature() -> ColumnElement[Any]:
+    return func.json_build_object(
+        "type",
+        "Feature",
+        "id",
+        LatestPosition.staff_id,
+        "geometry",
+        cast(func.ST_AsGeoJSON(LatestPosition.geom, 7), JSONText),
+        "properties",
+        func.json_build_object(
+            "staff_id",
+            Staff.id,
+            "name",
+            Staff.name,
+            "org_unit_id",
+            Staff.org_unit_id,
+            "fix_time",
+            _utc_text(LatestPosition.fix_time),
+            "accuracy_m",
+            LatestPosition.accuracy_m,
+            "speed_mps",
+            LatestPosition.speed_mps,
+            "bearing_deg",
+            LatestPosition.bearing_deg,
+            "battery_pct",
+            LatestPosition.battery_pct,
+            "status",
+            _status(),
+        ),
+    )
+
+
+class JSONText(UserDefinedType[str]):
+    """Cast target ``json``, left as text: PostGIS builds the JSON, Python passes it on."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "JSON"
+
+
+def parse_bbox(bbox: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in bbox.split(","))
+    except ValueError as exc:
+        raise Invalid("bbox is 'west,south,east,north' in degrees", code="invalid_bbox") from exc
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90):
+        raise Invalid(
+            "bbox is 'west,south,east,north' in degrees, south below north", code="invalid_bbox"
+        )
+    return west, south, east, north
+
+
+def _positions_query(actor: Actor) -> Any:
+    return (
+        select(LatestPosition)
+        .join(
+            Staff,
+            (Staff.tenant_id == LatestPosition.tenant_id) & (Staff.id == LatestPosition.staff_id),
+        )
+        .where(
+            LatestPosition.tenant_id == actor.tenant_id,
+            actor.staff_clause(),
+            Staff.active.is_(True),
+        )
+    )
+
+
+def positions_geojson(
+    session: Session,
+    actor: Actor,
+    *,
+    bbox: str | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    status: str | None = None,
+) -> str:
+    """Latest positions in scope as a GeoJSON FeatureCollection, as JSON text."""
+    stmt = _positions_query(actor)
+    if bbox:
+        west, south, east, north = parse_bbox(bbox)
+        if west <= east:
+            envelope = func.ST_MakeEnvelope(west, south, east, north, 4326)
+            stmt = stmt.where(LatestPosition.geom.op("&&")(envelope))
+        else:  # crosses the antimeridian
+            stmt = stmt.where(
+                LatestPosition.geom.op("&&")(func.ST_MakeEnvelope(west, south, 180, north, 4326))
+                | LatestPosition.geom.op("&&")(func.ST_MakeEnvelope(-180, south, east, north, 4326))
+            )
+    if org_unit_id is not None:
+        unit = actor.visible_unit(session, org_unit_id)
+        stmt = stmt.where(
+            Staff.org_unit_id.in_(
+                select(OrgUnit.id).where(
+                    OrgUnit.tenant_id == actor.tenant_id, OrgUnit.path.op("<@")(unit.path)
+                )
+            )
+        )
+    if status is not None:
+        if status not in STATUSES:
+            raise Invalid(f"status is one of {', '.join(STATUSES)}", code="invalid_status")
+        stmt = stmt.where(_status() == status)
+    features = stmt.with_only_columns(_feature().label("f")).order_by(Staff.name, Staff.id)
+    sub = features.subquery()
+    collection = select(
+        func.json_build_object(
+            "type",
+            "FeatureCollection",
+            "features",
+            func.coalesce(func.json_agg(sub.c.f), cast("[]", JSONText)),
+        )
+    )
+    return str(session.scalar(select(cast(collection.scalar_subquery(), String))))
+
+
+def position_of(session: Session, actor: Actor, staff_id: uuid.UUID) -> str:
+    actor.visible_staff(session, staff_id)
+    stmt = _positions_query(actor).where(LatestPosition.staff_id == staff_id)
+    found = session.scalar(stmt.with_only_columns(cast(_feature(), String)))
+    if found is None:
+        raise NotFound("no position has been reported yet", code="no_position")
+    return str(found)
+
+
+@dataclass
+class Track:
+    staff_id: uuid.UUID
+    name: str
+    start: datetime
+    end: datetime
+    times: list[float]
+    lons: list[float]
+    lats: list[float]
+    line: list[tuple[float, float]]
+    stops: list[Stop]
+    trips: list[Trip]
+    distance_m: float
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def load_track(
+    session: Session,
+    actor: Actor,
+    staff_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    tolerance_m: float | None = None,
+    zoom: float | None = None,
+) -> Track:
+    staff = actor.visible_staff(session, staff_id)
+    if end <= start:
+        raise Invalid("'to' must be after 'from'", code="invalid_period")
+    if end - start > MAX_TRACK_SPAN:
+        raise Invalid("a track covers at most 7 days", code="invalid_period")
+    settings = get_tenant(session, actor.tenant_id).effective_settings
+    rows = session.execute(
+        select(func.extract("epoch", Ping.fix_time), func.ST_X(Ping.geom), func.ST_Y(Ping.geom))
+        .where(
+            Ping.tenant_id == actor.tenant_id,
+            Ping.staff_id == staff.id,
+            Ping.flags == 0,
+            Ping.fix_time >= start,
+            Ping.fix_time < end,
+        )
+        .order_by(Ping.fix_time)
+    ).all()
+    times = [float(r[0]) for r in rows]
+    lons = [float(r[1]) for r in rows]
+    lats = [float(r[2]) for r in rows]
+    stops = detect_stops(
+        times,
+        lons,
+        lats,
+        radius_m=settings.stop_radius_m,
+        min_duration_s=settings.stop_min_duration_s,
+    )
+    trips = trips_between(stops, times, lons, lats)
+    if tolerance_m is None and zoom is not None and lats:
+        tolerance_m = tolerance_for_zoom(zoom, sum(lats) / len(lats))
+    line = simplify(lons, lats, tolerance_m or 0.0)
+    moving = sum(t.distance_m for t in trips)
+    return Track(staff.id, staff.name, start, end, times, lons, lats, line, stops, trips, moving)
+
+
+def track_geojson(track: Track) -> dict[str, Any]:
+    features: list[dict[str, Any]] = []
+    if len(track.line) >= 2:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in track.line]},
+                "properties": {
+                    "kind": "track",
+                    "fixes": len(track.times),
+                    "points": len(track.line),
+                    "distance_m": round(track.distance_m, 1),
+                },
+            }
+        )
+    for stop in track.stops:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [stop.lon, stop.lat]},
+                "properties": {
+                    "kind": "stop",
+                    "start": _iso(stop.start_t),
+                    "end": _iso(stop.end_t),
+                    "duration_s": round(stop.duration_s),
+                },
+            }
+        )
+    for trip in track.trips:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [
+                        [x, y]
+                        for x, y in zip(
+                            track.lons[trip.first : trip.last + 1],
+                            track.lats[trip.first : trip.last + 1],
+                            strict=True,
+                        )
+                    ],
+                },
+                "properties": {
+                    "kind": "trip",
+                    "start": _iso(trip.start_t),
+                    "end": _iso(trip.end_t),
+                    "duration_s": round(trip.duration_s),
+                    "distance_m": round(trip.distance_m, 1),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "staff_id": str(track.staff_id),
+        "from": track.start.isoformat(),
+        "to": track.end.isoformat(),
+        "distance_m": round(track.distance_m, 1),
+        "features": features,
+    }
+
+
+def track_gpx(track: Track) -> str:
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "fieldforce"
+    gpx_track = gpxpy.gpx.GPXTrack(name=f"{track.name} {track.start:%Y-%m-%d}")
+    segment = gpxpy.gpx.GPXTrackSegment()
+    for t, x, y in zip(track.times, track.lons, track.lats, strict=True):
+        segment.points.append(
+            gpxpy.gpx.GPXTrackPoint(latitude=y, longitude=x, time=datetime.fromtimestamp(t, UTC))
+        )
+    gpx_track.segments.append(segment)
+    gpx.tracks.append(gpx_track)
+    for stop in track.stops:
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(
+                latitude=stop.lat,
+                longitude=stop.lon,
+                time=datetime.fromtimestamp(stop.start_t, UTC),
+                name=f"stop {round(stop.duration_s / 60)} min",
+            )
+        )
+    return str(gpx.to_xml())
