@@ -1,0 +1,176 @@
+"""A server killed with SIGKILL in the middle of uploads loses no acknowledged ping, and a
+client that retries everything afterwards stores nothing twice.
+
+Runs the real `fieldforce serve` on its embedded PostGIS, uploads from a thread, kills the
+server process while batches are in flight, starts it again and lets the client retry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg2
+import pytest
+
+from fieldforce.embedded import EmbeddedPostgres
+
+BATCH = 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="ff-durability-"))
+    path.chmod(0o755)
+    yield path / "data"
+    pg = EmbeddedPostgres(path / "data")
+    if pg.initialized:
+        pg.stop()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def fieldforce(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("fieldforce")), *args]
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
+    proc = subprocess.Popen(
+        fieldforce("serve", "--port", str(port), "--data-dir", str(data_dir)),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("the server did not come up")
+
+
+def make_batches(n: int) -> list[list[dict[str, object]]]:
+    start = datetime.now(UTC) - timedelta(hours=4)  # 12,000 one-second fixes end in the past
+    batches = []
+    for b in range(n):
+        batches.append(
+            [
+                {
+                    "id": str(uuid.uuid4()),
+                    "fix_time": (start + timedelta(seconds=(b * BATCH + i))).isoformat(),
+                    "lon": 121.47 + (b * BATCH + i) * 1e-6,
+                    "lat": 31.23,
+                    "accuracy_m": 10,
+                }
+                for i in range(BATCH)
+            ]
+        )
+    return batches
+
+
+def test_sigkill_mid_upload_loses_nothing_acknowledged_and_stores_nothing_twice(
+    data_dir: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
+    subprocess.run(
+        fieldforce(
+            "bootstrap",
+            "--tenant",
+            "Durable",
+            "--admin",
+            "rep",
+            "--password",
+            "pass-word-1",
+            "--data-dir",
+            str(data_dir),
+        ),
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(data_dir, port)
+    token = httpx.post(
+        f"{base}/api/v1/auth/token", data={"username": "rep", "password": "pass-word-1"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    batches = make_batches(60)
+    acknowledged: set[str] = set()
+    stop = threading.Event()
+
+    def upload() -> None:
+        with httpx.Client(timeout=10) as client:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                try:
+                    r = client.post(f"{base}/api/v1/pings", json={"pings": batch}, headers=headers)
+                except httpx.TransportError:
+                    return  # the server died under us: this batch is not acknowledged
+                if r.status_code == 200:
+                    acknowledged.update(
+                        x["id"]
+                        for x in r.json()["results"]
+                        if x["status"] in ("accepted", "duplicate")
+                    )
+
+    uploader = threading.Thread(target=upload)
+    uploader.start()
+    while len(acknowledged) < 10 * BATCH and uploader.is_alive():
+        time.sleep(0.01)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    stop.set()
+    uploader.join()
+    assert 0 < len(acknowledged) < 60 * BATCH
+
+    pg = EmbeddedPostgres(data_dir)
+    conn = psycopg2.connect(
+        host=str(pg.socket_dir), port=5432, user="fieldforce", dbname="fieldforce"
+    )
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT id::text FROM ping")
+        stored = {row[0] for row in cur.fetchall()}
+    assert acknowledged <= stored  # nothing acknowledged was lost
+
+    server = start_server(data_dir, port)  # reuses the database the killed server left
+    try:
+        statuses: dict[str, int] = {}
+        with httpx.Client(timeout=30) as client:
+            for batch in batches:  # the client retries everything
+                r = client.post(f"{base}/api/v1/pings", json={"pings": batch}, headers=headers)
+                assert r.status_code == 200
+                for x in r.json()["results"]:
+                    statuses[x["status"]] = statuses.get(x["status"], 0) + 1
+        assert statuses["duplicate"] >= len(acknowledged)
+        assert statuses.get("rejected", 0) == 0
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*), count(DISTINCT id) FROM ping")
+            total, distinct = cur.fetchone()  # type: ignore[misc]
+        assert total == distinct == 60 * BATCH
+    finally:
+        conn.close()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
