@@ -11,6 +11,7 @@ from api.routers import auth, devices, health, ingest, org, tenancy, tracking
 from fieldforce import __version__
 from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.jobs import JobRunner
+from fieldforce.logs import configure_logging
 from fieldforce.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -36,6 +37,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
 def app_from_environment() -> FastAPI:
     """For ``fieldforce serve`` and any ASGI server: settings from ``FIELDFORCE_*``."""
     settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     if not settings.database_url:
         raise RuntimeError("FIELDFORCE_DATABASE_URL is not set (use `fieldforce serve`)")
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)

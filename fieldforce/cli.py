@@ -79,6 +79,7 @@ def _migrate(url: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Start (or reuse) the database, migrate it, and serve the API and background jobs."""
@@ -109,6 +110,7 @@ def serve(
             factory=True,
             host=host,
             port=port,
+            workers=workers,
             log_config=None,
             access_log=False,
         )

@@ -24,7 +24,7 @@ def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> 
     """Upload up to 1,000 fixes of the signed-in staff member, oldest or newest first,
     including ones buffered offline. One result per item, in order. Answered only after
     everything accepted is committed; re-sending a batch stores nothing twice."""
-    who = uploader_for_actor(session, actor)
+    who = uploader_for_actor(actor)
     pings = [
         PingIn(
             id=p.id,

@@ -16,7 +16,9 @@ records that can be seen but not changed answer ``Forbidden``. List queries take
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
@@ -36,6 +38,8 @@ class Actor:
     unit_path: str
     modules: frozenset[str]
     device_id: uuid.UUID | None = None
+    # the tenant's stored settings overrides, read with the actor to spare hot paths a query
+    tenant_settings: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_admin(self) -> bool:

@@ -172,6 +172,7 @@ def actor_for(
         unit_path=path,
         modules=frozenset(tenant.modules),
         device_id=device_id,
+        tenant_settings=tenant.settings or {},
     )
 
 

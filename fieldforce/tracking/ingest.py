@@ -9,6 +9,9 @@ Every item gets one result, in the order it came:
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,17 +20,19 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fieldforce.devices.models import Device
 from fieldforce.tenancy.models import TenantSettings
-from fieldforce.tracking.models import LatestPosition, Ping, PingFlag
+from fieldforce.tracking.models import Ping, PingFlag
 from fieldforce.tracking.partitions import ensure_partitions
 from geo.track import is_jump
 
 MAX_BATCH = 1000
+# Up to this many rows go in one INSERT; larger batches are staged with COPY.
+SMALL_BATCH = 8
 
 
 class Status(StrEnum):
@@ -115,23 +120,34 @@ def _static_flags(p: PingIn, s: TenantSettings) -> int:
     return flags
 
 
+_GOOD_FIXES_AROUND = text("""
+    (SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom) FROM ping
+      WHERE tenant_id = :tenant AND staff_id = :staff AND flags = 0
+        AND fix_time < :start AND fix_time >= :since
+      ORDER BY fix_time DESC LIMIT 1)
+    UNION ALL
+    (SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom) FROM ping
+      WHERE tenant_id = :tenant AND staff_id = :staff AND flags = 0
+        AND fix_time >= :start AND fix_time <= :end)
+""")
+
+
 def _good_fixes_around(
     session: Session, who: Uploader, start: datetime, end: datetime, lookback: timedelta
 ) -> list[tuple[float, float, float]]:
     """Stored good fixes from the last one before ``start`` up to ``end``, as
-    (epoch seconds, lon, lat), in time order."""
-    base = select(
-        func.extract("epoch", Ping.fix_time), func.ST_X(Ping.geom), func.ST_Y(Ping.geom)
-    ).where(Ping.tenant_id == who.tenant_id, Ping.staff_id == who.staff_id, Ping.flags == 0)
-    before = session.execute(
-        base.where(Ping.fix_time < start, Ping.fix_time >= start - lookback)
-        .order_by(Ping.fix_time.desc())
-        .limit(1)
-    ).all()
-    within = session.execute(
-        base.where(Ping.fix_time >= start, Ping.fix_time <= end).order_by(Ping.fix_time)
-    ).all()
-    return [(float(t), float(x), float(y)) for t, x, y in [*before, *within]]
+    (epoch seconds, lon, lat), in one round trip (order is restored by the caller)."""
+    rows = session.execute(
+        _GOOD_FIXES_AROUND,
+        {
+            "tenant": who.tenant_id,
+            "staff": who.staff_id,
+            "start": start,
+            "end": end,
+            "since": start - lookback,
+        },
+    )
+    return [(float(t), float(x), float(y)) for t, x, y in rows]
 
 
 def _jump_flags(
@@ -220,9 +236,86 @@ def _ewkt(p: PingIn) -> str:
     return f"SRID=4326;POINT({p.lon!r} {p.lat!r})"
 
 
+_COLUMNS = (
+    "tenant_id",
+    "id",
+    "fix_time",
+    "staff_id",
+    "device_id",
+    "geom",
+    "accuracy_m",
+    "altitude_m",
+    "speed_mps",
+    "bearing_deg",
+    "battery_pct",
+    "source",
+    "flags",
+    "attributes",
+)
+_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS ping_incoming "
+    "(LIKE ping INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_COLUMN_LIST = ", ".join(_COLUMNS)
+_COPY = f"COPY ping_incoming ({_COLUMN_LIST}) FROM STDIN WITH (FORMAT csv)"
+_MOVE = (
+    f"INSERT INTO ping ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM ping_incoming "  # noqa: S608
+    "ON CONFLICT DO NOTHING RETURNING id, fix_time"
+)
+
+
 def _insert(
     session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
 ) -> set[tuple[uuid.UUID, datetime]]:
+    """Store new rows, skip known ones; returns the keys of the rows stored now."""
+    if len(rows) <= SMALL_BATCH:
+        return _insert_statement(session, who, rows)
+    return _insert_copy(session, who, rows)
+
+
+def _insert_copy(
+    session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
+) -> set[tuple[uuid.UUID, datetime]]:
+    """COPY the batch into a per-connection staging table, then move it into ``ping``
+    in one INSERT … ON CONFLICT DO NOTHING: the rows that come back are the new ones."""
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    tenant, staff, device = str(who.tenant_id), str(who.staff_id), who.device_id
+    for p, flags in rows:
+        out.writerow(
+            (
+                tenant,
+                p.id,
+                p.fix_time.isoformat(),
+                staff,
+                device,
+                _ewkt(p),
+                p.accuracy_m,
+                p.altitude_m,
+                p.speed_mps,
+                p.bearing_deg,
+                p.battery_pct,
+                p.source,
+                flags,
+                json.dumps(p.attributes) if p.attributes else None,
+            )
+        )
+    buf.seek(0)
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_STAGE)
+        cursor.execute("DELETE FROM ping_incoming")  # an earlier batch of this transaction
+        cursor.copy_expert(_COPY, buf)
+        cursor.execute(_MOVE)
+        return {(i if isinstance(i, uuid.UUID) else uuid.UUID(i), t) for i, t in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def _insert_statement(
+    session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
+) -> set[tuple[uuid.UUID, datetime]]:
+    """A few rows: one cached INSERT … ON CONFLICT DO NOTHING RETURNING."""
     values = [
         {
             "tenant_id": who.tenant_id,
@@ -242,31 +335,38 @@ def _insert(
         }
         for p, flags in rows
     ]
-    stmt = insert(Ping).values(values).on_conflict_do_nothing().returning(Ping.id, Ping.fix_time)
-    return {(row.id, row.fix_time) for row in session.execute(stmt)}
+    stmt = insert(Ping).on_conflict_do_nothing().returning(Ping.id, Ping.fix_time)
+    return {(row.id, row.fix_time) for row in session.connection().execute(stmt, values)}
+
+
+_ADVANCE_LATEST = text("""
+    INSERT INTO latest_position (tenant_id, staff_id, ping_id, device_id, fix_time, geom,
+                                 accuracy_m, speed_mps, bearing_deg, battery_pct)
+    VALUES (:tenant_id, :staff_id, :ping_id, :device_id, :fix_time, ST_GeomFromEWKT(:geom),
+            :accuracy_m, :speed_mps, :bearing_deg, :battery_pct)
+    ON CONFLICT (tenant_id, staff_id) DO UPDATE SET
+        ping_id = EXCLUDED.ping_id, device_id = EXCLUDED.device_id,
+        fix_time = EXCLUDED.fix_time, geom = EXCLUDED.geom, accuracy_m = EXCLUDED.accuracy_m,
+        speed_mps = EXCLUDED.speed_mps, bearing_deg = EXCLUDED.bearing_deg,
+        battery_pct = EXCLUDED.battery_pct, updated_at = now()
+    WHERE latest_position.fix_time < EXCLUDED.fix_time
+""")
 
 
 def _advance_latest(session: Session, who: Uploader, p: PingIn) -> None:
     """Only a newer good fix moves the latest position."""
-    values = {
-        "tenant_id": who.tenant_id,
-        "staff_id": who.staff_id,
-        "ping_id": p.id,
-        "device_id": who.device_id,
-        "fix_time": p.fix_time,
-        "geom": _ewkt(p),
-        "accuracy_m": p.accuracy_m,
-        "speed_mps": p.speed_mps,
-        "bearing_deg": p.bearing_deg,
-        "battery_pct": p.battery_pct,
-    }
-    stmt = insert(LatestPosition).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[LatestPosition.tenant_id, LatestPosition.staff_id],
-        set_={
-            **{k: stmt.excluded[k] for k in values if k not in ("tenant_id", "staff_id")},
-            "updated_at": func.now(),
+    session.execute(
+        _ADVANCE_LATEST,
+        {
+            "tenant_id": who.tenant_id,
+            "staff_id": who.staff_id,
+            "ping_id": p.id,
+            "device_id": who.device_id,
+            "fix_time": p.fix_time,
+            "geom": _ewkt(p),
+            "accuracy_m": p.accuracy_m,
+            "speed_mps": p.speed_mps,
+            "bearing_deg": p.bearing_deg,
+            "battery_pct": p.battery_pct,
         },
-        where=LatestPosition.fix_time < stmt.excluded.fix_time,
     )
-    session.execute(stmt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import IntFlag, StrEnum
+from functools import lru_cache
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -35,7 +36,12 @@ class PingFlag(IntFlag):
 
     @classmethod
     def names(cls, value: int) -> list[str]:
-        return [f.name.lower() for f in cls if f.name and value & f]
+        return list(_flag_names(value))
+
+
+@lru_cache(maxsize=64)
+def _flag_names(value: int) -> tuple[str, ...]:
+    return tuple(f.name.lower() for f in PingFlag if f.name and value & f)
 
 
 class Source(StrEnum):

@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 from fieldforce.auth.scope import Actor
 from fieldforce.devices.models import Device
 from fieldforce.errors import ModuleDisabled
-from fieldforce.tenancy.models import Module
+from fieldforce.tenancy.models import Module, TenantSettings
 from fieldforce.tenancy.service import get_tenant
 from fieldforce.tracking.ingest import Uploader
 from fieldforce.tracking.models import DeviceReport
 
 
-def uploader_for_actor(session: Session, actor: Actor) -> Uploader:
+def uploader_for_actor(actor: Actor) -> Uploader:
     actor.require_module(Module.TRACKING.value)
-    tenant = get_tenant(session, actor.tenant_id)
-    return Uploader(actor.tenant_id, actor.staff_id, actor.device_id, tenant.effective_settings)
+    settings = TenantSettings.model_validate(actor.tenant_settings)
+    return Uploader(actor.tenant_id, actor.staff_id, actor.device_id, settings)
 
 
 def uploader_for_device(session: Session, device: Device) -> Uploader:

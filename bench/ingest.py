@@ -1,0 +1,216 @@
+"""Ping ingest: HTTP batches vs raw COPY of the same rows; single-ping requests with wrk vs
+a bare FastAPI endpoint. Baselines are measured in the same run on the same machine.
+
+    .venv/bin/python -m bench.ingest [--rows 50000] [--seconds 10]
+
+Needs Debian's `wrk` for the single-ping part (skipped with a note when missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from bench.common import bench_database
+from bench.server import serve_bare, serve_fieldforce
+from fieldforce.auth.tokens import issue_token
+from fieldforce.db import make_engine, make_sessionmaker, owned_session
+from fieldforce.org.models import Staff
+from fieldforce.settings import get_settings
+from fieldforce.tenancy.service import bootstrap
+from fieldforce.tracking.jobs import maintain_ping_partitions
+
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+LON, LAT = 121.4737, 31.2304
+FLEET = 202  # two batch uploaders and 200 phones sending single fixes
+
+WRK_SCRIPT = """
+-- every request: one fix of one of many staff members, as phones send them
+wrk.method = "POST"
+local tokens = {%(tokens)s}
+local n = 0
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+request = function()
+  n = n + 1
+  local id = string.format("%%08x-%%04x-4%%03x-8%%03x-%%08x%%04x",
+    math.random(0, 2147483646), math.random(0, 65535), math.random(0, 4095),
+    math.random(0, 4095), math.random(0, 2147483646), math.random(0, 65535))
+  local t = os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", os.time() - 3600 + (n %% 3000))
+  local body = string.format(
+    '{"pings":[{"id":"%%s","fix_time":"%%s","lon":%%.6f,"lat":%%.6f,"accuracy_m":8}]}',
+    id, t, 121.4737 + math.random() * 0.001, 31.2304 + math.random() * 0.001)
+  local headers = {["Content-Type"] = "application/json",
+                   ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}
+  return wrk.format(nil, nil, headers, body)
+end
+"""
+
+
+def make_rows(n: int, start: datetime) -> list[dict[str, object]]:
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "fix_time": (start + timedelta(seconds=i)).isoformat(),
+            "lon": LON + i * 1e-6,
+            "lat": LAT,
+            "accuracy_m": 8,
+        }
+        for i in range(n)
+    ]
+
+
+def copy_rate(engine_url: str, tenant_id: uuid.UUID, staff_id: uuid.UUID, n: int) -> float:
+    engine = make_engine(engine_url, pool_size=1)
+    start = datetime.now(UTC) - timedelta(days=3)
+    buf = io.StringIO()
+    for row in make_rows(n, start):
+        buf.write(
+            f"{tenant_id}\t{row['id']}\t{row['fix_time']}\t{staff_id}\t"
+            f"SRID=4326;POINT({row['lon']} {row['lat']})\t8\t0\n"
+        )
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        buf.seek(0)
+        began = time.perf_counter()
+        cur.copy_expert(
+            "COPY ping (tenant_id, id, fix_time, staff_id, geom, accuracy_m, flags) FROM STDIN", buf
+        )
+        raw.commit()
+        elapsed = time.perf_counter() - began
+    finally:
+        raw.close()
+        engine.dispose()
+    return n / elapsed
+
+
+def http_rate(base: str, tokens: list[str], n: int) -> float:
+    per_client = n // len(tokens)
+    errors: list[str] = []
+
+    def client(token: str, offset_days: int) -> None:
+        start = datetime.now(UTC) - timedelta(days=offset_days, hours=2)
+        rows = make_rows(per_client, start)
+        with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
+            for i in range(0, per_client, 1000):
+                r = c.post(f"{base}/api/v1/pings", json={"pings": rows[i : i + 1000]})
+                if r.status_code != 200 or r.json()["accepted"] != len(rows[i : i + 1000]):
+                    errors.append(r.text[:200])
+
+    threads = [threading.Thread(target=client, args=(t, 1 + k)) for k, t in enumerate(tokens)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise RuntimeError(f"uploads failed: {errors[:2]}")
+    return per_client * len(tokens) / elapsed
+
+
+def wrk(url: str, tokens: list[str], seconds: int, connections: int = 32) -> tuple[float, str, str]:
+    script = Path(tempfile.mkdtemp()) / "ping.lua"
+    script.write_text(WRK_SCRIPT % {"tokens": ", ".join(f'"{t}"' for t in tokens)})
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{non2xx.group(1)} failed requests:\n{out}")
+    return rps, p50, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    os.environ["FIELDFORCE_SECRET_KEY"] = SECRET
+    get_settings.cache_clear()
+    settings = get_settings()
+    with bench_database() as url:
+        engine = make_engine(url, pool_size=2)
+        factory = make_sessionmaker(engine)
+        with owned_session(factory) as session:
+            maintain_ping_partitions(session, datetime.now(UTC))
+            boot = bootstrap(
+                session, tenant_name="Bench", admin_login="copy", admin_password="pass-word-1"
+            )
+            tenant_id, copy_staff = boot.tenant.id, boot.admin.id
+            uploaders = []
+            for k in range(FLEET):
+                s = Staff(
+                    tenant_id=tenant_id,
+                    login=f"rep{k}",
+                    name=f"Rep {k}",
+                    password_hash="x",
+                    org_unit_id=boot.admin.org_unit_id,
+                    roles=["rep"],
+                )
+                session.add(s)
+                session.flush()
+                uploaders.append(s.id)
+        tokens = [issue_token(settings, tenant_id=tenant_id, staff_id=s)[0] for s in uploaders]
+
+        copy = copy_rate(url, tenant_id, copy_staff, args.rows)
+        with serve_fieldforce(url, workers=args.workers) as base:
+            batch = http_rate(base, tokens[:2], args.rows)
+            single = (
+                wrk(f"{base}/api/v1/pings", tokens[2:], args.seconds)
+                if shutil.which("wrk")
+                else None
+            )
+        bare = None
+        if single:
+            with serve_bare(workers=args.workers) as base:
+                bare = wrk(f"{base}/api/v1/pings", tokens[2:], args.seconds)
+        with engine.connect() as conn:
+            stored = conn.scalar(text("SELECT count(*) FROM ping"))
+        engine.dispose()
+
+    print(f"batch ingest: {args.rows} fixes in batches of 1,000, {args.workers} workers, 2 clients")
+    print(f"  raw COPY into the ping table   {copy:10,.0f} rows/s")
+    print(f"  POST /api/v1/pings             {batch:10,.0f} rows/s")
+    print(f"  ratio HTTP / COPY              {batch / copy:10.2f}   (target >= 0.50)")
+    if single and bare:
+        print(
+            f"single-ping requests (wrk, 32 connections, {args.seconds} s, {args.workers} workers)"
+        )
+        print(
+            f"  bare FastAPI endpoint          {bare[0]:10,.0f} req/s  p50 {bare[1]}  p99 {bare[2]}"
+        )
+        print(
+            f"  POST /api/v1/pings             {single[0]:10,.0f} req/s  p50 {single[1]}  "
+            f"p99 {single[2]}"
+        )
+        print(f"  ratio fieldforce / bare        {single[0] / bare[0]:10.2f}")
+    else:
+        print("single-ping requests: skipped (install Debian's wrk)")
+    print(f"rows stored: {stored:,}")
+
+
+if __name__ == "__main__":
+    main()
