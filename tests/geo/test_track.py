@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.distance import distance_m, path_length_m
 from geo.track import (
+    _distances_from,
     detect_stops,
     implied_speed_mps,
     is_jump,
@@ -81,3 +85,17 @@ def test_tolerance_for_zoom() -> None:
     assert tolerance_for_zoom(0, 0) == pytest.approx(156_543, rel=1e-4)
     assert tolerance_for_zoom(15, 60) == pytest.approx(156_543 / 2**15 / 2, rel=1e-3)
     assert math.isclose(distance_m(0, 0, 0, 0), 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lon=st.floats(-179, 179),
+    lat=st.floats(-80, 80),
+    dx=st.floats(-0.01, 0.01),
+    dy=st.floats(-0.01, 0.01),
+)
+def test_local_distances_agree_with_geodesics(lon: float, lat: float, dx: float, dy: float) -> None:
+    """The fast distances used for stop detection stay within 0.1% (or 5 cm) of the
+    geodesic over the ~1 km a stop radius can span."""
+    fast = _distances_from(lon, lat, np.array([lon + dx]), np.array([lat + dy]))[0]
+    assert fast == pytest.approx(distance_m(lon, lat, lon + dx, lat + dy), rel=1e-3, abs=0.05)
