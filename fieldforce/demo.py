@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from rich.progress import Progress
 from sqlalchemy import delete, select
@@ -18,17 +20,26 @@ from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
 from fieldforce.devices import service as devices
+from fieldforce.devices.models import Device
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role, Staff, UnitKind
-from fieldforce.tenancy.models import Tenant
+from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tenancy.service import bootstrap
+from fieldforce.tracking.ingest import Uploader, ingest_pings
+from fieldforce.tracking.simulate import simulate_day
 
 DEMO_TENANT = "Demo Provincial Mobile"
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo credential
 DEMO_TIMEZONE = "Asia/Shanghai"
 
+# where each city's reps start their day (lon, lat)
+CITY_CENTRES: dict[str, tuple[float, float]] = {
+    "Hangzhou": (120.1551, 30.2741),
+    "Ningbo": (121.5497, 29.8750),
+    "Wenzhou": (120.6994, 27.9943),
+}
 # city branch → its district sub-branches; each sub-branch has two sales teams
 CITIES: dict[str, list[str]] = {
     "Hangzhou": ["Xihu", "Binjiang"],
@@ -88,12 +99,13 @@ class DemoSummary:
     units: int = 0
     staff: int = 0
     devices: int = 0
+    pings: int = 0
     logins: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
             f"demo tenant {self.tenant_id}: {self.units} org units, {self.staff} staff, "
-            f"{self.devices} devices\n"
+            f"{self.devices} devices, {self.pings} pings of one working day\n"
             f"sign in as tenant 'demo-provincial-mobile', password '{DEMO_PASSWORD}', with "
             f"any of: {', '.join(self.logins)}"
         )
@@ -142,6 +154,7 @@ def _build(session: Session, rng: random.Random) -> DemoSummary:
     names = _Names(rng)
     employee_no = iter(range(10001, 99999))
     teams_total = len(CITIES) * 2 * TEAMS_PER_SUB_BRANCH
+    day = last_working_day(datetime.now(UTC))
     with Progress(transient=True) as progress:
         task = progress.add_task("building the demo org", total=teams_total + 1)
         finance = _person(
@@ -222,7 +235,8 @@ def _build(session: Session, rng: random.Random) -> DemoSummary:
                             lead.id,
                             [Role.REP.value],
                         )
-                        _phone(session, admin, summary, rng, rep)
+                        device = _phone(session, admin, summary, rng, rep)
+                        _working_day(session, summary, rng, rep, device, CITY_CENTRES[city], day)
                         if len(summary.logins) < 8:
                             summary.logins.append(rep.login)
                     progress.advance(task)
@@ -258,10 +272,10 @@ def _person(
 
 def _phone(
     session: Session, admin: Actor, summary: DemoSummary, rng: random.Random, rep: Staff
-) -> None:
+) -> Device:
     protocol = rng.choices(["app", "osmand", "owntracks"], weights=[8, 1, 1])[0]
     platform = "ios" if protocol == "owntracks" and rng.random() < 0.5 else "android"
-    devices.register_device(
+    issued = devices.register_device(
         session,
         admin,
         staff_id=rep.id,
@@ -270,3 +284,33 @@ def _phone(
         name=f"{rep.login} phone",
     )
     summary.devices += 1
+    return issued.device
+
+
+def last_working_day(now: datetime, tz: str = DEMO_TIMEZONE) -> tuple[datetime, datetime]:
+    """08:30–18:00 local time of the latest day whose work is over."""
+    local = now.astimezone(ZoneInfo(tz))
+    day = local.date() if local.time() >= time(18, 0) else local.date() - timedelta(days=1)
+    start = datetime.combine(day, time(8, 30), ZoneInfo(tz))
+    return start.astimezone(UTC), datetime.combine(day, time(18, 0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def _working_day(
+    session: Session,
+    summary: DemoSummary,
+    rng: random.Random,
+    rep: Staff,
+    device: Device,
+    centre: tuple[float, float],
+    day: tuple[datetime, datetime],
+) -> None:
+    """Upload the rep's day the way the phone would: live in batches, the offline stretch
+    late, through the same ingest as the API."""
+    base = (centre[0] + rng.uniform(-0.05, 0.05), centre[1] + rng.uniform(-0.05, 0.05))
+    simulated = simulate_day(
+        rng, base, *day, customers=rng.randint(4, 6), offline=rng.random() < 0.3
+    )
+    who = Uploader(rep.tenant_id, rep.id, device.id, TenantSettings())
+    for k in range(0, len(simulated.pings), 200):
+        ingest_pings(session, who, simulated.pings[k : k + 200])
+    summary.pings += len(simulated.pings)

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.auth.service import actor_for
-from fieldforce.demo import DEMO_TENANT, build_demo
+from fieldforce.demo import DEMO_TENANT, build_demo, last_working_day
 from fieldforce.devices.models import Device
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
+from fieldforce.tracking.models import LatestPosition, Ping, PingFlag
+from fieldforce.tracking.queries import load_track
 
 
 def test_demo_builds_a_provincial_operator_once(
@@ -57,6 +61,31 @@ def test_demo_builds_a_provincial_operator_once(
     ):
         assert rep.manager_id in leads
         assert leads[rep.manager_id].org_unit_id == rep.org_unit_id
+    # one simulated working day per rep: everyone is on the map, with some flagged fixes
+    assert summary.pings > 48 * 400
+    flagged = dict(
+        db.execute(
+            select(Ping.flags, func.count()).where(Ping.tenant_id == tenant.id).group_by(Ping.flags)
+        ).all()
+    )
+    assert sum(flagged.values()) == summary.pings
+    assert flagged[PingFlag.JUMP] > 0
+    assert flagged[PingFlag.INACCURATE] > 0
+    assert flagged[0] > 0.9 * summary.pings
+    positions = db.scalar(
+        select(func.count())
+        .select_from(LatestPosition)
+        .where(LatestPosition.tenant_id == tenant.id)
+    )
+    assert positions == reps
+    rep = db.scalar(select(Staff).where(Staff.tenant_id == tenant.id, Staff.login == "xihu1.rep1"))
+    assert rep is not None
+    start, end = last_working_day(datetime.now(UTC))
+    track = load_track(
+        db, actor_for(db, tenant.id, manager.id), rep.id, start, end + timedelta(hours=1)
+    )
+    assert len(track.stops) >= 4  # customers visited (and the office at the end)
+    assert track.distance_m > 5_000
     again = build_demo(session_factory)
     assert again.tenant_id == summary.tenant_id
     assert count(Staff) == summary.staff
