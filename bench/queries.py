@@ -141,9 +141,7 @@ def main() -> None:
                 "track": (timed(ours_track, 20), timed(bare_track, 20)),
             }
         engine.dispose()
-    print(
-        f"positions: {features:,} staff in one FeatureCollection (admin scope, GeoJSON by PostGIS)"
-    )
+    print(f"positions: {features:,} staff in one FeatureCollection (GeoJSON by PostGIS)")
     (o, _), (b, _) = results["positions"]
     print(f"  GET /positions query   median {o:7.1f} ms   (target < 100 ms)")
     print(f"  bare SELECT same rows  median {b:7.1f} ms   ratio {o / b:5.2f}x the bare read")
