@@ -137,7 +137,7 @@ def _good_fixes_around(
 ) -> list[tuple[float, float, float]]:
     """Stored good fixes from the last one before ``start`` up to ``end``, as
     (epoch seconds, lon, lat), in one round trip (order is restored by the caller)."""
-    rows = session.execute(
+    rows = session.connection().execute(
         _GOOD_FIXES_AROUND,
         {
             "tenant": who.tenant_id,
@@ -355,7 +355,7 @@ _ADVANCE_LATEST = text("""
 
 def _advance_latest(session: Session, who: Uploader, p: PingIn) -> None:
     """Only a newer good fix moves the latest position."""
-    session.execute(
+    session.connection().execute(
         _ADVANCE_LATEST,
         {
             "tenant_id": who.tenant_id,
