@@ -102,7 +102,8 @@ def _rejection(p: PingIn, s: TenantSettings, now: datetime) -> Reason | None:
         return Reason.NULL_ISLAND
     if p.fix_time > now + timedelta(seconds=s.future_tolerance_s):
         return Reason.FIX_IN_FUTURE
-    if p.fix_time < now - timedelta(days=s.upload_window_days):
+    # nothing older than the tenant keeps: its partition may already be gone
+    if p.fix_time < now - timedelta(days=min(s.upload_window_days, s.retention_days)):
         return Reason.TOO_OLD
     return None
 

@@ -208,3 +208,23 @@ def test_pings_always_land_on_the_caller_only(
         db.scalar(select(func.count()).select_from(Ping).where(Ping.tenant_id == world.tenant.id))
         == 0
     )
+
+
+def test_fixes_older_than_the_retention_are_refused(db: Session, world: World) -> None:
+    staff = world.staff["north.rep"]
+    who = Uploader(
+        staff.tenant_id, staff.id, None, TenantSettings(upload_window_days=30, retention_days=2)
+    )
+    now = datetime.now(UTC)
+    results = ingest_pings(
+        db,
+        who,
+        [
+            PingIn(uuid.uuid4(), now - timedelta(days=3), LON, LAT),
+            PingIn(uuid.uuid4(), now - timedelta(days=1), LON, LAT),
+        ],
+    )
+    assert [(r.status.value, r.reason and r.reason.value) for r in results] == [
+        ("rejected", "older_than_upload_window"),
+        ("accepted", None),
+    ]
