@@ -113,18 +113,17 @@ def staff_track(
         Query(ge=0, le=24, description="or simplify to one pixel at this web-map zoom"),
     ] = None,
     format: Annotated[Literal["geojson", "gpx"], Query()] = "geojson",
+    download: Annotated[bool, Query(description="answer as a file to save")] = False,
 ) -> Response:
     """Where this person went: the track of good fixes (simplified when asked), its stops
     and the trips between them, and `distance_m` (moving distance, good fixes only).
-    `format=gpx` downloads the full track with stops as waypoints."""
+    `format=gpx` gives the full track as GPX with stops as waypoints; `download=true`
+    makes either a file download."""
     track = queries.load_track(
         session, actor, staff_id, start, end, tolerance_m=tolerance_m, zoom=zoom
     )
-    filename = f"track-{staff_id}-{start:%Y%m%d}"
+    filename = f"track-{staff_id}-{start:%Y%m%d}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if download else {}
     if format == "gpx":
-        return Response(
-            queries.track_gpx(track),
-            media_type="application/gpx+xml",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.gpx"'},
-        )
-    return JSONResponse(queries.track_geojson(track), media_type=GEOJSON)
+        return Response(queries.track_gpx(track), media_type="application/gpx+xml", headers=headers)
+    return JSONResponse(queries.track_geojson(track), media_type=GEOJSON, headers=headers)

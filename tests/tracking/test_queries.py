@@ -180,6 +180,7 @@ def test_track_as_gpx(client: TestClient, world: World, db: Session) -> None:
             "from": start.isoformat(),
             "to": (start + timedelta(hours=2)).isoformat(),
             "format": "gpx",
+            "download": "true",
         },
     )
     assert r.status_code == 200
