@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,18 +20,13 @@ from fieldforce import embedded
 from fieldforce.cli import app as cli
 from fieldforce.embedded import EmbeddedError, EmbeddedPostgres, ensure_binaries
 from fieldforce.settings import get_settings
+from tests.processes import fieldforce_command, free_port, scratch_data_dir
 
 
 @pytest.fixture
 def data_dir() -> Iterator[Path]:
-    # under /tmp (world-traversable) so that the unprivileged server user can reach it
-    path = Path(tempfile.mkdtemp(prefix="ff-embedded-"))
-    path.chmod(0o755)
-    yield path / "data"
-    pg = EmbeddedPostgres(path / "data")
-    if pg.initialized:
-        pg.stop()
-    shutil.rmtree(path, ignore_errors=True)
+    with scratch_data_dir("ff-embedded-") as path:
+        yield path
 
 
 @pytest.fixture
@@ -147,20 +140,13 @@ def test_cli_db_commands_and_idempotent_bootstrap(data_dir: Path, no_external_db
     assert runner.invoke(cli, ["db", "status", *d]).exit_code == 3
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_from_nothing_then_ctrl_c_leaves_no_server_behind(
     data_dir: Path, no_external_db: None
 ) -> None:
     port = free_port()
-    exe = Path(sys.executable).with_name("fieldforce")
     env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
     proc = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        [*fieldforce_command("serve"), "--port", str(port), "--data-dir", str(data_dir)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -8,12 +8,8 @@ server process while batches are in flight, starts it again and lets the client 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -26,35 +22,21 @@ import psycopg2
 import pytest
 
 from fieldforce.embedded import EmbeddedPostgres
+from tests.processes import fieldforce_command, free_port, scratch_data_dir
 
 BATCH = 200
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def data_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="ff-durability-"))
-    path.chmod(0o755)
-    yield path / "data"
-    pg = EmbeddedPostgres(path / "data")
-    if pg.initialized:
-        pg.stop()
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def fieldforce(*args: str) -> list[str]:
-    return [str(Path(sys.executable).with_name("fieldforce")), *args]
+    with scratch_data_dir("ff-durability-") as path:
+        yield path
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
     proc = subprocess.Popen(
-        fieldforce("serve", "--port", str(port), "--data-dir", str(data_dir)),
+        fieldforce_command("serve", "--port", str(port), "--data-dir", str(data_dir)),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -94,7 +76,7 @@ def test_sigkill_mid_upload_loses_nothing_acknowledged_and_stores_nothing_twice(
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
     subprocess.run(
-        fieldforce(
+        fieldforce_command(
             "bootstrap",
             "--tenant",
             "Durable",
