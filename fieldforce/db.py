@@ -71,7 +71,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip on every request): a connection found dead
+        # fails its request and SQLAlchemy then discards the whole stale pool.
+        pool_pre_ping=False,
         connect_args={"application_name": "fieldforce"},
     )
 

@@ -121,6 +121,10 @@ def _static_flags(p: PingIn, s: TenantSettings) -> int:
     return flags
 
 
+_LATEST_GOOD = text("""
+    SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom), fix_time FROM latest_position
+     WHERE tenant_id = :tenant AND staff_id = :staff
+""")
 _GOOD_FIXES_AROUND = text("""
     (SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom) FROM ping
       WHERE tenant_id = :tenant AND staff_id = :staff AND flags = 0
@@ -137,16 +141,17 @@ def _good_fixes_around(
     session: Session, who: Uploader, start: datetime, end: datetime, lookback: timedelta
 ) -> list[tuple[float, float, float]]:
     """Stored good fixes from the last one before ``start`` up to ``end``, as
-    (epoch seconds, lon, lat), in one round trip (order is restored by the caller)."""
-    rows = session.connection().execute(
-        _GOOD_FIXES_AROUND,
-        {
-            "tenant": who.tenant_id,
-            "staff": who.staff_id,
-            "start": start,
-            "end": end,
-            "since": start - lookback,
-        },
+    (epoch seconds, lon, lat); the caller restores their order.
+
+    Live uploads are newer than everything stored, so the latest position is the only
+    neighbour: one primary-key read. Only late (offline) uploads search the ping table."""
+    conn = session.connection()
+    params = {"tenant": who.tenant_id, "staff": who.staff_id}
+    latest = conn.execute(_LATEST_GOOD, params).first()
+    if latest is None or latest[3] < start:
+        return [(float(latest[0]), float(latest[1]), float(latest[2]))] if latest else []
+    rows = conn.execute(
+        _GOOD_FIXES_AROUND, {**params, "start": start, "end": end, "since": start - lookback}
     )
     return [(float(t), float(x), float(y)) for t, x, y in rows]
 
