@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -233,7 +233,7 @@ def ingest_pings(
         session.execute(
             update(Device)
             .where(Device.tenant_id == who.tenant_id, Device.id == who.device_id)
-            .values(last_seen_at=func.greatest(func.coalesce(Device.last_seen_at, now), now))
+            .values(last_seen_at=now)
         )
     return results
 
