@@ -6,13 +6,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
+from geoalchemy2.shape import to_shape
 from pydantic import AwareDatetime
 
-from api.deps import SessionDep, require_module
-from api.schemas.tracking import PingBatch, PingBatchResult, PingResultOut
+from api.deps import CursorQ, LimitQ, SessionDep, require_module
+from api.schemas.common import Page
+from api.schemas.tracking import (
+    DeviceReportOut,
+    PingBatch,
+    PingBatchResult,
+    PingResultOut,
+    StoredPing,
+)
 from fieldforce.auth.scope import Actor
 from fieldforce.tracking import queries
 from fieldforce.tracking.ingest import PingIn, ingest_pings
+from fieldforce.tracking.models import Ping, PingFlag
 from fieldforce.tracking.service import uploader_for_actor
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
@@ -127,3 +136,57 @@ def staff_track(
     if format == "gpx":
         return Response(queries.track_gpx(track), media_type="application/gpx+xml", headers=headers)
     return JSONResponse(queries.track_geojson(track), media_type=GEOJSON, headers=headers)
+
+
+def _stored(ping: Ping) -> StoredPing:
+    point = to_shape(ping.geom)
+    return StoredPing(
+        id=ping.id,
+        fix_time=ping.fix_time,
+        received_at=ping.received_at,
+        device_id=ping.device_id,
+        lon=point.x,
+        lat=point.y,
+        accuracy_m=ping.accuracy_m,
+        altitude_m=ping.altitude_m,
+        speed_mps=ping.speed_mps,
+        bearing_deg=ping.bearing_deg,
+        battery_pct=ping.battery_pct,
+        source=ping.source,
+        flags=PingFlag.names(ping.flags),
+        attributes=ping.attributes,
+    )
+
+
+@router.get("/staff/{staff_id}/pings", response_model=Page[StoredPing])
+def staff_pings(
+    staff_id: uuid.UUID,
+    actor: TrackingActor,
+    session: SessionDep,
+    start: Annotated[AwareDatetime, Query(alias="from", description="ISO-8601 with offset")],
+    end: Annotated[AwareDatetime, Query(alias="to", description="ISO-8601 with offset")],
+    flagged: Annotated[
+        bool | None, Query(description="only flagged (true) or good (false)")
+    ] = None,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> Page[StoredPing]:
+    """Every stored fix of a period, including the flagged ones kept for audit, by fix time
+    (at most 7 days)."""
+    page = queries.list_pings(
+        session, actor, staff_id, start, end, flagged=flagged, limit=limit, cursor=cursor
+    )
+    return Page[StoredPing](items=[_stored(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/devices/{device_id}/reports", response_model=Page[DeviceReportOut])
+def device_reports(
+    device_id: uuid.UUID,
+    actor: TrackingActor,
+    session: SessionDep,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> object:
+    """What a tracker app reported besides fixes (OwnTracks region transitions, waypoints,
+    last-will messages…), newest first. Kept for audit, never trusted over our geofences."""
+    return queries.list_device_reports(session, actor, device_id, limit=limit, cursor=cursor)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -44,3 +45,28 @@ class PingBatchResult(BaseModel):
     duplicate: int
     rejected: int
     discarded: int
+
+
+class StoredPing(BaseModel):
+    id: uuid.UUID
+    fix_time: datetime
+    received_at: datetime
+    device_id: uuid.UUID | None
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    altitude_m: float | None
+    speed_mps: float | None
+    bearing_deg: float | None
+    battery_pct: float | None
+    source: str | None
+    flags: list[str] = Field(description="empty for a good fix; otherwise why it is not used")
+    attributes: dict[str, Any] | None
+
+
+class DeviceReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    received_at: datetime
+    kind: str
+    payload: dict[str, Any]

@@ -119,7 +119,7 @@ class DeviceReport(TenantOwned, Base):
     device_id: Mapped[uuid.UUID]
     staff_id: Mapped[uuid.UUID]
     received_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        DateTime(timezone=True), server_default=func.clock_timestamp()
     )
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)

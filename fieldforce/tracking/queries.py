@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import UserDefinedType
 
 from fieldforce.auth.scope import Actor
+from fieldforce.devices.service import visible_device
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.service import get_tenant
-from fieldforce.tracking.models import LatestPosition, Ping
+from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
 from geo.track import Stop, Trip, detect_stops, simplify, tolerance_for_zoom, trips_between
 
 MAX_TRACK_SPAN = timedelta(days=7)
@@ -158,6 +160,56 @@ def position_of(session: Session, actor: Actor, staff_id: uuid.UUID) -> str:
     return str(found)
 
 
+def _check_period(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise Invalid("'to' must be after 'from'", code="invalid_period")
+    if end - start > MAX_TRACK_SPAN:
+        raise Invalid("a period covers at most 7 days", code="invalid_period")
+
+
+def list_pings(
+    session: Session,
+    actor: Actor,
+    staff_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    flagged: bool | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Ping]:
+    """Every stored fix of the period, good and flagged, for audit (by fix time)."""
+    staff = actor.visible_staff(session, staff_id)
+    _check_period(start, end)
+    stmt = select(Ping).where(
+        Ping.tenant_id == actor.tenant_id,
+        Ping.staff_id == staff.id,
+        Ping.fix_time >= start,
+        Ping.fix_time < end,
+    )
+    if flagged is not None:
+        stmt = stmt.where(Ping.flags != 0 if flagged else Ping.flags == 0)
+    return paginate(session, stmt, [Ping.fix_time, Ping.id], limit=limit, cursor=cursor)
+
+
+def list_device_reports(
+    session: Session, actor: Actor, device_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[DeviceReport]:
+    """What a tracker app reported besides fixes, newest first."""
+    device = visible_device(session, actor, device_id)
+    stmt = select(DeviceReport).where(
+        DeviceReport.tenant_id == actor.tenant_id, DeviceReport.device_id == device.id
+    )
+    return paginate(
+        session,
+        stmt,
+        [DeviceReport.received_at, DeviceReport.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )
+
+
 @dataclass
 class Track:
     staff_id: uuid.UUID
@@ -188,10 +240,7 @@ def load_track(
     zoom: float | None = None,
 ) -> Track:
     staff = actor.visible_staff(session, staff_id)
-    if end <= start:
-        raise Invalid("'to' must be after 'from'", code="invalid_period")
-    if end - start > MAX_TRACK_SPAN:
-        raise Invalid("a track covers at most 7 days", code="invalid_period")
+    _check_period(start, end)
     settings = get_tenant(session, actor.tenant_id).effective_settings
     rows = session.execute(
         select(func.extract("epoch", Ping.fix_time), func.ST_X(Ping.geom), func.ST_Y(Ping.geom))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.tenancy.models import TenantSettings
 from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
-from tests.world import World
+from tests.world import World, all_pages
 
 LON, LAT = 121.4737, 31.2304
 M_PER_DEG_LAT = 110_900.0
@@ -212,3 +212,57 @@ def test_track_period_and_scope(client: TestClient, world: World) -> None:
         ("north.manager", 200),
     ):
         assert client.get(url, headers=world.headers(who), params=ok).status_code == status
+
+
+def test_stored_pings_include_flagged_ones_for_audit(
+    client: TestClient, world: World, db: Session
+) -> None:
+    start = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    upload(db, world, "north.rep", [(start + timedelta(minutes=i), LON, LAT) for i in range(5)])
+    upload(
+        db, world, "north.rep", [(start + timedelta(minutes=2, seconds=30), LON, LAT)], mock=True
+    )
+    url = f"/api/v1/staff/{world.staff_id('north.rep')}/pings"
+    period = {"from": start.isoformat(), "to": (start + timedelta(hours=1)).isoformat()}
+    headers = world.headers("north.sup")
+    items = all_pages(client, url, headers, {**period, "limit": 2})
+    assert len(items) == 6
+    assert [i["fix_time"] for i in items] == sorted(i["fix_time"] for i in items)
+    assert [i["flags"] for i in items].count(["mock"]) == 1
+    assert items[0]["lon"] == LON
+    flagged = client.get(url, headers=headers, params={**period, "flagged": "true"}).json()
+    assert [i["flags"] for i in flagged["items"]] == [["mock"]]
+    good = client.get(url, headers=headers, params={**period, "flagged": "false"}).json()
+    assert len(good["items"]) == 5
+    for who, status in (
+        ("north.rep", 200),
+        ("north.rep2", 404),
+        ("south.manager", 404),
+        ("other.admin", 404),
+    ):
+        assert client.get(url, headers=world.headers(who), params=period).status_code == status
+    bad = {"from": period["to"], "to": period["from"]}
+    assert client.get(url, headers=headers, params=bad).status_code == 422
+
+
+def test_device_reports_are_listed_newest_first(client: TestClient, world: World) -> None:
+    device = client.post(
+        "/api/v1/devices",
+        headers=world.headers("north.rep"),
+        json={"staff_id": world.staff_id("north.rep"), "platform": "ios", "protocol": "owntracks"},
+    ).json()
+    auth = (device["identifier"], device["secret"])
+    for event in ("enter", "leave"):
+        client.post(
+            "/ingest/owntracks",
+            auth=auth,
+            json={"_type": "transition", "event": event, "desc": "Office"},
+        )
+    url = f"/api/v1/devices/{device['id']}/reports"
+    items = client.get(url, headers=world.headers("north.manager")).json()["items"]
+    assert [(i["kind"], i["payload"]["event"]) for i in items] == [
+        ("transition", "leave"),
+        ("transition", "enter"),
+    ]
+    assert client.get(url, headers=world.headers("south.manager")).status_code == 404
+    assert client.get(url, headers=world.headers("other.admin")).status_code == 404
