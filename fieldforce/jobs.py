@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import owned_session
 from fieldforce.logs import get_logger
+from fieldforce.notify.notices import release_due_notices
 from fieldforce.tracking.jobs import maintain_ping_partitions
 
 log = get_logger("fieldforce.jobs")
@@ -28,7 +29,14 @@ class Job:
     run: Callable[[Session, datetime], None]
 
 
-JOBS = [Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions)]
+def _release_notices(session: Session, now: datetime) -> None:
+    release_due_notices(session, now)
+
+
+JOBS = [
+    Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions),
+    Job("scheduled_notices", timedelta(seconds=30), _release_notices),
+]
 
 
 def run_job(factory: sessionmaker[Session], job: Job, now: datetime | None = None) -> bool:

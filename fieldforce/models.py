@@ -4,6 +4,7 @@ from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
 from fieldforce.devices.models import Device
+from fieldforce.notify.models import InboxItem, Notice
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
@@ -13,8 +14,10 @@ __all__ = [
     "Base",
     "Device",
     "DeviceReport",
+    "InboxItem",
     "LatestPosition",
     "LoginAttempt",
+    "Notice",
     "OrgUnit",
     "Ping",
     "Staff",

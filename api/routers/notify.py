@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
+from api.schemas.common import Page
+from api.schemas.notify import (
+    InboxItemOut,
+    MarkedRead,
+    NoticeCreate,
+    NoticeOut,
+    ReceiptOut,
+    UnreadCount,
+)
+from fieldforce.notify import notices
+from fieldforce.notify import service as inbox
+from fieldforce.notify.models import ItemKind, Notice
+
+router = APIRouter(prefix="/api/v1", tags=["inbox and notices"])
+
+
+@router.get("/inbox", response_model=Page[InboxItemOut])
+def list_inbox(
+    actor: ActorDep,
+    session: SessionDep,
+    unread: Annotated[bool, Query(description="only unread items")] = False,
+    kind: ItemKind | None = None,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> object:
+    """The caller's own inbox, newest first: notices, tasks, alerts, approvals."""
+    return inbox.list_inbox(
+        session,
+        actor,
+        unread_only=unread,
+        kind=kind.value if kind else None,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/inbox/unread-count", response_model=UnreadCount)
+def unread_count(actor: ActorDep, session: SessionDep) -> UnreadCount:
+    return UnreadCount(unread=inbox.unread_count(session, actor))
+
+
+@router.post("/inbox/{item_id}/read", response_model=InboxItemOut)
+def mark_read(item_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> object:
+    return inbox.mark_read(session, actor, item_id)
+
+
+@router.post("/inbox/read-all", response_model=MarkedRead)
+def mark_all_read(actor: ActorDep, session: SessionDep) -> MarkedRead:
+    return MarkedRead(marked=inbox.mark_all_read(session, actor))
+
+
+def _notice_out(session: Session, notice: Notice) -> NoticeOut:
+    out = NoticeOut.model_validate(notice)
+    out.read = notices.read_count(session, notice) if notice.sent_at else 0
+    return out
+
+
+@router.post("/notices", response_model=NoticeOut, status_code=201)
+def compose_notice(body: NoticeCreate, actor: ActorDep, session: SessionDep) -> NoticeOut:
+    """Send a business notice to org units (with their subtree unless `include_subtree` is
+    false), optionally only to some `roles`, and/or to named `staff_ids`, all within the
+    sender's own scope. With `send_at` in the future it waits until then."""
+    notice = notices.compose(
+        session,
+        actor,
+        title=body.title,
+        body=body.body,
+        audience=notices.Audience(
+            org_unit_ids=body.org_unit_ids,
+            include_subtree=body.include_subtree,
+            roles=[r.value for r in body.roles] if body.roles else None,
+            staff_ids=body.staff_ids,
+        ),
+        send_at=body.send_at,
+    )
+    return _notice_out(session, notice)
+
+
+@router.get("/notices", response_model=Page[NoticeOut])
+def list_notices(
+    actor: ActorDep, session: SessionDep, limit: LimitQ = 50, cursor: CursorQ = None
+) -> Page[NoticeOut]:
+    """Notices the caller sent (administrators: all of the tenant's), newest first."""
+    page = notices.list_notices(session, actor, limit=limit, cursor=cursor)
+    return Page[NoticeOut](
+        items=[_notice_out(session, n) for n in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/notices/{notice_id}", response_model=NoticeOut)
+def get_notice(notice_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> NoticeOut:
+    return _notice_out(session, notices.get_notice(session, actor, notice_id))
+
+
+@router.get("/notices/{notice_id}/receipts", response_model=Page[ReceiptOut])
+def notice_receipts(
+    notice_id: uuid.UUID,
+    actor: ActorDep,
+    session: SessionDep,
+    read: Annotated[bool | None, Query(description="false: who has not read it yet")] = None,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> Page[ReceiptOut]:
+    """Read receipts: every recipient with the time they read the notice."""
+    page = notices.receipts(session, actor, notice_id, read=read, limit=limit, cursor=cursor)
+    names = notices.staff_names(session, actor.tenant_id, [i.recipient_id for i in page.items])
+    return Page[ReceiptOut](
+        items=[
+            ReceiptOut(
+                staff_id=i.recipient_id,
+                name=names.get(i.recipient_id, ""),
+                delivered_at=i.created_at,
+                read_at=i.read_at,
+            )
+            for i in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.post("/notices/{notice_id}/cancel", response_model=NoticeOut)
+def cancel_notice(notice_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> NoticeOut:
+    """Cancel a scheduled notice before it goes out."""
+    return _notice_out(session, notices.cancel(session, actor, notice_id))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from api.schemas.common import ORM
+from fieldforce.org.models import Role
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class InboxItemOut(ORM):
+    id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class MarkedRead(BaseModel):
+    marked: int
+
+
+class NoticeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    body: Body
+    org_unit_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
+    include_subtree: bool = True
+    roles: list[Role] | None = None
+    staff_ids: list[uuid.UUID] | None = Field(default=None, max_length=5000)
+    send_at: AwareDatetime | None = Field(default=None, description="omit to send now")
+
+
+class NoticeOut(ORM):
+    id: uuid.UUID
+    sender_id: uuid.UUID
+    title: str
+    body: str
+    audience: dict[str, Any]
+    send_at: datetime
+    sent_at: datetime | None
+    cancelled_at: datetime | None
+    recipients: int
+    read: int = 0
+    created_at: datetime
+
+
+class ReceiptOut(BaseModel):
+    staff_id: uuid.UUID
+    name: str
+    delivered_at: datetime
+    read_at: datetime | None

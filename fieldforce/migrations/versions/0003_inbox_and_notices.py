@@ -1,0 +1,122 @@
+"""inbox and notices: the in-app inbox and business notices
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inbox_item",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("recipient_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("source_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "recipient_id"],
+            ["staff.tenant_id", "staff.id"],
+            name=op.f("fk_inbox_item_tenant_id_recipient_id_staff"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_inbox_item_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_inbox_item")),
+    )
+    op.create_index(
+        "ix_inbox_item_recipient_created",
+        "inbox_item",
+        ["tenant_id", "recipient_id", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index("ix_inbox_item_source", "inbox_item", ["tenant_id", "source_id"], unique=False)
+    op.create_index(
+        "ix_inbox_item_unread",
+        "inbox_item",
+        ["tenant_id", "recipient_id"],
+        unique=False,
+        postgresql_where=sa.text("read_at IS NULL"),
+    )
+    op.create_table(
+        "notice",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("sender_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("audience", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "sender_id"],
+            ["staff.tenant_id", "staff.id"],
+            name=op.f("fk_notice_tenant_id_sender_id_staff"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_notice_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_notice")),
+    )
+    op.create_index(
+        "ix_notice_due",
+        "notice",
+        ["send_at"],
+        unique=False,
+        postgresql_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
+    )
+    op.create_index(
+        "ix_notice_tenant_id_created_at", "notice", ["tenant_id", "created_at", "id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_notice_tenant_id_created_at", table_name="notice")
+    op.drop_index(
+        "ix_notice_due",
+        table_name="notice",
+        postgresql_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
+    )
+    op.drop_table("notice")
+    op.drop_index(
+        "ix_inbox_item_unread", table_name="inbox_item", postgresql_where=sa.text("read_at IS NULL")
+    )
+    op.drop_index("ix_inbox_item_source", table_name="inbox_item")
+    op.drop_index("ix_inbox_item_recipient_created", table_name="inbox_item")
+    op.drop_table("inbox_item")

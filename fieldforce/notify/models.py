@@ -1,0 +1,93 @@
+"""The in-app inbox every notice, task, alert and approval lands in, and business notices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fieldforce.db import Base, TenantOwned
+
+
+class ItemKind(StrEnum):
+    NOTICE = "notice"
+    TASK = "task"
+    ALERT = "alert"
+    APPROVAL = "approval"
+    SYSTEM = "system"
+
+
+class InboxItem(TenantOwned, Base):
+    """One message to one staff member. Push is only a nudge; this is the record."""
+
+    __tablename__ = "inbox_item"
+
+    recipient_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    source_id: Mapped[uuid.UUID | None]  # the notice, task… this item is about
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "recipient_id"], ["staff.tenant_id", "staff.id"], ondelete="CASCADE"
+        ),
+        Index("ix_inbox_item_recipient_created", "tenant_id", "recipient_id", "created_at", "id"),
+        Index(
+            "ix_inbox_item_unread",
+            "tenant_id",
+            "recipient_id",
+            postgresql_where=text("read_at IS NULL"),
+        ),
+        Index("ix_inbox_item_source", "tenant_id", "source_id"),
+    )
+
+
+class Notice(TenantOwned, Base):
+    """A business notice (业务通知) to an audience: org units (with or without their
+    subtree), roles, named staff. Sent now or at a set time."""
+
+    __tablename__ = "notice"
+
+    sender_id: Mapped[uuid.UUID]
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "sender_id"], ["staff.tenant_id", "staff.id"], ondelete="CASCADE"
+        ),
+        Index("ix_notice_tenant_id_created_at", "tenant_id", "created_at", "id"),
+        Index(
+            "ix_notice_due",
+            "send_at",
+            postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )

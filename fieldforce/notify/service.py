@@ -1,0 +1,117 @@
+"""Delivering to inboxes, and each staff member's own inbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from fieldforce.auth.scope import Actor
+from fieldforce.errors import NotFound
+from fieldforce.notify.models import InboxItem
+from fieldforce.pagination import Page, paginate
+
+
+def deliver(
+    session: Session,
+    tenant_id: uuid.UUID,
+    recipient_ids: Iterable[uuid.UUID],
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None = None,
+    source_id: uuid.UUID | None = None,
+) -> int:
+    """Put one item in each recipient's inbox, in the caller's transaction: whatever caused
+    the message and the message itself are committed together. Returns how many."""
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "id": uuid.uuid4(),
+            "recipient_id": rid,
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "data": data or {},
+            "source_id": source_id,
+        }
+        for rid in dict.fromkeys(recipient_ids)
+    ]
+    if rows:
+        session.execute(insert(InboxItem), rows)
+    return len(rows)
+
+
+def list_inbox(
+    session: Session,
+    actor: Actor,
+    *,
+    unread_only: bool = False,
+    kind: str | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page[InboxItem]:
+    stmt = select(InboxItem).where(
+        InboxItem.tenant_id == actor.tenant_id, InboxItem.recipient_id == actor.staff_id
+    )
+    if unread_only:
+        stmt = stmt.where(InboxItem.read_at.is_(None))
+    if kind is not None:
+        stmt = stmt.where(InboxItem.kind == kind)
+    return paginate(
+        session,
+        stmt,
+        [InboxItem.created_at, InboxItem.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                InboxItem.tenant_id == actor.tenant_id,
+                InboxItem.recipient_id == actor.staff_id,
+                InboxItem.read_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(session: Session, actor: Actor, item_id: uuid.UUID) -> InboxItem:
+    """Only one's own items; reading twice keeps the first time."""
+    item = session.scalar(
+        select(InboxItem).where(
+            InboxItem.tenant_id == actor.tenant_id,
+            InboxItem.recipient_id == actor.staff_id,
+            InboxItem.id == item_id,
+        )
+    )
+    if item is None:
+        raise NotFound("no such inbox item", details={"item_id": str(item_id)})
+    if item.read_at is None:
+        item.read_at = datetime.now(UTC)
+        session.flush()
+    return item
+
+
+def mark_all_read(session: Session, actor: Actor) -> int:
+    result = session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.tenant_id == actor.tenant_id,
+            InboxItem.recipient_id == actor.staff_id,
+            InboxItem.read_at.is_(None),
+        )
+        .values(read_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
