@@ -10,7 +10,7 @@ from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.routers import auth, devices, health, ingest, notify, org, tenancy, tracking
 from fieldforce import __version__
 from fieldforce.db import make_engine, make_sessionmaker
-from fieldforce.jobs import JobRunner
+from fieldforce.jobs import Background
 from fieldforce.logs import configure_logging
 from fieldforce.settings import Settings, get_settings
 
@@ -35,7 +35,8 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
 
 
 def app_from_environment() -> FastAPI:
-    """For ``fieldforce serve`` and any ASGI server: settings from ``FIELDFORCE_*``."""
+    """For ``fieldforce serve`` and any ASGI server: settings from ``FIELDFORCE_*``. The
+    process also runs the background jobs and, when configured, the push worker."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     if not settings.database_url:
@@ -43,8 +44,8 @@ def app_from_environment() -> FastAPI:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     factory = make_sessionmaker(engine)
     app = create_app(settings, factory)
-    jobs = JobRunner(factory)
-    app.router.add_event_handler("startup", jobs.start)
-    app.router.add_event_handler("shutdown", jobs.stop)
+    background = Background(factory, settings)
+    app.router.add_event_handler("startup", background.start)
+    app.router.add_event_handler("shutdown", background.stop)
     app.router.add_event_handler("shutdown", engine.dispose)
     return app

@@ -179,6 +179,36 @@ def demo(
     typer.echo(str(summary))
 
 
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Run the background jobs and the push worker without serving HTTP, for deployments
+    with several processes or machines (any number may run at once). Stops on Ctrl-C."""
+    import threading
+
+    from fieldforce.db import make_engine, make_sessionmaker
+    from fieldforce.jobs import Background
+    from fieldforce.logs import configure_logging, get_logger
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    log = get_logger("fieldforce.worker")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with open_database(settings, data_dir) as database:
+        _migrate(database.url)
+        engine = make_engine(database.url, pool_size=4)
+        background = Background(make_sessionmaker(engine), settings)
+        background.start()
+        log.info("worker_started")
+        try:
+            stop.wait()
+        finally:
+            background.stop()
+            engine.dispose()
+    log.info("worker_stopped")
+
+
 @db_app.command("start")
 def db_start(data_dir: DataDir = None) -> None:
     """Start the embedded database (initializing it the first time) and migrate it."""

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce.db import owned_session
 from fieldforce.logs import get_logger
 from fieldforce.notify.notices import release_due_notices
+from fieldforce.notify.push import FcmSender, PushWorker
+from fieldforce.settings import Settings
 from fieldforce.tracking.jobs import maintain_ping_partitions
 
 log = get_logger("fieldforce.jobs")
@@ -72,3 +74,33 @@ class JobRunner:
                     run_job(self.factory, job)
                     due[job.name] = time.monotonic() + job.every.total_seconds()
             self._stop.wait(1.0)
+
+
+class Background:
+    """Everything a serving process (or `fieldforce worker`) runs besides requests: the
+    periodic jobs, and the push worker when FCM credentials are configured."""
+
+    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+        self.settings = settings
+        self.jobs = JobRunner(factory)
+        self.sender = FcmSender(settings) if settings.push_enabled else None
+        self.push = PushWorker(factory, self.sender, settings) if self.sender else None
+
+    def start(self) -> None:
+        self.jobs.start()
+        if self.push is not None:
+            self.push.start()
+            log.info("push_on", credentials=str(self.settings.fcm_credentials_file))
+        else:
+            log.warning(
+                "push_off",
+                reason="FIELDFORCE_FCM_CREDENTIALS_FILE is not set; "
+                "messages still reach the in-app inboxes",
+            )
+
+    def stop(self) -> None:
+        if self.push is not None:
+            self.push.stop()
+        if self.sender is not None:
+            self.sender.close()
+        self.jobs.stop()

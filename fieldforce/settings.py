@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # push (Firebase Cloud Messaging); without a service-account file push is off
+    fcm_credentials_file: Path | None = None
+    fcm_url: str | None = None  # an FCM-compatible endpoint instead of Google's (emulators)
+    push_batch: int = Field(default=500, ge=1, le=500)  # messages per send_each call
+    push_lease_s: int = Field(default=120, ge=1)  # a claimed batch is retried after this
+    push_max_attempts: int = Field(default=8, ge=1)
+    push_backoff_s: float = Field(default=10, gt=0)  # doubled each attempt
+    push_backoff_cap_s: float = Field(default=3600, gt=0)
+
+    @property
+    def push_enabled(self) -> bool:
+        return self.fcm_credentials_file is not None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_in_production(self) -> Settings:

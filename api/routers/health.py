@@ -12,14 +12,23 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health(request: Request) -> JSONResponse:
-    """200 only when the database answers (and has PostGIS); 503 otherwise."""
+    """200 only when the database answers (and has PostGIS); 503 otherwise. `push` says
+    whether push notifications are configured (`off`: everything still reaches the in-app
+    inboxes)."""
+    push = "on" if request.app.state.settings.push_enabled else "off"
     try:
         with request.app.state.sessionmaker() as session:
             postgis = session.scalar(text("SELECT postgis_lib_version()"))
     except SQLAlchemyError:
         return JSONResponse(
-            {"status": "unavailable", "database": "unreachable", "version": __version__}, 503
+            {
+                "status": "unavailable",
+                "database": "unreachable",
+                "push": push,
+                "version": __version__,
+            },
+            503,
         )
     return JSONResponse(
-        {"status": "ok", "database": "ok", "postgis": postgis, "version": __version__}
+        {"status": "ok", "database": "ok", "postgis": postgis, "push": push, "version": __version__}
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -89,5 +90,49 @@ class Notice(TenantOwned, Base):
             "ix_notice_due",
             "send_at",
             postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    DEAD = "dead"  # given up, with the reason in last_error
+
+
+class OutboxMessage(TenantOwned, Base):
+    """A push to one device, written in the same transaction as its cause and delivered by
+    a worker. ``idempotency_key`` travels in the message so the phone can drop a repeat."""
+
+    __tablename__ = "outbox_message"
+
+    recipient_id: Mapped[uuid.UUID]
+    device_id: Mapped[uuid.UUID]
+    inbox_item_id: Mapped[uuid.UUID | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        ForeignKeyConstraint(
+            ["tenant_id", "device_id"], ["device.tenant_id", "device.id"], ondelete="CASCADE"
+        ),
+        Index(
+            "ix_outbox_message_due",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'sending')"),
         ),
     )

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import NotFound
+from fieldforce.notify import push
 from fieldforce.notify.models import InboxItem
 from fieldforce.pagination import Page, paginate
+from fieldforce.settings import get_settings
 
 
 def deliver(
@@ -29,22 +31,35 @@ def deliver(
 ) -> int:
     """Put one item in each recipient's inbox, in the caller's transaction: whatever caused
     the message and the message itself are committed together. Returns how many."""
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "id": uuid.uuid4(),
-            "recipient_id": rid,
-            "kind": kind,
-            "title": title,
-            "body": body,
-            "data": data or {},
-            "source_id": source_id,
-        }
-        for rid in dict.fromkeys(recipient_ids)
-    ]
-    if rows:
-        session.execute(insert(InboxItem), rows)
-    return len(rows)
+    pairs = [(rid, uuid.uuid4()) for rid in dict.fromkeys(recipient_ids)]  # (staff, item)
+    if not pairs:
+        return 0
+    session.execute(
+        insert(InboxItem),
+        [
+            {
+                "tenant_id": tenant_id,
+                "id": item_id,
+                "recipient_id": rid,
+                "kind": kind,
+                "title": title,
+                "body": body,
+                "data": data or {},
+                "source_id": source_id,
+            }
+            for rid, item_id in pairs
+        ],
+    )
+    if get_settings().push_enabled:
+        push.enqueue(
+            session,
+            tenant_id,
+            pairs,
+            title=title,
+            body=body,
+            data={"kind": kind, **{k: str(v) for k, v in (data or {}).items()}},
+        )
+    return len(pairs)
 
 
 def list_inbox(

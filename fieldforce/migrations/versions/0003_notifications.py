@@ -1,4 +1,4 @@
-"""inbox and notices: the in-app inbox and business notices
+"""notifications: the in-app inbox, business notices and the push outbox
 
 Revision ID: 0003
 Revises: 0002
@@ -104,9 +104,66 @@ def upgrade() -> None:
     op.create_index(
         "ix_notice_tenant_id_created_at", "notice", ["tenant_id", "created_at", "id"], unique=False
     )
+    op.create_table(
+        "outbox_message",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("recipient_id", sa.Uuid(), nullable=False),
+        sa.Column("device_id", sa.Uuid(), nullable=False),
+        sa.Column("inbox_item_id", sa.Uuid(), nullable=True),
+        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("provider_id", sa.String(length=200), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "device_id"],
+            ["device.tenant_id", "device.id"],
+            name=op.f("fk_outbox_message_tenant_id_device_id_device"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_outbox_message_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_outbox_message")),
+        sa.UniqueConstraint(
+            "tenant_id", "idempotency_key", name=op.f("uq_outbox_message_tenant_id_idempotency_key")
+        ),
+    )
+    op.create_index(
+        "ix_outbox_message_due",
+        "outbox_message",
+        ["next_attempt_at"],
+        unique=False,
+        postgresql_where=sa.text("status IN ('pending', 'sending')"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_outbox_message_due",
+        table_name="outbox_message",
+        postgresql_where=sa.text("status IN ('pending', 'sending')"),
+    )
+    op.drop_table("outbox_message")
     op.drop_index("ix_notice_tenant_id_created_at", table_name="notice")
     op.drop_index(
         "ix_notice_due",

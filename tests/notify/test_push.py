@@ -1,0 +1,282 @@
+"""Push through the real firebase-admin SDK, its HTTP answered by a local server."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldforce.db import make_sessionmaker, owned_session
+from fieldforce.devices.models import Device
+from fieldforce.notify import push
+from fieldforce.notify.models import OutboxMessage
+from fieldforce.notify.service import deliver
+from fieldforce.settings import Settings, get_settings
+from fieldforce.tenancy.models import Tenant
+from tests.notify.fake_fcm import (
+    QUOTA_EXCEEDED,
+    UNREGISTERED,
+    FakeFcm,
+    running_fake_fcm,
+    service_account,
+)
+from tests.world import World, add_staff, add_tenant, add_unit
+
+TOKEN = "fcm-token-north-rep-" + "x" * 120
+
+
+@pytest.fixture
+def fcm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeFcm, Settings]]:
+    with running_fake_fcm() as fake:
+        creds = service_account(tmp_path / "service-account.json", f"{fake.base}/token")
+        monkeypatch.setenv("FIELDFORCE_FCM_CREDENTIALS_FILE", str(creds))
+        monkeypatch.setenv("FIELDFORCE_FCM_URL", f"{fake.base}/v1/projects/{{0}}/messages:send")
+        get_settings.cache_clear()
+        yield fake, get_settings()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def sender(fcm: tuple[FakeFcm, Settings]) -> Iterator[push.FcmSender]:
+    s = push.FcmSender(fcm[1])
+    yield s
+    s.close()
+
+
+def phone(db: Session, world: World, who: str = "north.rep", token: str = TOKEN) -> Device:
+    staff = world.staff[who]
+    device = Device(
+        tenant_id=staff.tenant_id,
+        staff_id=staff.id,
+        platform="android",
+        protocol="app",
+        identifier=uuid.uuid4().hex,
+        secret_hash="x",
+        fcm_token=token,
+    )
+    db.add(device)
+    db.commit()
+    return device
+
+
+def outbox(db: Session) -> list[OutboxMessage]:
+    db.expire_all()
+    return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)))
+
+
+def test_a_notice_becomes_a_push_to_each_phone(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    fcm: tuple[FakeFcm, Settings],
+    sender: push.FcmSender,
+) -> None:
+    fake, settings = fcm
+    phone(db, world)
+    phone(db, world, token="second-phone-token-" + "y" * 100)
+    phone(db, world, "north.sup", token="no-token-here")  # someone else's phone
+    staff = world.staff["north.rep"]
+    deliver(
+        db,
+        staff.tenant_id,
+        [staff.id],
+        kind="notice",
+        title="Q4 targets",
+        body="New tariffs from Monday",
+        data={"notice_id": "n1"},
+    )
+    db.commit()
+    assert len(outbox(db)) == 2
+    assert push.deliver_due(session_factory, sender, settings) == 2
+    assert len(fake.delivered) == 2
+    sent = fake.delivered[0]
+    assert sent["notification"] == {"title": "Q4 targets", "body": "New tariffs from Monday"}
+    assert sent["data"]["kind"] == "notice"
+    assert sent["data"]["notice_id"] == "n1"
+    assert sent["android"]["priority"] == "high"
+    assert fake.token_requests >= 1  # the SDK signed in against the local token endpoint
+    rows = outbox(db)
+    assert {r.status for r in rows} == {"sent"}
+    assert all(r.provider_id and r.provider_id.startswith("projects/") for r in rows)
+    assert push.deliver_due(session_factory, sender, settings) == 0  # nothing twice
+
+
+def test_transient_failure_backs_off_then_succeeds(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    fcm: tuple[FakeFcm, Settings],
+    sender: push.FcmSender,
+) -> None:
+    fake, settings = fcm
+    phone(db, world)
+    staff = world.staff["north.rep"]
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
+    db.commit()
+    fake.answer_next(TOKEN, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
+    now = datetime.now(UTC)
+    push.deliver_due(session_factory, sender, settings, now)
+    [row] = outbox(db)
+    assert row.status == "pending"
+    assert "QUOTA_EXCEEDED" in (row.last_error or "") or "RESOURCE_EXHAUSTED" in (
+        row.last_error or ""
+    )
+    first_wait = (row.next_attempt_at - datetime.now(UTC)).total_seconds()
+    assert 0 < first_wait <= settings.push_backoff_s
+    assert push.deliver_due(session_factory, sender, settings, now) == 0  # not due yet
+    push.deliver_due(session_factory, sender, settings, row.next_attempt_at + timedelta(seconds=1))
+    [row] = outbox(db)
+    second_wait = (row.next_attempt_at - datetime.now(UTC)).total_seconds()
+    assert second_wait > first_wait  # exponential
+    push.deliver_due(session_factory, sender, settings, row.next_attempt_at + timedelta(seconds=1))
+    [row] = outbox(db)
+    assert row.status == "sent"
+    assert row.attempts == 3
+    assert fake.keys() == [row.idempotency_key]
+
+
+def test_transient_failures_end_in_the_dead_letter(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    fcm: tuple[FakeFcm, Settings],
+    sender: push.FcmSender,
+) -> None:
+    fake, settings = fcm
+    settings = settings.model_copy(update={"push_max_attempts": 2})
+    phone(db, world)
+    staff = world.staff["north.rep"]
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
+    db.commit()
+    fake.answer_next(TOKEN, QUOTA_EXCEEDED, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
+    at = datetime.now(UTC)
+    for _ in range(3):
+        push.deliver_due(session_factory, sender, settings, at)
+        at += timedelta(hours=2)
+    [row] = outbox(db)
+    assert row.status == "dead"
+    assert (row.last_error or "").startswith("gave up after 2 attempts")
+    assert fake.delivered == []
+
+
+def test_dead_token_is_removed_from_the_device(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    fcm: tuple[FakeFcm, Settings],
+    sender: push.FcmSender,
+) -> None:
+    fake, settings = fcm
+    device = phone(db, world)
+    staff = world.staff["north.rep"]
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
+    db.commit()
+    fake.answer_next(TOKEN, UNREGISTERED)
+    push.deliver_due(session_factory, sender, settings)
+    [row] = outbox(db)
+    assert row.status == "dead"
+    db.refresh(device)
+    assert device.fcm_token is None
+    # later messages to that person reach the inbox but queue no push
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t2", body="b")
+    db.commit()
+    assert len(outbox(db)) == 1
+
+
+def test_a_worker_that_died_after_claiming_leaves_the_batch_to_another(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    fcm: tuple[FakeFcm, Settings],
+    sender: push.FcmSender,
+) -> None:
+    """A claim is committed before sending: a worker killed then leaves its batch leased.
+    When the lease ends another worker sends it; messages already recorded are not sent
+    again."""
+    fake, settings = fcm
+    settings = settings.model_copy(update={"push_batch": 3})
+    phone(db, world)
+    staff = world.staff["north.rep"]
+    for i in range(5):
+        deliver(db, staff.tenant_id, [staff.id], kind="system", title=f"m{i}", body="b")
+    db.commit()
+    now = datetime.now(UTC)
+    assert push.deliver_due(session_factory, sender, settings, now) == 3  # first batch: sent
+    orphaned = push.claim(session_factory, settings, now)  # then a worker claims and dies
+    assert len(orphaned) == 2
+    assert push.deliver_due(session_factory, sender, settings, now) == 0  # still leased
+    later = now + timedelta(seconds=settings.push_lease_s + 1)
+    assert push.deliver_due(session_factory, sender, settings, later) == 2
+    keys = fake.keys()
+    assert len(keys) == 5
+    assert len(set(keys)) == 5
+    assert {r.status for r in outbox(db)} == {"sent"}
+
+
+def test_push_off_without_credentials(db: Session, world: World) -> None:
+    get_settings.cache_clear()
+    assert not get_settings().push_enabled
+    phone(db, world)
+    staff = world.staff["north.rep"]
+    assert deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b") == 1
+    db.commit()
+    assert outbox(db) == []
+
+
+def test_two_workers_racing_deliver_each_message_once(
+    engine: Engine, fcm: tuple[FakeFcm, Settings]
+) -> None:
+    """Real concurrency needs committed rows and separate connections: this test commits
+    its own tenant and removes it afterwards."""
+    fake, settings = fcm
+    settings = settings.model_copy(update={"push_batch": 25})
+    factory = make_sessionmaker(engine)
+    with owned_session(factory) as db:
+        tenant = add_tenant(db, f"Race {uuid.uuid4().hex[:8]}")
+        unit = add_unit(db, tenant, "Race Group", None, "group")
+        staff = [add_staff(db, unit, f"racer{i}", ["rep"]) for i in range(20)]
+        for s in staff:
+            db.add(
+                Device(
+                    tenant_id=tenant.id,
+                    staff_id=s.id,
+                    platform="android",
+                    protocol="app",
+                    identifier=uuid.uuid4().hex,
+                    secret_hash="x",
+                    fcm_token=f"token-{s.id}",
+                )
+            )
+        db.flush()
+        for n in range(10):
+            deliver(db, tenant.id, [s.id for s in staff], kind="system", title=f"m{n}", body="b")
+        tenant_id = tenant.id
+    try:
+        senders = [push.FcmSender(settings) for _ in range(2)]
+        handled = [0, 0]
+
+        def work(k: int) -> None:
+            while n := push.deliver_due(factory, senders[k], settings):
+                handled[k] += n
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        for s in senders:
+            s.close()
+        keys = fake.keys()
+        assert len(keys) == 200
+        assert len(set(keys)) == 200
+        assert sum(handled) == 200
+        assert min(handled) > 0  # both took part
+    finally:
+        with owned_session(factory) as db:
+            db.execute(delete(Tenant).where(Tenant.id == tenant_id))
