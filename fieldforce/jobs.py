@@ -18,6 +18,7 @@ from fieldforce.db import owned_session
 from fieldforce.logs import get_logger
 from fieldforce.notify.notices import release_due_notices
 from fieldforce.notify.push import FcmSender, PushWorker
+from fieldforce.notify.tasks import send_due_reminders
 from fieldforce.settings import Settings
 from fieldforce.tracking.jobs import maintain_ping_partitions
 
@@ -35,9 +36,14 @@ def _release_notices(session: Session, now: datetime) -> None:
     release_due_notices(session, now)
 
 
+def _remind_tasks(session: Session, now: datetime) -> None:
+    send_due_reminders(session, now)
+
+
 JOBS = [
     Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions),
     Job("scheduled_notices", timedelta(seconds=30), _release_notices),
+    Job("task_reminders", timedelta(minutes=1), _remind_tasks),
 ]
 
 

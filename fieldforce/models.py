@@ -4,7 +4,7 @@ from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
 from fieldforce.devices.models import Device
-from fieldforce.notify.models import InboxItem, Notice, OutboxMessage
+from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, TaskEvent
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
@@ -22,5 +22,7 @@ __all__ = [
     "OutboxMessage",
     "Ping",
     "Staff",
+    "Task",
+    "TaskEvent",
     "Tenant",
 ]

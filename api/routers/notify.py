@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,11 +15,15 @@ from api.schemas.notify import (
     NoticeCreate,
     NoticeOut,
     ReceiptOut,
+    TaskCreate,
+    TaskEventOut,
+    TaskNote,
+    TaskOut,
     UnreadCount,
 )
-from fieldforce.notify import notices
+from fieldforce.notify import notices, tasks
 from fieldforce.notify import service as inbox
-from fieldforce.notify.models import ItemKind, Notice
+from fieldforce.notify.models import ItemKind, Notice, Task, TaskStatus
 
 router = APIRouter(prefix="/api/v1", tags=["inbox and notices"])
 
@@ -131,3 +136,89 @@ def notice_receipts(
 def cancel_notice(notice_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> NoticeOut:
     """Cancel a scheduled notice before it goes out."""
     return _notice_out(session, notices.cancel(session, actor, notice_id))
+
+
+def _task_out(session: Session, task: Task, *, with_events: bool = False) -> TaskOut:
+    out = TaskOut.model_validate(task)
+    out.overdue = bool(
+        task.due_at and task.status in tasks.LIVE and task.due_at < datetime.now(UTC)
+    )
+    if with_events:
+        out.events = [TaskEventOut.model_validate(e) for e in tasks.events(session, task)]
+    return out
+
+
+@router.post("/tasks", response_model=TaskOut, status_code=201)
+def assign_task(body: TaskCreate, actor: ActorDep, session: SessionDep) -> TaskOut:
+    """Give a task to someone in one's scope; they get it in their inbox (and by push) and
+    a reminder before `due_at` (the tenant's `task_reminder_before_s`)."""
+    task = tasks.assign(
+        session,
+        actor,
+        assignee_id=body.assignee_id,
+        title=body.title,
+        description=body.description,
+        due_at=body.due_at,
+        place=body.place,
+        lon=body.lon,
+        lat=body.lat,
+    )
+    return _task_out(session, task, with_events=True)
+
+
+@router.get("/tasks", response_model=Page[TaskOut])
+def list_tasks(
+    actor: ActorDep,
+    session: SessionDep,
+    assignee_id: uuid.UUID | None = None,
+    status: TaskStatus | None = None,
+    overdue: Annotated[bool, Query(description="live tasks past their due time")] = False,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> Page[TaskOut]:
+    """One's own tasks, tasks one gave, and tasks of staff in one's scope, newest first."""
+    page = tasks.list_tasks(
+        session,
+        actor,
+        assignee_id=assignee_id,
+        status=status.value if status else None,
+        overdue=overdue,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[TaskOut](
+        items=[_task_out(session, t) for t in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut)
+def get_task(task_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> TaskOut:
+    """A task with its history: every state change with time and actor."""
+    return _task_out(session, tasks.get_task(session, actor, task_id), with_events=True)
+
+
+def _move(to: TaskStatus, summary: str) -> None:
+    def endpoint(
+        task_id: uuid.UUID, actor: ActorDep, session: SessionDep, body: TaskNote | None = None
+    ) -> TaskOut:
+        task = tasks.move(session, actor, task_id, to, body.note if body else None)
+        return _task_out(session, task, with_events=True)
+
+    verb = {
+        TaskStatus.ACKNOWLEDGED: "acknowledge",
+        TaskStatus.DONE: "done",
+        TaskStatus.CANCELLED: "cancel",
+    }[to]
+    router.add_api_route(
+        f"/tasks/{{task_id}}/{verb}",
+        endpoint,
+        methods=["POST"],
+        response_model=TaskOut,
+        summary=summary,
+        name=f"task_{verb}",
+    )
+
+
+_move(TaskStatus.ACKNOWLEDGED, "The assignee acknowledges the task")
+_move(TaskStatus.DONE, "The assignee reports the task done")
+_move(TaskStatus.CANCELLED, "The giver (or a manager of the assignee) cancels the task")

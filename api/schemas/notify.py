@@ -61,3 +61,43 @@ class ReceiptOut(BaseModel):
     name: str
     delivered_at: datetime
     read_at: datetime | None
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee_id: uuid.UUID
+    title: Title
+    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    due_at: AwareDatetime | None = None
+    place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+
+class TaskNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class TaskEventOut(ORM):
+    at: datetime
+    actor_id: uuid.UUID | None
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+class TaskOut(ORM):
+    id: uuid.UUID
+    assigner_id: uuid.UUID
+    assignee_id: uuid.UUID
+    title: str
+    description: str
+    due_at: datetime | None
+    place: str | None
+    lon: float | None
+    lat: float | None
+    status: str
+    overdue: bool = False
+    created_at: datetime
+    events: list[TaskEventOut] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     DateTime,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -135,4 +136,69 @@ class OutboxMessage(TenantOwned, Base):
             "next_attempt_at",
             postgresql_where=text("status IN ('pending', 'sending')"),
         ),
+    )
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Task(TenantOwned, Base):
+    """A work task (工作任务) given to one staff member, optionally at a place."""
+
+    __tablename__ = "task"
+
+    assigner_id: Mapped[uuid.UUID]
+    assignee_id: Mapped[uuid.UUID]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str | None] = mapped_column(String(300))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.OPEN.value)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "assignee_id"], ["staff.tenant_id", "staff.id"], ondelete="CASCADE"
+        ),
+        Index("ix_task_tenant_id_assignee_id_status", "tenant_id", "assignee_id", "status"),
+        Index("ix_task_tenant_id_created_at", "tenant_id", "created_at", "id"),
+        Index(
+            "ix_task_due",
+            "due_at",
+            postgresql_where=text("status IN ('open', 'acknowledged') AND reminded_at IS NULL"),
+        ),
+    )
+
+
+class TaskEvent(TenantOwned, Base):
+    """Each change of a task's state, with who and when."""
+
+    __tablename__ = "task_event"
+
+    task_id: Mapped[uuid.UUID]
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    actor_id: Mapped[uuid.UUID | None]
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "task_id"], ["task.tenant_id", "task.id"], ondelete="CASCADE"
+        ),
+        Index("ix_task_event_tenant_id_task_id", "tenant_id", "task_id", "at"),
     )

@@ -65,6 +65,8 @@ class TenantSettings(BaseModel):
     visit_radius_m: float = Field(default=100, gt=0, le=10_000)
     visit_accuracy_cap_m: float = Field(default=50, ge=0, le=1_000)
     visit_policy: str = Field(default="store_unverified", pattern="^(store_unverified|refuse)$")
+    # tasks
+    task_reminder_before_s: int = Field(default=3600, ge=0, le=7 * 86_400)
     # travel claims
     travel_destination_radius_m: float = Field(default=1000, gt=0, le=100_000)
     travel_overclaim_factor: float = Field(default=1.2, ge=1, le=10)
