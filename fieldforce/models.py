@@ -7,7 +7,7 @@ from fieldforce.devices.models import Device
 from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, TaskEvent
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
-from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
+from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
 
 __all__ = [
     "AuditEntry",
@@ -16,6 +16,7 @@ __all__ = [
     "DeviceReport",
     "InboxItem",
     "LatestPosition",
+    "LocateRequest",
     "LoginAttempt",
     "Notice",
     "OrgUnit",

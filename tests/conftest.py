@@ -21,8 +21,10 @@ from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.embedded import EmbeddedPostgres, ensure_binaries
 from fieldforce.jobs import JOBS, run_job
 from fieldforce.migrate import upgrade
-from fieldforce.settings import Settings
+from fieldforce.notify import push
+from fieldforce.settings import Settings, get_settings
 from fieldforce.tracking.partitions import forget_known_partitions
+from tests.notify.fake_fcm import FakeFcm, running_fake_fcm, service_account
 from tests.world import World, build_world
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -102,3 +104,21 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def world(db: Session, settings: Settings) -> World:
     return build_world(db, settings)
+
+
+@pytest.fixture
+def fcm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeFcm, Settings]]:
+    with running_fake_fcm() as fake:
+        creds = service_account(tmp_path / "service-account.json", f"{fake.base}/token")
+        monkeypatch.setenv("FIELDFORCE_FCM_CREDENTIALS_FILE", str(creds))
+        monkeypatch.setenv("FIELDFORCE_FCM_URL", f"{fake.base}/v1/projects/{{0}}/messages:send")
+        get_settings.cache_clear()
+        yield fake, get_settings()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def sender(fcm: tuple[FakeFcm, Settings]) -> Iterator[push.FcmSender]:
+    s = push.FcmSender(fcm[1])
+    yield s
+    s.close()

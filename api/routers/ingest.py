@@ -18,6 +18,7 @@ from fieldforce.devices.service import authenticate_tracker
 from fieldforce.errors import BadRequest, Unauthorized
 from fieldforce.logs import get_logger
 from fieldforce.tracking.ingest import Status, ingest_pings
+from fieldforce.tracking.locate import commands_for_reply
 from fieldforce.tracking.service import note_push_token, record_device_report, uploader_for_device
 
 router = APIRouter(tags=["tracker apps"])
@@ -90,7 +91,7 @@ async def owntracks_ingest(
         raise exc.with_challenge('Basic realm="fieldforce"') from None
     body = await request.body()
     if not body.strip():
-        return JSONResponse([])
+        return JSONResponse(commands_for_reply(session, device))
     try:
         payload = json.loads(body)
     except ValueError as exc:
@@ -112,7 +113,7 @@ async def owntracks_ingest(
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
         _log_refusals(ingest_pings(session, who, pings), device.identifier)
-    return JSONResponse([])
+    return JSONResponse(commands_for_reply(session, device))
 
 
 def _log_refusals(results: list[Any], identifier: str) -> None:

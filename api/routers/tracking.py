@@ -13,13 +13,16 @@ from api.deps import CursorQ, LimitQ, SessionDep, require_module
 from api.schemas.common import Page
 from api.schemas.tracking import (
     DeviceReportOut,
+    LocatedFix,
+    LocateRequestOut,
+    LocateRequests,
     PingBatch,
     PingBatchResult,
     PingResultOut,
     StoredPing,
 )
 from fieldforce.auth.scope import Actor
-from fieldforce.tracking import queries
+from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn, ingest_pings
 from fieldforce.tracking.models import Ping, PingFlag
 from fieldforce.tracking.service import uploader_for_actor
@@ -190,3 +193,44 @@ def device_reports(
     """What a tracker app reported besides fixes (OwnTracks region transitions, waypoints,
     last-will messages…), newest first. Kept for audit, never trusted over our geofences."""
     return queries.list_device_reports(session, actor, device_id, limit=limit, cursor=cursor)
+
+
+@router.post("/staff/{staff_id}/locate", response_model=LocateRequests, status_code=201)
+def locate_now(staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> LocateRequests:
+    """Ask this person's phones for a fresh fix now (supervisors, managers, admins in
+    scope). Our app and Traccar Client get a silent push; OwnTracks gets the command in its
+    next answer. Read the request back to see the fix that answered it."""
+    requests = locate.request_fix(session, actor, staff_id)
+    return LocateRequests(requests=[LocateRequestOut.model_validate(r) for r in requests])
+
+
+@router.get("/locate-requests/{request_id}", response_model=LocateRequestOut)
+def locate_request(
+    request_id: uuid.UUID, actor: TrackingActor, session: SessionDep
+) -> LocateRequestOut:
+    """A locate request and, once it came, the first good fix after it."""
+    request = locate.get_request(session, actor, request_id)
+    out = LocateRequestOut.model_validate(request)
+    ping = locate.answering_fix(session, request)
+    if ping is not None:
+        point = to_shape(ping.geom)
+        out.fix = LocatedFix(
+            ping_id=ping.id,
+            fix_time=ping.fix_time,
+            lon=point.x,
+            lat=point.y,
+            accuracy_m=ping.accuracy_m,
+        )
+    return out
+
+
+@router.get("/staff/{staff_id}/locate-requests", response_model=Page[LocateRequestOut])
+def locate_requests(
+    staff_id: uuid.UUID,
+    actor: TrackingActor,
+    session: SessionDep,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> object:
+    """Locate requests for this person (one's own; administrators: everyone's), newest first."""
+    return locate.list_requests(session, actor, staff_id, limit=limit, cursor=cursor)

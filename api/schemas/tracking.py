@@ -70,3 +70,30 @@ class DeviceReportOut(BaseModel):
     received_at: datetime
     kind: str
     payload: dict[str, Any]
+
+
+class LocatedFix(BaseModel):
+    ping_id: uuid.UUID
+    fix_time: datetime
+    lon: float
+    lat: float
+    accuracy_m: float | None
+
+
+class LocateRequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    staff_id: uuid.UUID
+    device_id: uuid.UUID
+    channel: str = Field(
+        description="push, next_reply (OwnTracks) or unavailable (push off or no token)"
+    )
+    requested_at: datetime
+    delivered_at: datetime | None
+    answered_at: datetime | None
+    ping_id: uuid.UUID | None
+    fix: LocatedFix | None = None
+
+
+class LocateRequests(BaseModel):
+    requests: list[LocateRequestOut]

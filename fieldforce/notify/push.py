@@ -88,6 +88,27 @@ def enqueue(
     return len(rows)
 
 
+def enqueue_command(
+    session: Session, device: Device, data: dict[str, str], idempotency_key: str
+) -> bool:
+    """A silent data message to one phone (no notification shown), e.g. "locate now".
+    False when the phone has no push token."""
+    if device.fcm_token is None or device.revoked_at is not None:
+        return False
+    session.add(
+        OutboxMessage(
+            tenant_id=device.tenant_id,
+            recipient_id=device.staff_id,
+            device_id=device.id,
+            inbox_item_id=None,
+            idempotency_key=idempotency_key,
+            payload={"data_only": True, "data": data},
+        )
+    )
+    session.flush()
+    return True
+
+
 @dataclass(frozen=True)
 class Claimed:
     tenant_id: uuid.UUID

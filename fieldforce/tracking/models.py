@@ -19,6 +19,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -133,5 +134,35 @@ class DeviceReport(TenantOwned, Base):
             "tenant_id",
             "device_id",
             "received_at",
+        ),
+    )
+
+
+class LocateRequest(TenantOwned, Base):
+    """A supervisor's "locate now": a command to one phone, and the first fix after it."""
+
+    __tablename__ = "locate_request"
+
+    requester_id: Mapped[uuid.UUID]
+    staff_id: Mapped[uuid.UUID]
+    device_id: Mapped[uuid.UUID]
+    channel: Mapped[str] = mapped_column(String(16))  # push, next_reply, unavailable
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ping_id: Mapped[uuid.UUID | None]
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "device_id"], ["device.tenant_id", "device.id"], ondelete="CASCADE"
+        ),
+        Index("ix_locate_request_tenant_id_staff_id", "tenant_id", "staff_id", "requested_at"),
+        Index(
+            "ix_locate_request_waiting",
+            "tenant_id",
+            "device_id",
+            postgresql_where=text("delivered_at IS NULL AND channel = 'next_reply'"),
         ),
     )

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,30 +20,10 @@ from tests.notify.fake_fcm import (
     QUOTA_EXCEEDED,
     UNREGISTERED,
     FakeFcm,
-    running_fake_fcm,
-    service_account,
 )
 from tests.world import World, add_staff, add_tenant, add_unit
 
 TOKEN = "fcm-token-north-rep-" + "x" * 120
-
-
-@pytest.fixture
-def fcm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeFcm, Settings]]:
-    with running_fake_fcm() as fake:
-        creds = service_account(tmp_path / "service-account.json", f"{fake.base}/token")
-        monkeypatch.setenv("FIELDFORCE_FCM_CREDENTIALS_FILE", str(creds))
-        monkeypatch.setenv("FIELDFORCE_FCM_URL", f"{fake.base}/v1/projects/{{0}}/messages:send")
-        get_settings.cache_clear()
-        yield fake, get_settings()
-        get_settings.cache_clear()
-
-
-@pytest.fixture
-def sender(fcm: tuple[FakeFcm, Settings]) -> Iterator[push.FcmSender]:
-    s = push.FcmSender(fcm[1])
-    yield s
-    s.close()
 
 
 def phone(db: Session, world: World, who: str = "north.rep", token: str = TOKEN) -> Device:
