@@ -113,7 +113,7 @@ def _link_answer(session: Session, request: LocateRequest) -> None:
             Ping.staff_id == request.staff_id,
             Ping.flags == 0,
             Ping.fix_time >= request.requested_at - CLOCK_SLACK,
-            Ping.fix_time <= func.now() + CLOCK_SLACK,
+            Ping.fix_time <= func.clock_timestamp() + CLOCK_SLACK,
         )
         .order_by(Ping.fix_time)
         .limit(1)

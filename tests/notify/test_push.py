@@ -212,7 +212,7 @@ def test_two_workers_racing_deliver_each_message_once(
     """Real concurrency needs committed rows and separate connections: this test commits
     its own tenant and removes it afterwards."""
     fake, settings = fcm
-    settings = settings.model_copy(update={"push_batch": 25})
+    settings = settings.model_copy(update={"push_batch": 10})
     factory = make_sessionmaker(engine)
     with owned_session(factory) as db:
         tenant = add_tenant(db, f"Race {uuid.uuid4().hex[:8]}")
