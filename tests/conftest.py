@@ -56,6 +56,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    # settings are cached per process; a test that changes the environment must not leak
+    # its settings into the next test
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _forget_partitions() -> None:
     # partitions a test created were rolled back with it
     forget_known_partitions()
