@@ -153,24 +153,19 @@ def move(
     task.status = to.value
     _event(session, task, actor.staff_id, previous, to.value, note)
     session.flush()
-    if to in (TaskStatus.DONE, TaskStatus.CANCELLED) and task.assigner_id != actor.staff_id:
+    tell = set()  # the giver learns the outcome; the assignee learns of a cancellation
+    if to in (TaskStatus.DONE, TaskStatus.CANCELLED):
+        tell.add(task.assigner_id)
+    if to is TaskStatus.CANCELLED:
+        tell.add(task.assignee_id)
+    tell.discard(actor.staff_id)
+    if tell:
         deliver(
             session,
             task.tenant_id,
-            [task.assigner_id],
+            sorted(tell),
             kind=ItemKind.TASK.value,
             title=f"Task {to.value}: {task.title}",
-            body=note or task.title,
-            data={"task_id": str(task.id), "status": to.value},
-            source_id=task.id,
-        )
-    if to is TaskStatus.CANCELLED and task.assignee_id != actor.staff_id:
-        deliver(
-            session,
-            task.tenant_id,
-            [task.assignee_id],
-            kind=ItemKind.TASK.value,
-            title=f"Task cancelled: {task.title}",
             body=note or task.title,
             data={"task_id": str(task.id), "status": to.value},
             source_id=task.id,
