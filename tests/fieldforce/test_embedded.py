@@ -177,3 +177,36 @@ def test_serve_from_nothing_then_ctrl_c_leaves_no_server_behind(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_worker_runs_without_http_and_stops_on_sigterm(
+    data_dir: Path, no_external_db: None
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
+    proc = subprocess.Popen(
+        [*fieldforce_command("worker"), "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        lines: list[str] = []
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "worker_started" in line:
+                break
+        assert any("push_off" in x for x in lines), lines
+        assert EmbeddedPostgres(data_dir).pid() is not None
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out
+        assert "worker_stopped" in out
+        assert EmbeddedPostgres(data_dir).pid() is None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
