@@ -3,6 +3,7 @@ tests drive the real firebase-admin SDK over real HTTP on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -45,6 +46,10 @@ class FakeFcm:
     scripted: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     token_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # after this many deliveries, hold every send until `release` is set, then fail it
+    stall_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
+    stalled: int = 0
 
     def answer_next(self, token: str, *responses: tuple[int, dict[str, Any]]) -> None:
         """The next sends to this device token get these answers, then success."""
@@ -89,6 +94,14 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
                 self._reply(*fcm_error(401, "UNAUTHENTICATED"))
                 return
             message = json.loads(raw)["message"]
+            with fake.lock:
+                stall = fake.stall_after is not None and len(fake.delivered) >= fake.stall_after
+                fake.stalled += stall
+            if stall:
+                fake.release.wait(30)
+                with contextlib.suppress(OSError):  # the sender may be gone
+                    self._reply(*fcm_error(503, "UNAVAILABLE"))
+                return
             with fake.lock:
                 queue = fake.scripted.get(message.get("token"), [])
                 scripted = queue.pop(0) if queue else None
