@@ -14,7 +14,7 @@ from fieldforce.auth.service import load_actor
 from fieldforce.auth.tokens import decode_token
 from fieldforce.db import owned_session
 from fieldforce.errors import Unauthorized
-from fieldforce.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from fieldforce.pagination import MAX_LIMIT
 from fieldforce.settings import Settings
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105
@@ -71,4 +71,3 @@ LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 CursorQ = Annotated[
     str | None, Query(max_length=512, description="next_cursor of the previous page")
 ]
-DEFAULT_PAGE = DEFAULT_LIMIT
