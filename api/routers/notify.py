@@ -63,10 +63,16 @@ def mark_all_read(actor: ActorDep, session: SessionDep) -> MarkedRead:
     return MarkedRead(marked=inbox.mark_all_read(session, actor))
 
 
-def _notice_out(session: Session, notice: Notice) -> NoticeOut:
-    out = NoticeOut.model_validate(notice)
-    out.read = notices.read_count(session, notice) if notice.sent_at else 0
+def _notices_out(session: Session, page: list[Notice]) -> list[NoticeOut]:
+    read = notices.read_counts(session, [n for n in page if n.sent_at])
+    out = [NoticeOut.model_validate(n) for n in page]
+    for o in out:
+        o.read = read.get(o.id, 0)
     return out
+
+
+def _notice_out(session: Session, notice: Notice) -> NoticeOut:
+    return _notices_out(session, [notice])[0]
 
 
 @router.post("/notices", response_model=NoticeOut, status_code=201)
@@ -96,9 +102,7 @@ def list_notices(
 ) -> Page[NoticeOut]:
     """Notices the caller sent (administrators: all of the tenant's), newest first."""
     page = notices.list_notices(session, actor, limit=limit, cursor=cursor)
-    return Page[NoticeOut](
-        items=[_notice_out(session, n) for n in page.items], next_cursor=page.next_cursor
-    )
+    return Page[NoticeOut](items=_notices_out(session, page.items), next_cursor=page.next_cursor)
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeOut)

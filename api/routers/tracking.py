@@ -141,15 +141,20 @@ def staff_track(
     return JSONResponse(queries.track_geojson(track), media_type=GEOJSON, headers=headers)
 
 
-def _stored(ping: Ping) -> StoredPing:
+def _lonlat(ping: Ping) -> tuple[float, float]:
     point = to_shape(ping.geom)
+    return float(point.x), float(point.y)
+
+
+def _stored(ping: Ping) -> StoredPing:
+    lon, lat = _lonlat(ping)
     return StoredPing(
         id=ping.id,
         fix_time=ping.fix_time,
         received_at=ping.received_at,
         device_id=ping.device_id,
-        lon=point.x,
-        lat=point.y,
+        lon=lon,
+        lat=lat,
         accuracy_m=ping.accuracy_m,
         altitude_m=ping.altitude_m,
         speed_mps=ping.speed_mps,
@@ -213,12 +218,12 @@ def locate_request(
     out = LocateRequestOut.model_validate(request)
     ping = locate.answering_fix(session, request)
     if ping is not None:
-        point = to_shape(ping.geom)
+        lon, lat = _lonlat(ping)
         out.fix = LocatedFix(
             ping_id=ping.id,
             fix_time=ping.fix_time,
-            lon=point.x,
-            lat=point.y,
+            lon=lon,
+            lat=lat,
             accuracy_m=ping.accuracy_m,
         )
     return out

@@ -183,17 +183,20 @@ def get_notice(session: Session, actor: Actor, notice_id: uuid.UUID) -> Notice:
     return notice
 
 
-def read_count(session: Session, notice: Notice) -> int:
-    return (
-        session.scalar(
-            select(func.count()).where(
-                InboxItem.tenant_id == notice.tenant_id,
-                InboxItem.source_id == notice.id,
-                InboxItem.read_at.is_not(None),
-            )
+def read_counts(session: Session, sent: list[Notice]) -> dict[uuid.UUID, int]:
+    """How many recipients have read each notice, for a page of notices in one query."""
+    if not sent:
+        return {}
+    rows = session.execute(
+        select(InboxItem.source_id, func.count())
+        .where(
+            InboxItem.tenant_id == sent[0].tenant_id,
+            InboxItem.source_id.in_([n.id for n in sent]),
+            InboxItem.read_at.is_not(None),
         )
-        or 0
+        .group_by(InboxItem.source_id)
     )
+    return {row[0]: row[1] for row in rows if row[0] is not None}
 
 
 def list_notices(session: Session, actor: Actor, *, limit: int, cursor: str | None) -> Page[Notice]:
