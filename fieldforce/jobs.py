@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import owned_session
 from fieldforce.logs import get_logger
+from fieldforce.notify.models import OutboxChannel
 from fieldforce.notify.notices import release_due_notices
-from fieldforce.notify.push import FcmSender, PushWorker
+from fieldforce.notify.outbox import OutboxWorker, Sender
+from fieldforce.notify.push import FcmSender
+from fieldforce.notify.sms_sender import SmsSender
 from fieldforce.notify.tasks import send_due_reminders
 from fieldforce.settings import Settings
 from fieldforce.tracking.jobs import maintain_ping_partitions
@@ -84,29 +87,34 @@ class JobRunner:
 
 class Background:
     """Everything a serving process (or `fieldforce worker`) runs besides requests: the
-    periodic jobs, and the push worker when FCM credentials are configured."""
+    periodic jobs and the outbox worker, which sends SMS through the tenants' gateways and,
+    when FCM credentials are configured, push."""
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self.settings = settings
         self.jobs = JobRunner(factory)
-        self.sender = FcmSender(settings) if settings.push_enabled else None
-        self.push = PushWorker(factory, self.sender, settings) if self.sender else None
+        self.fcm = FcmSender(settings) if settings.push_enabled else None
+        self.sms = SmsSender(settings)
+        senders: dict[str, Sender] = {OutboxChannel.SMS.value: self.sms}
+        if self.fcm is not None:
+            senders[OutboxChannel.PUSH.value] = self.fcm
+        self.outbox = OutboxWorker(factory, senders, settings)
 
     def start(self) -> None:
         self.jobs.start()
-        if self.push is not None:
-            self.push.start()
+        self.outbox.start()
+        if self.fcm is not None:
             log.info("push_on", credentials=str(self.settings.fcm_credentials_file))
         else:
             log.warning(
                 "push_off",
                 reason="FIELDFORCE_FCM_CREDENTIALS_FILE is not set; "
-                "messages still reach the in-app inboxes",
+                "messages still reach the in-app inboxes (and SMS, where tenants have a gateway)",
             )
 
     def stop(self) -> None:
-        if self.push is not None:
-            self.push.stop()
-        if self.sender is not None:
-            self.sender.close()
+        self.outbox.stop()
+        if self.fcm is not None:
+            self.fcm.close()
+        self.sms.close()
         self.jobs.stop()

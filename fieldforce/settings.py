@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     push_max_attempts: int = Field(default=8, ge=1)
     push_backoff_s: float = Field(default=10, gt=0)  # doubled each attempt
     push_backoff_cap_s: float = Field(default=3600, gt=0)
+    # SMS fallback: each tenant configures its own gateway; these bound the sending
+    sms_batch: int = Field(default=50, ge=1, le=500)  # messages claimed at once
+    sms_concurrency: int = Field(default=4, ge=1, le=64)  # requests in flight per worker
 
     @property
     def push_enabled(self) -> bool:

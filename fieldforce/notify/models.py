@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKeyConstraint,
@@ -102,14 +103,24 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"  # given up, with the reason in last_error
 
 
+class OutboxChannel(StrEnum):
+    PUSH = "push"  # to one device, through FCM
+    SMS = "sms"  # to one phone number, through the tenant's SMS gateway
+
+
 class OutboxMessage(TenantOwned, Base):
-    """A push to one device, written in the same transaction as its cause and delivered by
-    a worker. ``idempotency_key`` travels in the message so the phone can drop a repeat."""
+    """A push to one device or an SMS to one number, written in the same transaction as its
+    cause and delivered by a worker. ``idempotency_key`` travels in the message so the
+    phone (or the SMS gateway) can drop a repeat."""
 
     __tablename__ = "outbox_message"
 
+    channel: Mapped[str] = mapped_column(
+        String(8), default=OutboxChannel.PUSH.value, server_default=OutboxChannel.PUSH.value
+    )
     recipient_id: Mapped[uuid.UUID]
-    device_id: Mapped[uuid.UUID]
+    device_id: Mapped[uuid.UUID | None]
+    phone: Mapped[str | None] = mapped_column(String(32))
     inbox_item_id: Mapped[uuid.UUID | None]
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     idempotency_key: Mapped[str] = mapped_column(String(200))
@@ -131,8 +142,14 @@ class OutboxMessage(TenantOwned, Base):
         ForeignKeyConstraint(
             ["tenant_id", "device_id"], ["device.tenant_id", "device.id"], ondelete="CASCADE"
         ),
+        CheckConstraint(
+            "(channel = 'push' AND device_id IS NOT NULL) "
+            "OR (channel = 'sms' AND phone IS NOT NULL)",
+            name="channel_target",
+        ),
         Index(
             "ix_outbox_message_due",
+            "channel",
             "next_attempt_at",
             postgresql_where=text("status IN ('pending', 'sending')"),
         ),

@@ -1,34 +1,21 @@
-"""Push through Firebase Cloud Messaging: enqueue in the outbox, deliver with a worker.
-
-Delivery is at least once. A worker claims due messages with ``FOR UPDATE SKIP LOCKED`` and
-a lease, commits the claim, sends them with ``send_each`` in batches of at most 500 and
-records every result before sending the next batch. Two workers never claim the same
-message; a worker that dies leaves its claim to expire, and only the batch it was sending
-is sent again. Each message carries its idempotency key, so a phone can drop a repeat.
-"""
+"""Push through Firebase Cloud Messaging: what goes into the outbox, and the sender the
+outbox worker uses (``send_each`` in batches of at most 500)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
 
 import firebase_admin
 from firebase_admin import credentials, exceptions, messaging
-from sqlalchemy import insert, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
-from fieldforce.db import owned_session
 from fieldforce.devices.models import Device
-from fieldforce.logs import get_logger
-from fieldforce.notify.models import OutboxMessage
+from fieldforce.notify.models import OutboxChannel, OutboxMessage
+from fieldforce.notify.outbox import Claimed, Outcome
 from fieldforce.settings import Settings
-
-log = get_logger("fieldforce.push")
 
 # FCM answers meaning this token will never work again: forget it.
 DEAD_TOKEN = (
@@ -71,6 +58,7 @@ def enqueue(
     rows = [
         {
             "tenant_id": tenant_id,
+            "channel": OutboxChannel.PUSH.value,
             "recipient_id": staff_id,
             "device_id": device_id,
             "inbox_item_id": by_recipient[staff_id],
@@ -107,139 +95,6 @@ def enqueue_command(
     )
     session.flush()
     return True
-
-
-@dataclass(frozen=True)
-class Claimed:
-    tenant_id: uuid.UUID
-    id: uuid.UUID
-    device_id: uuid.UUID
-    token: str | None
-    payload: dict[str, Any]
-    idempotency_key: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    message: Claimed
-    sent: bool
-    provider_id: str | None = None
-    error: str | None = None
-    retry: bool = False
-    dead_token: bool = False
-
-
-class Sender(Protocol):
-    def send(self, batch: Sequence[Claimed]) -> list[Outcome]: ...
-
-
-_CLAIM = text("""
-    WITH due AS (
-        SELECT tenant_id, id FROM outbox_message
-         WHERE (status = 'pending' AND next_attempt_at <= :now)
-            OR (status = 'sending' AND lease_until < :now)
-         ORDER BY next_attempt_at
-         LIMIT :limit
-         FOR UPDATE SKIP LOCKED
-    )
-    UPDATE outbox_message m
-       SET status = 'sending', lease_until = :lease_until, attempts = m.attempts + 1
-      FROM due
-     WHERE m.tenant_id = due.tenant_id AND m.id = due.id
-    RETURNING m.tenant_id, m.id, m.device_id, m.payload, m.idempotency_key, m.attempts,
-              (SELECT d.fcm_token FROM device d
-                WHERE d.tenant_id = m.tenant_id AND d.id = m.device_id
-                  AND d.revoked_at IS NULL) AS token
-""")
-
-
-def claim(factory: sessionmaker[Session], settings: Settings, now: datetime) -> list[Claimed]:
-    """Take up to one batch of due messages; committed at once so others skip them."""
-    with owned_session(factory) as session:
-        rows = session.execute(
-            _CLAIM,
-            {
-                "now": now,
-                "limit": settings.push_batch,
-                "lease_until": now + timedelta(seconds=settings.push_lease_s),
-            },
-        ).all()
-    return [
-        Claimed(r.tenant_id, r.id, r.device_id, r.token, r.payload, r.idempotency_key, r.attempts)
-        for r in rows
-    ]
-
-
-def record(
-    factory: sessionmaker[Session],
-    settings: Settings,
-    outcomes: Sequence[Outcome],
-    now: datetime,
-) -> None:
-    with owned_session(factory) as session:
-        for o in outcomes:
-            m = o.message
-            key = {"tenant_id": m.tenant_id, "id": m.id}
-            if o.sent:
-                session.execute(
-                    text(
-                        "UPDATE outbox_message SET status = 'sent', sent_at = :now, "
-                        "provider_id = :pid, lease_until = NULL, last_error = NULL "
-                        "WHERE tenant_id = :tenant_id AND id = :id"
-                    ),
-                    {**key, "now": now, "pid": o.provider_id},
-                )
-                continue
-            if o.dead_token and m.token:
-                session.execute(
-                    text(
-                        "UPDATE device SET fcm_token = NULL, fcm_token_updated_at = :now "
-                        "WHERE tenant_id = :tenant_id AND id = :device AND fcm_token = :token"
-                    ),
-                    {"tenant_id": m.tenant_id, "device": m.device_id, "token": m.token, "now": now},
-                )
-            if o.retry and m.attempts < settings.push_max_attempts:
-                delay = min(
-                    settings.push_backoff_cap_s, settings.push_backoff_s * 2 ** (m.attempts - 1)
-                )
-                session.execute(
-                    text(
-                        "UPDATE outbox_message SET status = 'pending', lease_until = NULL, "
-                        "next_attempt_at = :at, last_error = :error "
-                        "WHERE tenant_id = :tenant_id AND id = :id"
-                    ),
-                    {**key, "at": now + timedelta(seconds=delay), "error": o.error},
-                )
-            else:
-                reason = (
-                    o.error if not o.retry else f"gave up after {m.attempts} attempts: {o.error}"
-                )
-                session.execute(
-                    text(
-                        "UPDATE outbox_message SET status = 'dead', lease_until = NULL, "
-                        "last_error = :error WHERE tenant_id = :tenant_id AND id = :id"
-                    ),
-                    {**key, "error": reason},
-                )
-
-
-def deliver_due(
-    factory: sessionmaker[Session],
-    sender: Sender,
-    settings: Settings,
-    now: datetime | None = None,
-) -> int:
-    """Claim, send and record one batch. Returns how many messages were handled."""
-    batch = claim(factory, settings, now or datetime.now(UTC))
-    if not batch:
-        return 0
-    without_token = [
-        Outcome(m, sent=False, error="the device has no push token") for m in batch if not m.token
-    ]
-    outcomes = sender.send([m for m in batch if m.token]) + without_token
-    record(factory, settings, outcomes, datetime.now(UTC))
-    return len(batch)
 
 
 class FcmSender:
@@ -280,10 +135,15 @@ class FcmSender:
             )
 
     def send(self, batch: Sequence[Claimed]) -> list[Outcome]:
+        outcomes = [
+            Outcome(m, sent=False, error="the device has no push token")
+            for m in batch
+            if not m.token
+        ]
+        batch = [m for m in batch if m.token]
         if not batch:
-            return []
+            return outcomes
         response = messaging.send_each([self._message(m) for m in batch], app=self.app)
-        outcomes = []
         for m, r in zip(batch, response.responses, strict=True):
             if r.success:
                 outcomes.append(Outcome(m, sent=True, provider_id=r.message_id))
@@ -300,37 +160,3 @@ class FcmSender:
                 )
             )
         return outcomes
-
-
-class PushWorker:
-    """Delivers due pushes until stopped; runs inside `fieldforce serve` and as
-    `fieldforce worker`. Several may run at once."""
-
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        sender: Sender,
-        settings: Settings,
-        idle_s: float = 1.0,
-    ) -> None:
-        self.factory, self.sender, self.settings, self.idle_s = factory, sender, settings, idle_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.run, name="fieldforce-push", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                handled = deliver_due(self.factory, self.sender, self.settings)
-            except Exception:
-                log.exception("push_batch_failed")
-                handled = 0
-            if not handled:
-                self._stop.wait(self.idle_s)

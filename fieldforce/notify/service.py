@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import NotFound
-from fieldforce.notify import push
+from fieldforce.notify import push, sms
 from fieldforce.notify.models import InboxItem
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import get_settings
@@ -30,7 +30,9 @@ def deliver(
     source_id: uuid.UUID | None = None,
 ) -> int:
     """Put one item in each recipient's inbox, in the caller's transaction: whatever caused
-    the message and the message itself are committed together. Returns how many."""
+    the message and the message itself are committed together. Each item is also queued
+    as a push to the recipient's phones, or as an SMS to those who cannot take a push when
+    the tenant has an SMS gateway. Returns how many items."""
     pairs = [(rid, uuid.uuid4()) for rid in dict.fromkeys(recipient_ids)]  # (staff, item)
     if not pairs:
         return 0
@@ -59,6 +61,7 @@ def deliver(
             body=body,
             data={"kind": kind, **{k: str(v) for k, v in (data or {}).items()}},
         )
+    sms.enqueue_unless_push(session, tenant_id, pairs, title=title, body=body, kind=kind)
     return len(pairs)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import make_sessionmaker, owned_session
 from fieldforce.devices.models import Device
-from fieldforce.notify import push
+from fieldforce.notify import outbox, push
 from fieldforce.notify.models import OutboxMessage
 from fieldforce.notify.service import deliver
 from fieldforce.settings import Settings, get_settings
@@ -42,7 +42,7 @@ def phone(db: Session, world: World, who: str = "north.rep", token: str = TOKEN)
     return device
 
 
-def outbox(db: Session) -> list[OutboxMessage]:
+def queued(db: Session) -> list[OutboxMessage]:
     db.expire_all()
     return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)))
 
@@ -69,8 +69,8 @@ def test_a_notice_becomes_a_push_to_each_phone(
         data={"notice_id": "n1"},
     )
     db.commit()
-    assert len(outbox(db)) == 2
-    assert push.deliver_due(session_factory, sender, settings) == 2
+    assert len(queued(db)) == 2
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings) == 2
     assert len(fake.delivered) == 2
     sent = fake.delivered[0]
     assert sent["notification"] == {"title": "Q4 targets", "body": "New tariffs from Monday"}
@@ -78,10 +78,10 @@ def test_a_notice_becomes_a_push_to_each_phone(
     assert sent["data"]["notice_id"] == "n1"
     assert sent["android"]["priority"] == "high"
     assert fake.token_requests >= 1  # the SDK signed in against the local token endpoint
-    rows = outbox(db)
+    rows = queued(db)
     assert {r.status for r in rows} == {"sent"}
     assert all(r.provider_id and r.provider_id.startswith("projects/") for r in rows)
-    assert push.deliver_due(session_factory, sender, settings) == 0  # nothing twice
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings) == 0  # nothing twice
 
 
 def test_transient_failure_backs_off_then_succeeds(
@@ -98,21 +98,25 @@ def test_transient_failure_backs_off_then_succeeds(
     db.commit()
     fake.answer_next(TOKEN, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
     now = datetime.now(UTC)
-    push.deliver_due(session_factory, sender, settings, now)
-    [row] = outbox(db)
+    outbox.deliver_due(session_factory, {"push": sender}, settings, now)
+    [row] = queued(db)
     assert row.status == "pending"
     assert "QUOTA_EXCEEDED" in (row.last_error or "") or "RESOURCE_EXHAUSTED" in (
         row.last_error or ""
     )
     first_wait = (row.next_attempt_at - datetime.now(UTC)).total_seconds()
     assert 0 < first_wait <= settings.push_backoff_s
-    assert push.deliver_due(session_factory, sender, settings, now) == 0  # not due yet
-    push.deliver_due(session_factory, sender, settings, row.next_attempt_at + timedelta(seconds=1))
-    [row] = outbox(db)
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings, now) == 0  # not due yet
+    outbox.deliver_due(
+        session_factory, {"push": sender}, settings, row.next_attempt_at + timedelta(seconds=1)
+    )
+    [row] = queued(db)
     second_wait = (row.next_attempt_at - datetime.now(UTC)).total_seconds()
     assert second_wait > first_wait  # exponential
-    push.deliver_due(session_factory, sender, settings, row.next_attempt_at + timedelta(seconds=1))
-    [row] = outbox(db)
+    outbox.deliver_due(
+        session_factory, {"push": sender}, settings, row.next_attempt_at + timedelta(seconds=1)
+    )
+    [row] = queued(db)
     assert row.status == "sent"
     assert row.attempts == 3
     assert fake.keys() == [row.idempotency_key]
@@ -134,9 +138,9 @@ def test_transient_failures_end_in_the_dead_letter(
     fake.answer_next(TOKEN, QUOTA_EXCEEDED, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
     at = datetime.now(UTC)
     for _ in range(3):
-        push.deliver_due(session_factory, sender, settings, at)
+        outbox.deliver_due(session_factory, {"push": sender}, settings, at)
         at += timedelta(hours=2)
-    [row] = outbox(db)
+    [row] = queued(db)
     assert row.status == "dead"
     assert (row.last_error or "").startswith("gave up after 2 attempts")
     assert fake.delivered == []
@@ -155,15 +159,15 @@ def test_dead_token_is_removed_from_the_device(
     deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
     db.commit()
     fake.answer_next(TOKEN, UNREGISTERED)
-    push.deliver_due(session_factory, sender, settings)
-    [row] = outbox(db)
+    outbox.deliver_due(session_factory, {"push": sender}, settings)
+    [row] = queued(db)
     assert row.status == "dead"
     db.refresh(device)
     assert device.fcm_token is None
     # later messages to that person reach the inbox but queue no push
     deliver(db, staff.tenant_id, [staff.id], kind="system", title="t2", body="b")
     db.commit()
-    assert len(outbox(db)) == 1
+    assert len(queued(db)) == 1
 
 
 def test_a_worker_that_died_after_claiming_leaves_the_batch_to_another(
@@ -184,16 +188,18 @@ def test_a_worker_that_died_after_claiming_leaves_the_batch_to_another(
         deliver(db, staff.tenant_id, [staff.id], kind="system", title=f"m{i}", body="b")
     db.commit()
     now = datetime.now(UTC)
-    assert push.deliver_due(session_factory, sender, settings, now) == 3  # first batch: sent
-    orphaned = push.claim(session_factory, settings, now)  # then a worker claims and dies
+    assert (
+        outbox.deliver_due(session_factory, {"push": sender}, settings, now) == 3
+    )  # first batch: sent
+    orphaned = outbox.claim(session_factory, settings, now)  # then a worker claims and dies
     assert len(orphaned) == 2
-    assert push.deliver_due(session_factory, sender, settings, now) == 0  # still leased
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings, now) == 0  # still leased
     later = now + timedelta(seconds=settings.push_lease_s + 1)
-    assert push.deliver_due(session_factory, sender, settings, later) == 2
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings, later) == 2
     keys = fake.keys()
     assert len(keys) == 5
     assert len(set(keys)) == 5
-    assert {r.status for r in outbox(db)} == {"sent"}
+    assert {r.status for r in queued(db)} == {"sent"}
 
 
 def test_push_off_without_credentials(db: Session, world: World) -> None:
@@ -203,7 +209,7 @@ def test_push_off_without_credentials(db: Session, world: World) -> None:
     staff = world.staff["north.rep"]
     assert deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b") == 1
     db.commit()
-    assert outbox(db) == []
+    assert queued(db) == []
 
 
 def test_two_workers_racing_deliver_each_message_once(
@@ -239,7 +245,7 @@ def test_two_workers_racing_deliver_each_message_once(
         handled = [0, 0]
 
         def work(k: int) -> None:
-            while n := push.deliver_due(factory, senders[k], settings):
+            while n := outbox.deliver_due(factory, {"push": senders[k]}, settings):
                 handled[k] += n
 
         threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]

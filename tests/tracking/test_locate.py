@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fieldforce.notify import push
+from fieldforce.notify import outbox, push
 from fieldforce.notify.models import OutboxMessage
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import TenantSettings
@@ -58,7 +58,7 @@ def test_locate_reaches_each_kind_of_phone_its_own_way(
     assert requests[traccar["id"]]["channel"] == "push"
     assert requests[owntracks["id"]]["channel"] == "next_reply"
 
-    push.deliver_due(session_factory, sender, settings)
+    outbox.deliver_due(session_factory, {"push": sender}, settings)
     by_token = {m["token"]: m for m in fake.delivered}
     app_msg = by_token["token-of-app-" + "z" * 60]
     assert "notification" not in app_msg  # silent

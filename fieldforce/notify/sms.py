@@ -1,0 +1,320 @@
+"""SMS fallback (短信平台) through the tenant's own HTTP gateway.
+
+A recipient with no phone that can take a push (or every recipient, when push is off) gets
+an SMS instead, and so does one whose pushes all failed for good. The tenant configures the
+gateway: its URL, an auth header, the request body as a template and the text of the
+message as a template. The text is written when the SMS is queued; the request is built
+from the gateway settings current when it is sent, so fixing a template fixes what waits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from string import Template
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote_plus
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fieldforce.audit import service as audit
+from fieldforce.auth.scope import Actor
+from fieldforce.devices.models import Device
+from fieldforce.errors import Invalid, NotFound
+from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxMessage
+from fieldforce.org.models import Staff
+from fieldforce.settings import get_settings
+from fieldforce.tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from fieldforce.notify.outbox import Claimed
+
+BODY_FIELDS = {"phone", "text", "message_id"}
+TEXT_FIELDS = {"title", "body", "kind", "name"}
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+_SAMPLE = {"phone": "+8613800000000", "text": 'A "quoted"\nline & more', "message_id": "sms:x"}
+
+
+def _identifiers(template: str, allowed: set[str], required: set[str], what: str) -> str:
+    t = Template(template)
+    if not t.is_valid():
+        raise ValueError(f"{what} has a '$' that is not a placeholder; write '$$' for a dollar")
+    used = set(t.get_identifiers())
+    if unknown := sorted(used - allowed):
+        raise ValueError(
+            f"{what} uses unknown placeholders {', '.join('$' + u for u in unknown)}; "
+            f"allowed: {', '.join('$' + a for a in sorted(allowed))}"
+        )
+    if missing := sorted(required - used):
+        raise ValueError(f"{what} must contain {', '.join('$' + m for m in missing)}")
+    return template
+
+
+class SmsGateway(BaseModel):
+    """How to reach the tenant's SMS platform. ``auth_value`` is a secret: stored, never
+    shown again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    auth_header: str = "Authorization"
+    auth_value: str | None = Field(default=None, max_length=2000)
+    content_type: Literal["json", "form"] = "json"
+    body_template: str = Field(
+        default='{"to": "$phone", "text": "$text", "id": "$message_id"}', max_length=4000
+    )
+    text_template: str = Field(default="$title: $body", max_length=1000)
+    max_length: int = Field(default=500, ge=20, le=2000)
+    kinds: list[ItemKind] | None = None  # which inbox items may go by SMS; None: all
+    timeout_s: float = Field(default=10, gt=0, le=30)
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if url.scheme not in ("http", "https"):
+            raise ValueError("the gateway URL must be http or https")
+        return url
+
+    @field_validator("auth_header")
+    @classmethod
+    def _header_name(cls, name: str) -> str:
+        if not _HEADER_NAME.match(name):
+            raise ValueError("not a valid HTTP header name")
+        return name
+
+    @field_validator("body_template")
+    @classmethod
+    def _body(cls, template: str) -> str:
+        return _identifiers(template, BODY_FIELDS, {"phone", "text"}, "body_template")
+
+    @field_validator("text_template")
+    @classmethod
+    def _text(cls, template: str) -> str:
+        return _identifiers(template, TEXT_FIELDS, set(), "text_template")
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.content_type == "json":
+            try:
+                json.loads(self.render_body(**_SAMPLE))
+            except ValueError as exc:
+                raise ValueError(
+                    f"body_template does not give JSON once filled in: {exc}; "
+                    'put placeholders inside quotes, e.g. {"to": "$phone"}'
+                ) from exc
+
+    def allows(self, kind: str) -> bool:
+        return self.enabled and (self.kinds is None or kind in self.kinds)
+
+    def render_text(self, *, title: str, body: str, kind: str, name: str) -> str:
+        text = Template(self.text_template).substitute(title=title, body=body, kind=kind, name=name)
+        text = " ".join(text.split())  # one line: SMS has no layout
+        if len(text) > self.max_length:
+            text = text[: self.max_length - 1] + "…"
+        return text
+
+    def render_body(self, *, phone: str, text: str, message_id: str) -> str:
+        """The request body with each value escaped for the content type."""
+        values = {"phone": phone, "text": text, "message_id": message_id}
+        if self.content_type == "json":
+            escaped = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}
+        else:
+            escaped = {k: quote_plus(v) for k, v in values.items()}
+        return Template(self.body_template).substitute(escaped)
+
+    def headers(self, message_id: str) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json; charset=utf-8"
+            if self.content_type == "json"
+            else "application/x-www-form-urlencoded; charset=utf-8",
+            "Idempotency-Key": message_id,
+        }
+        if self.auth_value:
+            headers[self.auth_header] = self.auth_value
+        return headers
+
+
+def dial_string(phone: str) -> str:
+    """What the gateway gets: the stored number without spaces and dashes."""
+    return re.sub(r"[\s-]", "", phone)
+
+
+def parse_gateway(stored: dict[str, Any] | None) -> SmsGateway | None:
+    return SmsGateway.model_validate(stored) if stored else None
+
+
+def tenant_gateway(session: Session, tenant_id: uuid.UUID) -> SmsGateway | None:
+    return parse_gateway(session.scalar(select(Tenant.sms_gateway).where(Tenant.id == tenant_id)))
+
+
+# --- configuration (admins) ---
+
+
+def get_gateway(session: Session, actor: Actor) -> SmsGateway:
+    actor.require_admin()
+    gateway = tenant_gateway(session, actor.tenant_id)
+    if gateway is None:
+        raise NotFound("no SMS gateway is configured", code="no_sms_gateway")
+    return gateway
+
+
+def set_gateway(session: Session, actor: Actor, changes: dict[str, Any]) -> SmsGateway:
+    """Replace the gateway settings. Leaving ``auth_value`` out keeps the stored secret, so a
+    template can be changed without typing the secret again."""
+    actor.require_admin()
+    tenant = session.get(Tenant, actor.tenant_id)
+    assert tenant is not None
+    previous = tenant.sms_gateway or {}
+    if "auth_value" not in changes and previous.get("auth_value"):
+        changes = {**changes, "auth_value": previous["auth_value"]}
+    try:
+        gateway = SmsGateway.model_validate(changes)
+    except ValidationError as exc:
+        raise Invalid(
+            "invalid SMS gateway settings",
+            code="invalid_sms_gateway",
+            details=exc.errors(include_url=False, include_context=False, include_input=False),
+        ) from exc
+    tenant.sms_gateway = gateway.model_dump(mode="json")
+    session.flush()
+    shown = gateway.model_dump(mode="json", exclude={"auth_value"})
+    shown["auth_value_changed"] = previous.get("auth_value") != gateway.auth_value
+    audit.record_by(session, actor, "tenant.sms_gateway.set", "tenant", tenant.id, shown)
+    return gateway
+
+
+def remove_gateway(session: Session, actor: Actor) -> None:
+    actor.require_admin()
+    tenant = session.get(Tenant, actor.tenant_id)
+    assert tenant is not None
+    if tenant.sms_gateway is None:
+        raise NotFound("no SMS gateway is configured", code="no_sms_gateway")
+    tenant.sms_gateway = None
+    session.flush()
+    audit.record_by(session, actor, "tenant.sms_gateway.remove", "tenant", tenant.id, {})
+
+
+# --- queueing ---
+
+
+def enqueue(
+    session: Session,
+    tenant_id: uuid.UUID,
+    items: Iterable[tuple[uuid.UUID, uuid.UUID]],
+    *,
+    title: str,
+    body: str,
+    kind: str,
+    unless_push: bool,
+) -> int:
+    """One SMS per (recipient, inbox item) to recipients with a phone number, when the
+    tenant's gateway takes this kind of item. With ``unless_push``, only to recipients none
+    of whose devices can take a push. Returns how many were queued."""
+    by_recipient = dict(items)
+    if not by_recipient:
+        return 0
+    gateway = tenant_gateway(session, tenant_id)
+    if gateway is None or not gateway.allows(kind):
+        return 0
+    stmt = select(Staff.id, Staff.name, Staff.phone).where(
+        Staff.tenant_id == tenant_id,
+        Staff.id.in_(by_recipient),
+        Staff.active.is_(True),
+        func.coalesce(Staff.phone, "") != "",
+    )
+    if unless_push:
+        stmt = stmt.where(
+            ~exists().where(
+                Device.tenant_id == Staff.tenant_id,
+                Device.staff_id == Staff.id,
+                Device.revoked_at.is_(None),
+                Device.fcm_token.is_not(None),
+            )
+        )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "channel": OutboxChannel.SMS.value,
+            "recipient_id": staff_id,
+            "device_id": None,
+            "phone": dial_string(phone or ""),
+            "inbox_item_id": by_recipient[staff_id],
+            "idempotency_key": f"sms:{by_recipient[staff_id]}",
+            "payload": {
+                "kind": kind,
+                "text": gateway.render_text(title=title, body=body, kind=kind, name=name),
+            },
+        }
+        for staff_id, name, phone in session.execute(stmt).all()
+    ]
+    if not rows:
+        return 0
+    inserted = session.execute(
+        insert(OutboxMessage)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+        .returning(OutboxMessage.id)
+    ).all()
+    return len(inserted)
+
+
+def enqueue_unless_push(
+    session: Session,
+    tenant_id: uuid.UUID,
+    items: list[tuple[uuid.UUID, uuid.UUID]],
+    *,
+    title: str,
+    body: str,
+    kind: str,
+) -> int:
+    """At delivery: SMS to those who cannot get a push (everybody when push is off)."""
+    return enqueue(
+        session,
+        tenant_id,
+        items,
+        title=title,
+        body=body,
+        kind=kind,
+        unless_push=get_settings().push_enabled,
+    )
+
+
+def fall_back_after_push(session: Session, message: Claimed) -> bool:
+    """A push to an inbox item failed for good. When no other push for that item was sent
+    or is still on its way, queue one SMS instead. Serialized per item, so two workers
+    finishing the last two pushes of one item at once still queue it."""
+    item_id = message.inbox_item_id
+    assert item_id is not None
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(item_id), 0))))
+    pushes_left = session.scalar(
+        select(
+            exists().where(
+                OutboxMessage.tenant_id == message.tenant_id,
+                OutboxMessage.inbox_item_id == item_id,
+                OutboxMessage.channel == OutboxChannel.PUSH.value,
+                OutboxMessage.status != "dead",
+            )
+        )
+    )
+    if pushes_left:
+        return False
+    item = session.get(InboxItem, (message.tenant_id, item_id))
+    if item is None:
+        return False
+    return (
+        enqueue(
+            session,
+            message.tenant_id,
+            [(item.recipient_id, item.id)],
+            title=item.title,
+            body=item.body,
+            kind=item.kind,
+            unless_push=False,
+        )
+        > 0
+    )
