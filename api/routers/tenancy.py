@@ -7,9 +7,12 @@ from fastapi import APIRouter
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
 from api.schemas.common import Page
 from api.schemas.misc import AuditOut
-from api.schemas.tenancy import TenantOut
+from api.schemas.tenancy import SmsGatewayOut, SmsTest, SmsTestOut, TenantOut
 from api.schemas.tenancy import TenantPatch as TenantPatchBody
 from fieldforce.audit import service as audit
+from fieldforce.notify import sms
+from fieldforce.notify.sms import SmsGateway
+from fieldforce.notify.sms_sender import send_test
 from fieldforce.tenancy import service as tenancy
 
 router = APIRouter(prefix="/api/v1", tags=["tenant"])
@@ -38,6 +41,44 @@ def update_tenant(body: TenantPatchBody, actor: ActorDep, session: SessionDep) -
         modules=[m.value for m in body.modules] if body.modules is not None else None,
     )
     return _out(tenant)
+
+
+@router.get("/tenant/sms-gateway", response_model=SmsGatewayOut)
+def get_sms_gateway(actor: ActorDep, session: SessionDep) -> SmsGatewayOut:
+    """Admins only. The SMS gateway used when a recipient cannot take a push; the auth
+    value is never shown, only whether one is set."""
+    return SmsGatewayOut.of(sms.get_gateway(session, actor))
+
+
+@router.put("/tenant/sms-gateway", response_model=SmsGatewayOut)
+def put_sms_gateway(body: SmsGateway, actor: ActorDep, session: SessionDep) -> SmsGatewayOut:
+    """Admins only. Replaces the SMS gateway settings; leave `auth_value` out to keep the
+    stored one, send `null` to remove it."""
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    return SmsGatewayOut.of(sms.set_gateway(session, actor, changes))
+
+
+@router.delete("/tenant/sms-gateway", status_code=204)
+def delete_sms_gateway(actor: ActorDep, session: SessionDep) -> None:
+    """Admins only. No more SMS; messages already queued fail with the reason."""
+    sms.remove_gateway(session, actor)
+
+
+@router.post("/tenant/sms-gateway/test", response_model=SmsTestOut)
+def test_sms_gateway(body: SmsTest, actor: ActorDep, session: SessionDep) -> SmsTestOut:
+    """Admins only. Sends one message now through the stored gateway and tells what the
+    gateway answered. Nothing is queued or retried."""
+    gateway = sms.get_gateway(session, actor)
+    answer = send_test(gateway, sms.dial_string(body.phone), body.text)
+    audit.record_by(
+        session,
+        actor,
+        "tenant.sms_gateway.test",
+        "tenant",
+        actor.tenant_id,
+        {"phone": body.phone, "sent": answer.sent, "status": answer.status},
+    )
+    return SmsTestOut(sent=answer.sent, status=answer.status, detail=answer.detail)
 
 
 @router.get("/audit", response_model=Page[AuditOut])

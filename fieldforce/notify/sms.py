@@ -17,7 +17,15 @@ from string import Template
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote_plus
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -98,15 +106,17 @@ class SmsGateway(BaseModel):
     def _text(cls, template: str) -> str:
         return _identifiers(template, TEXT_FIELDS, set(), "text_template")
 
-    def model_post_init(self, context: Any, /) -> None:
+    @model_validator(mode="after")
+    def _body_fits_content_type(self) -> SmsGateway:
         if self.content_type == "json":
             try:
                 json.loads(self.render_body(**_SAMPLE))
             except ValueError as exc:
                 raise ValueError(
-                    f"body_template does not give JSON once filled in: {exc}; "
+                    f"body_template does not give JSON once filled in ({exc}); "
                     'put placeholders inside quotes, e.g. {"to": "$phone"}'
                 ) from exc
+        return self
 
     def allows(self, kind: str) -> bool:
         return self.enabled and (self.kinds is None or kind in self.kinds)
