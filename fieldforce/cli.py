@@ -181,8 +181,9 @@ def demo(
 
 @app.command()
 def worker(data_dir: DataDir = None) -> None:
-    """Run the background jobs and the push worker without serving HTTP, for deployments
-    with several processes or machines (any number may run at once). Stops on Ctrl-C."""
+    """Run the background jobs and the outbox worker (push and SMS) without serving HTTP,
+    for deployments with several processes or machines (any number may run at once). Stops
+    on Ctrl-C."""
     import threading
 
     from fieldforce.db import make_engine, make_sessionmaker

@@ -1,5 +1,6 @@
-"""`fieldforce worker` killed with SIGKILL while FCM is slow: the batches it had finished
-are not sent again, and a new worker delivers the rest once each."""
+"""The real `fieldforce worker`: killed with SIGKILL while FCM is slow, the batches it had
+finished are not sent again and a new worker delivers the rest once each; without push
+credentials it still sends SMS through a tenant's gateway."""
 
 from __future__ import annotations
 
@@ -11,22 +12,36 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from fieldforce.db import make_engine, make_sessionmaker, owned_session
 from fieldforce.devices.models import Device
 from fieldforce.embedded import EmbeddedPostgres, ensure_binaries
 from fieldforce.migrate import upgrade
+from fieldforce.notify.models import OutboxMessage
 from fieldforce.notify.service import deliver
 from fieldforce.settings import get_settings
 from tests.notify.fake_fcm import running_fake_fcm, service_account
+from tests.notify.fake_sms import running_fake_sms
 from tests.processes import fieldforce_command, scratch_data_dir
 from tests.world import add_staff, add_tenant, add_unit
 
 
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
     with scratch_data_dir("ff-worker-") as path:
-        yield path
+        pg = EmbeddedPostgres(path, ensure_binaries(install=False))
+        pg.start()
+        try:
+            upgrade(url=pg.url())
+            yield pg.url()
+        finally:
+            pg.stop()
+
+
+def worker_env(url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDFORCE_")}
+    return {**env, "FIELDFORCE_DATABASE_URL": url, **extra}
 
 
 def wait_for(condition: object, seconds: float = 30) -> None:
@@ -39,24 +54,20 @@ def wait_for(condition: object, seconds: float = 30) -> None:
 
 
 def test_worker_killed_mid_batch_redelivers_the_rest_once(
-    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pg = EmbeddedPostgres(data_dir, ensure_binaries(install=False))
-    pg.start()
-    upgrade(url=pg.url())
     with running_fake_fcm() as fake:
         creds = service_account(tmp_path / "sa.json", f"{fake.base}/token")
-        env = {
-            **{k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"},
-            "FIELDFORCE_DATABASE_URL": pg.url(),
-            "FIELDFORCE_FCM_CREDENTIALS_FILE": str(creds),
-            "FIELDFORCE_FCM_URL": f"{fake.base}/v1/projects/{{0}}/messages:send",
-            "FIELDFORCE_PUSH_BATCH": "10",
-            "FIELDFORCE_PUSH_LEASE_S": "2",
-        }
+        env = worker_env(
+            database,
+            FIELDFORCE_FCM_CREDENTIALS_FILE=str(creds),
+            FIELDFORCE_FCM_URL=f"{fake.base}/v1/projects/{{0}}/messages:send",
+            FIELDFORCE_PUSH_BATCH="10",
+            FIELDFORCE_PUSH_LEASE_S="2",
+        )
         monkeypatch.setenv("FIELDFORCE_FCM_CREDENTIALS_FILE", str(creds))
         get_settings.cache_clear()
-        engine = make_engine(pg.url(), pool_size=1)
+        engine = make_engine(database, pool_size=1)
         with owned_session(make_sessionmaker(engine)) as db:
             tenant = add_tenant(db, "Worker Kill")
             unit = add_unit(db, tenant, "Group", None, "group")
@@ -111,4 +122,48 @@ def test_worker_killed_mid_batch_redelivers_the_rest_once(
         keys = fake.keys()
         assert len(keys) == 50
         assert len(set(keys)) == 50
-    pg.stop()
+
+
+def test_worker_without_push_credentials_sends_sms(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Push is off, the tenant has an SMS gateway: `fieldforce worker` sends every queued
+    SMS once, a few at a time, and stops cleanly on SIGTERM."""
+    monkeypatch.delenv("FIELDFORCE_FCM_CREDENTIALS_FILE", raising=False)
+    get_settings.cache_clear()
+    with running_fake_sms() as gateway:
+        engine = make_engine(database, pool_size=1)
+        factory = make_sessionmaker(engine)
+        with owned_session(factory) as db:
+            tenant = add_tenant(db, "Worker SMS")
+            tenant.sms_gateway = {"url": gateway.url, "auth_value": "Bearer k"}
+            unit = add_unit(db, tenant, "Group", None, "group")
+            staff = [add_staff(db, unit, f"sms{i}", ["rep"]) for i in range(12)]
+            for i, s in enumerate(staff):
+                s.phone = f"+86 13800{i:06d}"
+            db.flush()
+            for n in range(2):
+                deliver(db, tenant.id, [s.id for s in staff], kind="task", title=f"t{n}", body="b")
+        worker = subprocess.Popen(
+            fieldforce_command("worker"),
+            env=worker_env(database, FIELDFORCE_SMS_BATCH="5", FIELDFORCE_SMS_CONCURRENCY="3"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(lambda: len(gateway.received) >= 24, seconds=60)
+            time.sleep(1)  # nothing more may arrive
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            code = worker.wait(timeout=60)
+        assert code == 0
+        keys = [r.headers["idempotency-key"] for r in gateway.received]
+        assert len(keys) == 24
+        assert len(set(keys)) == 24
+        assert {r.headers["authorization"] for r in gateway.received} == {"Bearer k"}
+        with owned_session(factory) as db:
+            statuses = db.scalars(
+                select(OutboxMessage.status).where(OutboxMessage.tenant_id == tenant.id)
+            ).all()
+        assert statuses == ["sent"] * 24
+        engine.dispose()
