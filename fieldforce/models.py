@@ -8,12 +8,15 @@ from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, Tas
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
+from fieldforce.zones.models import DutyException, DutySchedule, Zone, ZoneAssignment
 
 __all__ = [
     "AuditEntry",
     "Base",
     "Device",
     "DeviceReport",
+    "DutyException",
+    "DutySchedule",
     "InboxItem",
     "LatestPosition",
     "LocateRequest",
@@ -26,4 +29,6 @@ __all__ = [
     "Task",
     "TaskEvent",
     "Tenant",
+    "Zone",
+    "ZoneAssignment",
 ]
