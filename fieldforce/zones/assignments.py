@@ -1,0 +1,164 @@
+"""Who should be in which zone: assignments to staff, or to org units and their subtrees."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from fieldforce.audit import service as audit
+from fieldforce.auth.scope import Actor
+from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
+from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.zones.models import Zone, ZoneAssignment
+from fieldforce.zones.service import managed_zone, require_oversees_unit, visible_zone
+
+
+def _check_range(valid_from: date | None, valid_to: date | None) -> None:
+    if valid_from and valid_to and valid_to < valid_from:
+        raise Invalid("valid_to is before valid_from", code="invalid_dates")
+
+
+def _overlaps(valid_from: date | None, valid_to: date | None) -> ColumnElement[bool]:
+    return (
+        ZoneAssignment.valid_from.is_(None) | (ZoneAssignment.valid_from <= (valid_to or date.max))
+    ) & (ZoneAssignment.valid_to.is_(None) | (ZoneAssignment.valid_to >= (valid_from or date.min)))
+
+
+def assign(
+    session: Session,
+    actor: Actor,
+    zone_id: uuid.UUID,
+    *,
+    staff_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> ZoneAssignment:
+    zone = managed_zone(session, actor, zone_id)
+    if (staff_id is None) == (org_unit_id is None):
+        raise Invalid("give exactly one of staff_id and org_unit_id", code="one_target")
+    _check_range(valid_from, valid_to)
+    if staff_id is not None:
+        staff = actor.visible_staff(session, staff_id)
+        if not actor.oversees_subtree:
+            raise Forbidden("only supervisors, managers and administrators assign zones")
+        target = ZoneAssignment.staff_id == staff.id
+    else:
+        assert org_unit_id is not None
+        require_oversees_unit(session, actor, org_unit_id)
+        target = ZoneAssignment.org_unit_id == org_unit_id
+    clash = session.scalar(
+        select(ZoneAssignment.id).where(
+            ZoneAssignment.tenant_id == actor.tenant_id,
+            ZoneAssignment.zone_id == zone.id,
+            target,
+            _overlaps(valid_from, valid_to),
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            "this zone is already assigned to them for some of these dates",
+            code="duplicate_assignment",
+            details={"assignment_id": str(clash)},
+        )
+    assignment = ZoneAssignment(
+        tenant_id=actor.tenant_id,
+        zone_id=zone.id,
+        staff_id=staff_id,
+        org_unit_id=org_unit_id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_by=actor.staff_id,
+    )
+    session.add(assignment)
+    session.flush()
+    audit.record_by(
+        session,
+        actor,
+        "zone.assign",
+        "zone",
+        zone.id,
+        {
+            "assignment_id": str(assignment.id),
+            "staff_id": str(staff_id) if staff_id else None,
+            "org_unit_id": str(org_unit_id) if org_unit_id else None,
+            "valid_from": valid_from.isoformat() if valid_from else None,
+            "valid_to": valid_to.isoformat() if valid_to else None,
+        },
+    )
+    return assignment
+
+
+def list_assignments(session: Session, actor: Actor, zone_id: uuid.UUID) -> list[ZoneAssignment]:
+    zone = visible_zone(session, actor, zone_id)
+    return list(
+        session.scalars(
+            select(ZoneAssignment)
+            .where(ZoneAssignment.tenant_id == actor.tenant_id, ZoneAssignment.zone_id == zone.id)
+            .order_by(ZoneAssignment.valid_from.nulls_first(), ZoneAssignment.id)
+        )
+    )
+
+
+def unassign(session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
+    zone = managed_zone(session, actor, zone_id)
+    assignment = session.scalar(
+        select(ZoneAssignment).where(
+            ZoneAssignment.tenant_id == actor.tenant_id,
+            ZoneAssignment.zone_id == zone.id,
+            ZoneAssignment.id == assignment_id,
+        )
+    )
+    if assignment is None:
+        raise NotFound("no such assignment", details={"assignment_id": str(assignment_id)})
+    session.delete(assignment)
+    session.flush()
+    audit.record_by(
+        session, actor, "zone.unassign", "zone", zone.id, {"assignment_id": str(assignment_id)}
+    )
+
+
+def ancestor_units(staff: Staff, column: Any) -> ColumnElement[bool]:
+    """``column`` is one of the org units from the staff member's own up to the root."""
+    own, up = aliased(OrgUnit), aliased(OrgUnit)
+    own_path = (
+        select(own.path)
+        .where(own.tenant_id == staff.tenant_id, own.id == staff.org_unit_id)
+        .scalar_subquery()
+    )
+    return column.in_(  # type: ignore[no-any-return]
+        select(up.id).where(up.tenant_id == staff.tenant_id, up.path.op("@>")(own_path))
+    )
+
+
+def assigned_zones(session: Session, staff: Staff, day: date) -> list[tuple[Zone, ZoneAssignment]]:
+    """Active zones assigned to a staff member on a (local) date, directly or through an org
+    unit above them, with the assignment that put each there (their own first)."""
+    rows = session.execute(
+        select(Zone, ZoneAssignment)
+        .join(
+            ZoneAssignment,
+            (ZoneAssignment.tenant_id == Zone.tenant_id) & (ZoneAssignment.zone_id == Zone.id),
+        )
+        .where(
+            Zone.tenant_id == staff.tenant_id,
+            Zone.active.is_(True),
+            or_(
+                ZoneAssignment.staff_id == staff.id,
+                ancestor_units(staff, ZoneAssignment.org_unit_id),
+            ),
+            _overlaps(day, day),
+        )
+        .order_by(ZoneAssignment.staff_id.is_(None), Zone.name)
+    ).all()
+    seen: set[uuid.UUID] = set()
+    out = []
+    for zone, assignment in rows:
+        if zone.id not in seen:
+            seen.add(zone.id)
+            out.append((zone, assignment))
+    return out
