@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Point, Polygon
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.schemas.common import ORM
+from fieldforce.zones.models import ExceptionKind, ZoneKind
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class ZoneProperties(BaseModel):
+    """`name` and `kind` are required; any other property is kept as given."""
+
+    model_config = ConfigDict(extra="allow")
+    name: Name
+    kind: ZoneKind = ZoneKind.WORK_AREA
+    code: Code | None = None
+    org_unit_id: uuid.UUID | None = None
+    radius_m: float | None = Field(default=None, description="for a Point: the circle's radius")
+    settings: dict[str, Any] | None = Field(
+        default=None, description="overrides of the tenant's off-zone thresholds"
+    )
+
+    def extra(self) -> dict[str, Any]:
+        reserved = {"id", "shape", "area_m2", "active", "created_at", "updated_at"}
+        return {k: v for k, v in (self.model_extra or {}).items() if k not in reserved}
+
+
+ZoneGeometry = Annotated[Polygon | MultiPolygon | Point, Field(discriminator="type")]
+ZoneFeature = Feature[ZoneGeometry, ZoneProperties]
+ZoneCollection = FeatureCollection[ZoneFeature]
+
+
+class ZonePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    kind: ZoneKind | None = None
+    code: Code | None = None
+    org_unit_id: uuid.UUID | None = None
+    geometry: ZoneGeometry | None = None
+    radius_m: float | None = None
+    settings: dict[str, Any] | None = None
+    properties: dict[str, Any] | None = None
+    active: bool | None = None
+
+
+class ZonePage(BaseModel):
+    items: list[dict[str, Any]] = Field(description="GeoJSON Features")
+    next_cursor: str | None
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    ids: list[uuid.UUID]
+
+
+class AssignmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class AssignmentOut(ORM):
+    id: uuid.UUID
+    zone_id: uuid.UUID
+    staff_id: uuid.UUID | None
+    org_unit_id: uuid.UUID | None
+    valid_from: date | None
+    valid_to: date | None
+
+
+class StaffZoneOut(BaseModel):
+    zone: dict[str, Any] = Field(description="GeoJSON Feature")
+    via: str = Field(description="`staff` (assigned to them) or `org_unit` (to a unit above)")
+    assignment: AssignmentOut
+
+
+class PeriodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weekday: int | None = Field(default=None, description="Monday 0 … Sunday 6")
+    start: str
+    end: str
+
+
+class ScheduleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    name: str = Field(default="", max_length=200)
+    timezone: str
+    weekly: list[PeriodIn]
+
+
+class SchedulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200)
+    timezone: str | None = None
+    weekly: list[PeriodIn] | None = None
+
+
+class ScheduleOut(ORM):
+    id: uuid.UUID
+    staff_id: uuid.UUID | None
+    org_unit_id: uuid.UUID | None
+    name: str
+    timezone: str
+    weekly: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExceptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    day: date
+    kind: ExceptionKind
+    periods: list[PeriodIn] = Field(default_factory=list)
+    reason: str = Field(default="", max_length=200)
+
+
+class ExceptionOut(ORM):
+    id: uuid.UUID
+    staff_id: uuid.UUID | None
+    org_unit_id: uuid.UUID | None
+    day: date
+    kind: str
+    periods: list[dict[str, Any]]
+    reason: str
+    source: str
+
+
+class ShiftOut(BaseModel):
+    start: datetime
+    end: datetime
+    day: date = Field(description="the local date the shift starts on")
+
+
+class DutyOut(BaseModel):
+    staff_id: uuid.UUID
+    timezone: str
+    source: str = Field(description="where the weekly pattern comes from: staff, org_unit, tenant")
+    on_duty_now: bool
+    shifts: list[ShiftOut]
