@@ -44,7 +44,7 @@ def assign(
     _check_range(valid_from, valid_to)
     if staff_id is not None:
         staff = actor.visible_staff(session, staff_id)
-        if not actor.oversees_subtree:
+        if not (actor.is_admin or actor.oversees_subtree):
             raise Forbidden("only supervisors, managers and administrators assign zones")
         target = ZoneAssignment.staff_id == staff.id
     else:

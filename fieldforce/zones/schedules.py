@@ -61,7 +61,7 @@ def _require_target(
 ) -> None:
     if staff_id is not None:
         actor.visible_staff(session, staff_id)
-        if not actor.oversees_subtree:
+        if not (actor.is_admin or actor.oversees_subtree):
             raise Forbidden("only supervisors, managers and administrators set duty hours")
     elif org_unit_id is not None:
         require_oversees_unit(session, actor, org_unit_id)

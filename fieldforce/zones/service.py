@@ -150,7 +150,7 @@ def visible_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> Zone:
 def require_oversees_unit(session: Session, actor: Actor, unit_id: uuid.UUID) -> OrgUnit:
     """Zones and duty are set by supervisors, managers and admins, within their subtree."""
     unit = actor.visible_unit(session, unit_id)
-    if not actor.oversees_subtree:
+    if not (actor.is_admin or actor.oversees_subtree):
         raise Forbidden("only supervisors, managers and administrators manage zones and duty")
     return unit
 
