@@ -17,6 +17,8 @@ from fieldforce.settings import Settings, get_settings
 app = typer.Typer(help="fieldforce: backend for mobile field-sales forces.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+zones_app = typer.Typer(help="Zones (geofences).", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
 
 DataDir = Annotated[
     Path | None,
@@ -208,6 +210,37 @@ def worker(data_dir: DataDir = None) -> None:
             background.stop()
             engine.dispose()
     log.info("worker_stopped")
+
+
+@zones_app.command("import")
+def zones_import(
+    file: Annotated[Path, typer.Argument(help="a GeoJSON FeatureCollection of zones")],
+    tenant: Annotated[str, typer.Option(help="the tenant's slug")],
+    as_login: Annotated[
+        str, typer.Option("--as", help="the login of the admin or manager importing them")
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Import zones from a file: features whose properties.code matches a zone update it,
+    the others are created. All or nothing; every failing feature is listed."""
+    from fieldforce.db import make_engine, make_sessionmaker, owned_session
+    from fieldforce.errors import FieldforceError
+    from fieldforce.zones.exchange import import_file
+
+    with open_database(get_settings(), data_dir) as database:
+        _migrate(database.url)
+        engine = make_engine(database.url, pool_size=1)
+        try:
+            with owned_session(make_sessionmaker(engine)) as session:
+                result = import_file(session, tenant, as_login, file)
+        except FieldforceError as exc:
+            lines = [f"{exc.code}: {exc.message}"]
+            for d in exc.details if isinstance(exc.details, list) else []:
+                lines.append(f"  feature {d.get('index')}: {d.get('message')}")
+            raise _fail("\n".join(lines)) from exc
+        finally:
+            engine.dispose()
+    typer.echo(f"{result.created} created, {result.updated} updated")
 
 
 @db_app.command("start")

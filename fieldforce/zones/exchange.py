@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from geojson_pydantic import Feature, MultiPolygon, Point, Polygon
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
-from fieldforce.errors import FieldforceError, Invalid
+from fieldforce.auth.service import actor_for
+from fieldforce.errors import FieldforceError, Invalid, NotFound
+from fieldforce.org.models import Staff
+from fieldforce.tenancy.models import Tenant
 from fieldforce.zones import service
 from fieldforce.zones.models import Zone
 
@@ -106,3 +113,65 @@ def export_zones(session: Session, actor: Actor, kind: str | None = None) -> dic
     if len(zones) > MAX_EXPORT:
         raise Invalid(f"more than {MAX_EXPORT} zones: export them by kind", code="too_many")
     return {"type": "FeatureCollection", "features": service.features(session, zones)}
+
+
+_FEATURE = TypeAdapter(Feature[Polygon | MultiPolygon | Point, dict[str, Any]])
+_KNOWN = {"name", "kind", "code", "org_unit_id", "radius_m", "settings"}
+_SHOWN_ONLY = {"id", "shape", "area_m2", "active", "created_at", "updated_at"}
+
+
+def drafts_from_geojson(data: Any) -> list[ZoneDraft]:
+    """Read a FeatureCollection of zones (as `GET /zones/export` writes it)."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise Invalid("expected a GeoJSON FeatureCollection", code="invalid_geojson")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise Invalid("the FeatureCollection has no features list", code="invalid_geojson")
+    drafts, failures = [], []
+    for index, raw in enumerate(features):
+        try:
+            f = _FEATURE.validate_python(raw)
+            props = f.properties or {}
+            if not props.get("name") or f.geometry is None:
+                raise ValueError("a zone needs a geometry and properties.name")
+            unit = props.get("org_unit_id")
+            drafts.append(
+                ZoneDraft(
+                    name=str(props["name"]),
+                    kind=str(props.get("kind") or "work_area"),
+                    geometry=f.geometry.model_dump(mode="json", exclude_none=True),
+                    code=props.get("code"),
+                    org_unit_id=uuid.UUID(str(unit)) if unit else None,
+                    radius_m=props.get("radius_m"),
+                    settings=props.get("settings"),
+                    properties={k: v for k, v in props.items() if k not in _KNOWN | _SHOWN_ONLY},
+                )
+            )
+        except (ValueError, ValidationError) as exc:
+            failures.append({"index": index, "message": str(exc).splitlines()[0][:300]})
+    if failures:
+        raise Invalid(
+            f"{len(failures)} features are not zones; nothing was saved",
+            code="import_failed",
+            details=failures,
+        )
+    return drafts
+
+
+def import_file(session: Session, tenant_slug: str, login: str, path: Path) -> Imported:
+    """`fieldforce zones import`: a file of zones, imported as the named staff member (whose
+    scope and audit trail apply)."""
+    tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+    if tenant_id is None:
+        raise NotFound(f"no tenant with slug '{tenant_slug}'")
+    staff_id = session.scalar(
+        select(Staff.id).where(Staff.tenant_id == tenant_id, Staff.login == login.lower())
+    )
+    if staff_id is None:
+        raise NotFound(f"no staff member '{login}' in tenant '{tenant_slug}'")
+    actor = actor_for(session, tenant_id, staff_id)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise Invalid(f"cannot read {path.name}: {exc}", code="invalid_geojson") from exc
+    return import_zones(session, actor, drafts_from_geojson(data))
