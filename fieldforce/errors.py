@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class FieldforceError(Exception):
     code = "error"
@@ -18,6 +20,13 @@ class FieldforceError(Exception):
 
 class Invalid(FieldforceError):
     code = "invalid"
+
+    @classmethod
+    def from_validation(cls, message: str, code: str, exc: ValidationError) -> Invalid:
+        """Pydantic's errors as details: where and why, never the input (it may be a
+        secret)."""
+        details = exc.errors(include_url=False, include_context=False, include_input=False)
+        return cls(message, code=code, details=details)
 
 
 class BadRequest(FieldforceError):

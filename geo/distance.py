@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,3 +31,13 @@ def path_length_m(coords: Sequence[tuple[float, float]]) -> float:
     arr = np.asarray(coords, dtype=float)
     _, _, dists = WGS84.inv(arr[:-1, 0], arr[:-1, 1], arr[1:, 0], arr[1:, 1])
     return float(np.sum(dists))
+
+
+def metres_per_degree(lat: float) -> tuple[float, float]:
+    """(east, north) metres per degree at a latitude on the WGS84 ellipsoid."""
+    a, e2 = 6_378_137.0, 0.006_694_379_990_14
+    phi = math.radians(lat)
+    w = 1 - e2 * math.sin(phi) ** 2
+    north = math.radians(1) * a * (1 - e2) / w**1.5  # meridional radius of curvature
+    east = math.radians(1) * a / math.sqrt(w) * math.cos(phi)  # prime vertical
+    return east, north

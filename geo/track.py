@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from shapely import LineString
 
-from geo.distance import distance_m, path_length_m
+from geo.distance import distance_m, metres_per_degree, path_length_m
 
 # Two fixes closer in time than this are compared by distance alone.
 MIN_DT_S = 1.0
@@ -63,21 +63,11 @@ class Trip:
         return self.end_t - self.start_t
 
 
-def _metres_per_degree(lat: float) -> tuple[float, float]:
-    """(east, north) metres per degree at a latitude on the WGS84 ellipsoid."""
-    a, e2 = 6_378_137.0, 0.006_694_379_990_14
-    phi = math.radians(lat)
-    w = 1 - e2 * math.sin(phi) ** 2
-    north = math.radians(1) * a * (1 - e2) / w**1.5  # meridional radius of curvature
-    east = math.radians(1) * a / math.sqrt(w) * math.cos(phi)  # prime vertical
-    return east, north
-
-
 def _distances_from(lon: float, lat: float, lons: FloatArray, lats: FloatArray) -> FloatArray:
     """Distances from one point to nearby points, in the plane tangent to the ellipsoid
     there: within a few kilometres this is within 0.1% of the geodesic, and stop radii
     are metres."""
-    east, north = _metres_per_degree(lat)
+    east, north = metres_per_degree(lat)
     return np.asarray(np.hypot((lons - lon) * east, (lats - lat) * north), dtype=np.float64)
 
 

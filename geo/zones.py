@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LinearRing, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geo.distance import WGS84
+from geo.distance import WGS84, metres_per_degree
 
 FloatArray = NDArray[np.float64]
 
@@ -122,17 +122,6 @@ def densify_great_circles(
 # --- frames ---
 
 
-def _metres_per_degree(lat: float) -> tuple[float, float]:
-    """(east, north) metres per degree on the ellipsoid at a latitude."""
-    a, f = 6_378_137.0, 1 / 298.257223563
-    e2 = f * (2 - f)
-    s = math.sin(math.radians(lat))
-    w = math.sqrt(1 - e2 * s * s)
-    n = a / w  # prime vertical radius
-    m = a * (1 - e2) / w**3  # meridional radius
-    return math.radians(1) * n * math.cos(math.radians(lat)), math.radians(1) * m
-
-
 def _query_box(lon: float, lat: float, reach_m: float) -> BaseGeometry:
     dlat = reach_m / _M_PER_DEG_LAT_MIN * 1.001 + 1e-9
     dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-3)
@@ -216,7 +205,7 @@ class ZoneIndex:
     def _refined_distance(p: _Polygon, lon: float, lat: float, d: float) -> float:
         """Within a large zone's frame the nearest point can be a little off; look again in
         a frame centred on the fix, at the boundary near it."""
-        ex, ny = _metres_per_degree(lat)
+        ex, ny = metres_per_degree(lat)
         reach = d * 1.05 + 1.0
         box = (lon - reach / ex, lat - reach / ny, lon + reach / ex, lat + reach / ny)
         near = shapely.clip_by_rect(p.geometry.boundary, *box)

@@ -38,18 +38,11 @@ TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
 
 
 def _draft(feature: ZoneFeature) -> exchange.ZoneDraft:
-    props = feature.properties
-    if props is None or feature.geometry is None:
+    if feature.properties is None or feature.geometry is None:
         raise Invalid("a zone needs a geometry and properties", code="invalid_zone")
-    return exchange.ZoneDraft(
-        name=props.name,
-        kind=props.kind.value,
-        geometry=feature.geometry.model_dump(mode="json", exclude_none=True),
-        code=props.code,
-        org_unit_id=props.org_unit_id,
-        radius_m=props.radius_m,
-        settings=props.settings,
-        properties=props.extra(),
+    return exchange.draft(
+        feature.geometry.model_dump(mode="json"),
+        feature.properties.model_dump(mode="json", exclude_none=True),
     )
 
 
@@ -60,19 +53,7 @@ def create_zone(feature: ZoneFeature, actor: TrackingActor, session: SessionDep)
     `customer_site`, `restricted`); optional `code` (unique), `org_unit_id` (the unit that
     owns it, by default the caller's), `settings` (threshold overrides). Answers the zone
     as a Feature with its `id`."""
-    d = _draft(feature)
-    zone = service.create_zone(
-        session,
-        actor,
-        name=d.name,
-        kind=d.kind,
-        geometry=d.geometry,
-        radius_m=d.radius_m,
-        code=d.code,
-        org_unit_id=d.org_unit_id,
-        settings=d.settings,
-        properties=d.properties,
-    )
+    zone = exchange.create(session, actor, _draft(feature))
     return service.feature_of(session, zone)
 
 
@@ -129,9 +110,9 @@ def update_zone(
 ) -> dict[str, Any]:
     """Change any of `name`, `kind`, `code`, `org_unit_id`, `geometry` (with `radius_m` for
     a Point), `settings`, `properties`, `active`."""
-    changes = body.model_dump(exclude_unset=True, mode="json")
-    if "org_unit_id" in changes and changes["org_unit_id"] is not None:
-        changes["org_unit_id"] = uuid.UUID(changes["org_unit_id"])
+    changes = body.model_dump(exclude_unset=True)
+    if body.geometry is not None:
+        changes["geometry"] = body.geometry.model_dump(mode="json", exclude_none=True)
     for key in ("name", "kind", "org_unit_id", "active"):
         if key in changes and changes[key] is None:
             raise Invalid(f"{key} may not be null", code="validation_error")
@@ -306,11 +287,11 @@ def staff_duty(
     if end <= start or end - start > timedelta(days=62):
         raise Invalid("to must be after from, at most 62 days later", code="invalid_time")
     staff = actor.visible_staff(session, staff_id)
-    plan = schedules.plan_for(session, staff, start, end)
+    plan = schedules.plan_for(session, staff, min(start, now), max(end, now))
     return DutyOut(
         staff_id=staff.id,
         timezone=plan.timezone,
         source=plan.source,
-        on_duty_now=schedules.plan_for(session, staff, now, now).on_duty(now),
+        on_duty_now=plan.on_duty(now),
         shifts=[ShiftOut(start=s.start, end=s.end, day=s.day) for s in plan.shifts(start, end)],
     )

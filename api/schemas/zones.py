@@ -27,10 +27,6 @@ class ZoneProperties(BaseModel):
         default=None, description="overrides of the tenant's off-zone thresholds"
     )
 
-    def extra(self) -> dict[str, Any]:
-        reserved = {"id", "shape", "area_m2", "active", "created_at", "updated_at"}
-        return {k: v for k, v in (self.model_extra or {}).items() if k not in reserved}
-
 
 ZoneGeometry = Annotated[Polygon | MultiPolygon | Point, Field(discriminator="type")]
 ZoneFeature = Feature[ZoneGeometry, ZoneProperties]

@@ -27,6 +27,8 @@ from fieldforce.errors import Forbidden, ModuleDisabled, NotFound
 from fieldforce.org.models import OrgUnit, Role, Staff
 
 OVERSEER_ROLES = frozenset({Role.SUPERVISOR.value, Role.MANAGER.value})
+# those who direct others' work: give tasks, send notices, locate, set zones and duty
+DIRECTOR_ROLES = OVERSEER_ROLES | {Role.ADMIN.value}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,10 @@ class Actor:
     @property
     def oversees_subtree(self) -> bool:
         return bool(self.roles & OVERSEER_ROLES)
+
+    @property
+    def directs(self) -> bool:
+        return bool(self.roles & DIRECTOR_ROLES)
 
     @property
     def is_manager(self) -> bool:
@@ -128,6 +134,20 @@ class Actor:
         if self.is_manager and below_own:
             return unit
         raise Forbidden("you may not change this org unit")
+
+    def require_directs_unit(self, session: Session, unit_id: uuid.UUID) -> OrgUnit:
+        """A unit whose subtree this supervisor, manager or admin directs (zones, duty)."""
+        unit = self.visible_unit(session, unit_id)
+        if not self.directs:
+            raise Forbidden("only supervisors, managers and administrators may do this")
+        return unit
+
+    def require_directs_staff(self, session: Session, staff_id: uuid.UUID) -> Staff:
+        """A staff member this supervisor, manager or admin directs (zones, duty)."""
+        staff = self.visible_staff(session, staff_id)
+        if not self.directs:
+            raise Forbidden("only supervisors, managers and administrators may do this")
+        return staff
 
     def require_admin(self) -> None:
         if not self.is_admin:

@@ -21,7 +21,6 @@ from fieldforce.org.models import OrgUnit, Role, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import Module
 
-SENDER_ROLES = {Role.SUPERVISOR.value, Role.MANAGER.value, Role.ADMIN.value}
 ROLES = {r.value for r in Role}
 
 
@@ -52,7 +51,7 @@ class Audience:
 
 def _require_sender(actor: Actor) -> None:
     actor.require_module(Module.NOTICES.value)
-    if not actor.roles & SENDER_ROLES:
+    if not actor.directs:
         raise Forbidden("only supervisors, managers and administrators send notices")
 
 

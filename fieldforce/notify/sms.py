@@ -185,10 +185,8 @@ def set_gateway(session: Session, actor: Actor, changes: dict[str, Any]) -> SmsG
     try:
         gateway = SmsGateway.model_validate(changes)
     except ValidationError as exc:
-        raise Invalid(
-            "invalid SMS gateway settings",
-            code="invalid_sms_gateway",
-            details=exc.errors(include_url=False, include_context=False, include_input=False),
+        raise Invalid.from_validation(
+            "invalid SMS gateway settings", "invalid_sms_gateway", exc
         ) from exc
     tenant.sms_gateway = gateway.model_dump(mode="json")
     session.flush()

@@ -15,11 +15,10 @@ from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
 from fieldforce.notify.models import ItemKind, Task, TaskEvent, TaskStatus
 from fieldforce.notify.service import deliver
-from fieldforce.org.models import Role, Staff
+from fieldforce.org.models import Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import Module, Tenant, TenantSettings
 
-ASSIGNER_ROLES = {Role.SUPERVISOR.value, Role.MANAGER.value, Role.ADMIN.value}
 LIVE = (TaskStatus.OPEN.value, TaskStatus.ACKNOWLEDGED.value)
 # who may move a task from a state to another: "assignee" or "giver"
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -64,7 +63,7 @@ def assign(
     lat: float | None = None,
 ) -> Task:
     actor.require_module(Module.NOTICES.value)
-    if not actor.roles & ASSIGNER_ROLES:
+    if not actor.directs:
         raise Forbidden("only supervisors, managers and administrators give tasks")
     assignee = actor.visible_staff(session, assignee_id)
     if not assignee.active:

@@ -180,10 +180,8 @@ def update_tenant(
         try:
             merged = tenant.effective_settings.merged(settings)
         except ValidationError as exc:
-            raise Invalid(
-                "invalid tenant settings",
-                code="invalid_settings",
-                details=exc.errors(include_url=False, include_context=False),
+            raise Invalid.from_validation(
+                "invalid tenant settings", "invalid_settings", exc
             ) from exc
         tenant.settings = merged.model_dump(exclude_defaults=True, mode="json")
         changes["settings"] = settings

@@ -22,21 +22,19 @@ from fieldforce.auth.scope import Actor
 from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Forbidden, Invalid, NotFound
 from fieldforce.notify.push import enqueue_command
-from fieldforce.org.models import Role
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import get_settings
 from fieldforce.tenancy.models import Module
 from fieldforce.tracking.models import LocateRequest, Ping
 
 CLOCK_SLACK = timedelta(minutes=1)
-ASKER_ROLES = {Role.SUPERVISOR.value, Role.MANAGER.value, Role.ADMIN.value}
 OWNTRACKS_COMMAND = {"_type": "cmd", "action": "reportLocation"}
 
 
 def request_fix(session: Session, actor: Actor, staff_id: uuid.UUID) -> list[LocateRequest]:
     """One request per active phone of the person; each says how it reaches the phone."""
     actor.require_module(Module.TRACKING.value)
-    if not actor.roles & ASKER_ROLES:
+    if not actor.directs:
         raise Forbidden("only supervisors, managers and administrators can locate staff")
     staff = actor.visible_staff(session, staff_id)
     devices = list(

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, aliased
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
-from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
+from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.zones.models import Zone, ZoneAssignment
-from fieldforce.zones.service import managed_zone, require_oversees_unit, visible_zone
+from fieldforce.zones.service import managed_zone, require_target, visible_zone
 
 
 def _check_range(valid_from: date | None, valid_to: date | None) -> None:
@@ -39,18 +39,13 @@ def assign(
     valid_to: date | None = None,
 ) -> ZoneAssignment:
     zone = managed_zone(session, actor, zone_id)
-    if (staff_id is None) == (org_unit_id is None):
-        raise Invalid("give exactly one of staff_id and org_unit_id", code="one_target")
+    require_target(session, actor, staff_id, org_unit_id)
     _check_range(valid_from, valid_to)
-    if staff_id is not None:
-        staff = actor.visible_staff(session, staff_id)
-        if not (actor.is_admin or actor.oversees_subtree):
-            raise Forbidden("only supervisors, managers and administrators assign zones")
-        target = ZoneAssignment.staff_id == staff.id
-    else:
-        assert org_unit_id is not None
-        require_oversees_unit(session, actor, org_unit_id)
-        target = ZoneAssignment.org_unit_id == org_unit_id
+    target = (
+        ZoneAssignment.staff_id == staff_id
+        if staff_id is not None
+        else ZoneAssignment.org_unit_id == org_unit_id
+    )
     clash = session.scalar(
         select(ZoneAssignment.id).where(
             ZoneAssignment.tenant_id == actor.tenant_id,

@@ -60,7 +60,7 @@ class DutyPlan:
     source: str = "tenant"  # where the weekly pattern came from: staff, org_unit, tenant
 
     def shifts(self, start: datetime, end: datetime) -> list[Shift]:
-        """Shifts overlapping [start, end), in time order, clipped to nothing: whole shifts."""
+        """Whole shifts overlapping [start, end), in time order; touching shifts merged."""
         return shifts_between(self.weekly, self.timezone, self.exceptions, start, end)
 
     def shift_at(self, t: datetime) -> Shift | None:
@@ -103,10 +103,8 @@ def shifts_between(
     while day <= last:
         for p in _periods_on(day, weekly, exceptions.get(day)):
             s = _local(day, p.start, tz)
-            e = _local(day + timedelta(days=1) if p.end <= p.start else day, p.end % 1440, tz)
-            if p.end == 1440:
-                e = _local(day + timedelta(days=1), 0, tz)
-            if s < end and e > start and e > s:
+            e = _local(day + timedelta(days=1) if p.end <= p.start else day, p.end, tz)
+            if s < end and e > start:
                 shifts.append(Shift(s, e, day))
         day += timedelta(days=1)
     return _merged(sorted(shifts, key=lambda x: x.start))

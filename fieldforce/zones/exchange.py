@@ -45,6 +45,21 @@ class Imported:
     ids: list[uuid.UUID]
 
 
+def create(session: Session, actor: Actor, d: ZoneDraft) -> Zone:
+    return service.create_zone(
+        session,
+        actor,
+        name=d.name,
+        kind=d.kind,
+        geometry=d.geometry,
+        radius_m=d.radius_m,
+        code=d.code,
+        org_unit_id=d.org_unit_id,
+        settings=d.settings,
+        properties=d.properties,
+    )
+
+
 def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imported:
     """All or nothing: a zone whose `code` exists is updated, any other is created. Every
     feature is checked; when any fails, the error lists each failure with its index."""
@@ -55,18 +70,7 @@ def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imp
             with session.begin_nested():
                 zone = _existing(session, actor, d.code)
                 if zone is None:
-                    zone = service.create_zone(
-                        session,
-                        actor,
-                        name=d.name,
-                        kind=d.kind,
-                        geometry=d.geometry,
-                        radius_m=d.radius_m,
-                        code=d.code,
-                        org_unit_id=d.org_unit_id,
-                        settings=d.settings,
-                        properties=d.properties,
-                    )
+                    zone = create(session, actor, d)
                     result.created += 1
                 else:
                     changes: dict[str, Any] = {
@@ -120,6 +124,24 @@ _KNOWN = {"name", "kind", "code", "org_unit_id", "radius_m", "settings"}
 _SHOWN_ONLY = {"id", "shape", "area_m2", "active", "created_at", "updated_at"}
 
 
+def draft(geometry: dict[str, Any], props: dict[str, Any]) -> ZoneDraft:
+    """One feature's geometry and properties as a zone to create or update; properties
+    that are not the zone's own fields (nor ones export adds) are kept as they are."""
+    if not props.get("name"):
+        raise ValueError("a zone needs properties.name")
+    unit = props.get("org_unit_id")
+    return ZoneDraft(
+        name=str(props["name"]),
+        kind=str(props.get("kind") or "work_area"),
+        geometry={k: v for k, v in geometry.items() if v is not None},
+        code=props.get("code"),
+        org_unit_id=uuid.UUID(str(unit)) if unit else None,
+        radius_m=props.get("radius_m"),
+        settings=props.get("settings"),
+        properties={k: v for k, v in props.items() if k not in _KNOWN | _SHOWN_ONLY},
+    )
+
+
 def drafts_from_geojson(data: Any) -> list[ZoneDraft]:
     """Read a FeatureCollection of zones (as `GET /zones/export` writes it)."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
@@ -131,22 +153,9 @@ def drafts_from_geojson(data: Any) -> list[ZoneDraft]:
     for index, raw in enumerate(features):
         try:
             f = _FEATURE.validate_python(raw)
-            props = f.properties or {}
-            if not props.get("name") or f.geometry is None:
-                raise ValueError("a zone needs a geometry and properties.name")
-            unit = props.get("org_unit_id")
-            drafts.append(
-                ZoneDraft(
-                    name=str(props["name"]),
-                    kind=str(props.get("kind") or "work_area"),
-                    geometry=f.geometry.model_dump(mode="json", exclude_none=True),
-                    code=props.get("code"),
-                    org_unit_id=uuid.UUID(str(unit)) if unit else None,
-                    radius_m=props.get("radius_m"),
-                    settings=props.get("settings"),
-                    properties={k: v for k, v in props.items() if k not in _KNOWN | _SHOWN_ONLY},
-                )
-            )
+            if f.geometry is None:
+                raise ValueError("a zone needs a geometry")
+            drafts.append(draft(f.geometry.model_dump(mode="json"), f.properties or {}))
         except (ValueError, ValidationError) as exc:
             failures.append({"index": index, "message": str(exc).splitlines()[0][:300]})
     if failures:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
-from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
+from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import DutyPeriod, Tenant
@@ -21,7 +21,7 @@ from fieldforce.tenancy.service import check_timezone
 from fieldforce.zones.assignments import ancestor_units
 from fieldforce.zones.duty import DayRule, DutyPlan, Period
 from fieldforce.zones.models import DutyException, DutySchedule, ExceptionKind
-from fieldforce.zones.service import require_oversees_unit
+from fieldforce.zones.service import require_target
 
 _WEEK = TypeAdapter(list[DutyPeriod])
 MAX_PERIODS = 50
@@ -34,11 +34,7 @@ def check_periods(raw: list[dict[str, Any]], *, weekly: bool) -> list[dict[str, 
     try:
         periods = _WEEK.validate_python(items)
     except ValidationError as exc:
-        raise Invalid(
-            "invalid duty periods",
-            code="invalid_periods",
-            details=exc.errors(include_url=False, include_context=False),
-        ) from exc
+        raise Invalid.from_validation("invalid duty periods", "invalid_periods", exc) from exc
     if len(periods) > MAX_PERIODS:
         raise Invalid(f"at most {MAX_PERIODS} periods", code="invalid_periods")
     for p in periods:
@@ -49,22 +45,6 @@ def check_periods(raw: list[dict[str, Any]], *, weekly: bool) -> list[dict[str, 
             )
     dumped = [p.model_dump() for p in periods]
     return dumped if weekly else [{"start": p["start"], "end": p["end"]} for p in dumped]
-
-
-def _one_target(staff_id: uuid.UUID | None, org_unit_id: uuid.UUID | None) -> None:
-    if (staff_id is None) == (org_unit_id is None):
-        raise Invalid("give exactly one of staff_id and org_unit_id", code="one_target")
-
-
-def _require_target(
-    session: Session, actor: Actor, staff_id: uuid.UUID | None, org_unit_id: uuid.UUID | None
-) -> None:
-    if staff_id is not None:
-        actor.visible_staff(session, staff_id)
-        if not (actor.is_admin or actor.oversees_subtree):
-            raise Forbidden("only supervisors, managers and administrators set duty hours")
-    elif org_unit_id is not None:
-        require_oversees_unit(session, actor, org_unit_id)
 
 
 def _schedule_clause(actor: Actor) -> ColumnElement[bool]:
@@ -87,8 +67,7 @@ def create_schedule(
     weekly: list[dict[str, Any]],
     name: str = "",
 ) -> DutySchedule:
-    _one_target(staff_id, org_unit_id)
-    _require_target(session, actor, staff_id, org_unit_id)
+    require_target(session, actor, staff_id, org_unit_id)
     existing = session.scalar(
         select(DutySchedule.id).where(
             DutySchedule.tenant_id == actor.tenant_id,
@@ -138,7 +117,7 @@ def update_schedule(
     session: Session, actor: Actor, schedule_id: uuid.UUID, changes: dict[str, Any]
 ) -> DutySchedule:
     schedule = get_schedule(session, actor, schedule_id)
-    _require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
+    require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
     if "timezone" in changes:
         schedule.timezone = check_timezone(changes["timezone"])
     if "weekly" in changes:
@@ -152,7 +131,7 @@ def update_schedule(
 
 def delete_schedule(session: Session, actor: Actor, schedule_id: uuid.UUID) -> None:
     schedule = get_schedule(session, actor, schedule_id)
-    _require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
+    require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
     session.delete(schedule)
     session.flush()
     audit.record_by(session, actor, "schedule.delete", "duty_schedule", schedule_id, {})
@@ -185,7 +164,8 @@ def create_exception(
         raise Invalid("give at most one of staff_id and org_unit_id", code="one_target")
     if staff_id is None and org_unit_id is None:
         actor.require_admin()  # the whole tenant
-    _require_target(session, actor, staff_id, org_unit_id)
+    else:
+        require_target(session, actor, staff_id, org_unit_id)
     if kind not in {k.value for k in ExceptionKind}:
         raise Invalid("kind is 'off' or 'work'", code="invalid_exception")
     if kind == ExceptionKind.WORK and not periods:
@@ -266,7 +246,8 @@ def delete_exception(session: Session, actor: Actor, exception_id: uuid.UUID) ->
         raise NotFound("no such exception", details={"exception_id": str(exception_id)})
     if exception.staff_id is None and exception.org_unit_id is None:
         actor.require_admin()
-    _require_target(session, actor, exception.staff_id, exception.org_unit_id)
+    else:
+        require_target(session, actor, exception.staff_id, exception.org_unit_id)
     session.delete(exception)
     session.flush()
     audit.record_by(session, actor, "duty_exception.delete", "duty_exception", exception_id, {})

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
-from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
+from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit
 from fieldforce.pagination import Page, paginate
 from fieldforce.zones.models import Zone, ZoneKind, ZoneShapeKind
@@ -116,11 +116,7 @@ def check_overrides(settings: dict[str, Any] | None) -> dict[str, Any]:
     try:
         overrides = ZoneOverrides.model_validate(settings or {})
     except ValidationError as exc:
-        raise Invalid(
-            "invalid zone settings",
-            code="invalid_settings",
-            details=exc.errors(include_url=False, include_context=False),
-        ) from exc
+        raise Invalid.from_validation("invalid zone settings", "invalid_settings", exc) from exc
     return overrides.model_dump(exclude_none=True)
 
 
@@ -147,18 +143,24 @@ def visible_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> Zone:
     return zone
 
 
-def require_oversees_unit(session: Session, actor: Actor, unit_id: uuid.UUID) -> OrgUnit:
-    """Zones and duty are set by supervisors, managers and admins, within their subtree."""
-    unit = actor.visible_unit(session, unit_id)
-    if not (actor.is_admin or actor.oversees_subtree):
-        raise Forbidden("only supervisors, managers and administrators manage zones and duty")
-    return unit
-
-
 def managed_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> Zone:
     zone = visible_zone(session, actor, zone_id)
-    require_oversees_unit(session, actor, zone.org_unit_id)
+    actor.require_directs_unit(session, zone.org_unit_id)
     return zone
+
+
+def require_target(
+    session: Session, actor: Actor, staff_id: uuid.UUID | None, org_unit_id: uuid.UUID | None
+) -> None:
+    """Assignments and schedules are for exactly one staff member or one org unit (and its
+    subtree), which the actor directs."""
+    if (staff_id is None) == (org_unit_id is None):
+        raise Invalid("give exactly one of staff_id and org_unit_id", code="one_target")
+    if staff_id is not None:
+        actor.require_directs_staff(session, staff_id)
+    else:
+        assert org_unit_id is not None
+        actor.require_directs_unit(session, org_unit_id)
 
 
 # --- changes ---
@@ -195,7 +197,7 @@ def create_zone(
     settings: dict[str, Any] | None = None,
     properties: dict[str, Any] | None = None,
 ) -> Zone:
-    unit = require_oversees_unit(session, actor, org_unit_id or actor.org_unit_id)
+    unit = actor.require_directs_unit(session, org_unit_id or actor.org_unit_id)
     checked = check_shape(geometry, radius_m)
     _check_code(session, actor.tenant_id, code, None)
     zone = Zone(
@@ -235,7 +237,7 @@ def update_zone(
         _apply_shape(zone, check_shape(geometry, radius))
         logged["geometry"] = "changed"
     if "org_unit_id" in changes:
-        zone.org_unit_id = require_oversees_unit(session, actor, changes["org_unit_id"]).id
+        zone.org_unit_id = actor.require_directs_unit(session, changes["org_unit_id"]).id
         logged["org_unit_id"] = str(zone.org_unit_id)
     if "code" in changes:
         _check_code(session, actor.tenant_id, changes["code"], zone.id)
