@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import owned_session
+from fieldforce.flows import sweep_monitors
 from fieldforce.logs import get_logger
 from fieldforce.notify.models import OutboxChannel
 from fieldforce.notify.notices import release_due_notices
@@ -32,7 +33,9 @@ log = get_logger("fieldforce.jobs")
 class Job:
     name: str
     every: timedelta
-    run: Callable[[Session, datetime], None]
+    run: Callable[[Session, datetime], None] | None = None
+    # a job that commits as it goes (a long sweep) gets the session factory instead
+    run_batches: Callable[[sessionmaker[Session], datetime], object] | None = None
 
 
 def _release_notices(session: Session, now: datetime) -> None:
@@ -47,12 +50,17 @@ JOBS = [
     Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions),
     Job("scheduled_notices", timedelta(seconds=30), _release_notices),
     Job("task_reminders", timedelta(minutes=1), _remind_tasks),
+    Job("zone_monitoring", timedelta(minutes=1), run_batches=sweep_monitors),
 ]
 
 
 def run_job(factory: sessionmaker[Session], job: Job, now: datetime | None = None) -> bool:
     """Run one job in its own transaction; errors are logged, never raised."""
     try:
+        if job.run_batches is not None:
+            job.run_batches(factory, now or datetime.now(UTC))
+            return True
+        assert job.run is not None
         with owned_session(factory) as session:
             job.run(session, now or datetime.now(UTC))
         return True

@@ -8,7 +8,14 @@ from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, Tas
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
-from fieldforce.zones.models import DutyException, DutySchedule, Zone, ZoneAssignment
+from fieldforce.zones.models import (
+    DutyException,
+    DutySchedule,
+    MonitorState,
+    Zone,
+    ZoneAssignment,
+    ZoneEvent,
+)
 
 __all__ = [
     "AuditEntry",
@@ -21,6 +28,7 @@ __all__ = [
     "LatestPosition",
     "LocateRequest",
     "LoginAttempt",
+    "MonitorState",
     "Notice",
     "OrgUnit",
     "OutboxMessage",
@@ -31,4 +39,5 @@ __all__ = [
     "Tenant",
     "Zone",
     "ZoneAssignment",
+    "ZoneEvent",
 ]

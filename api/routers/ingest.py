@@ -14,10 +14,11 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
 from api.deps import SessionDep
+from fieldforce import flows
 from fieldforce.devices.service import authenticate_tracker
 from fieldforce.errors import BadRequest, Unauthorized
 from fieldforce.logs import get_logger
-from fieldforce.tracking.ingest import Status, ingest_pings
+from fieldforce.tracking.ingest import Status
 from fieldforce.tracking.locate import commands_for_reply
 from fieldforce.tracking.service import note_push_token, record_device_report, uploader_for_device
 
@@ -68,7 +69,7 @@ async def osmand_ingest(request: Request, session: SessionDep) -> Response:
         raise BadRequest("unknown device", code="unknown_device") from exc
     who = uploader_for_device(session, device)
     note_push_token(device, report.notification_token)
-    _log_refusals(ingest_pings(session, who, [report.ping]), device.identifier)
+    _log_refusals(flows.ingest(session, who, [report.ping]), device.identifier)
     return Response(status_code=200)
 
 
@@ -112,7 +113,7 @@ async def owntracks_ingest(
             log.warning("owntracks_location_unreadable", device=device.identifier, error=str(exc))
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
-        _log_refusals(ingest_pings(session, who, pings), device.identifier)
+        _log_refusals(flows.ingest(session, who, pings), device.identifier)
     return JSONResponse(commands_for_reply(session, device))
 
 

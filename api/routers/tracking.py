@@ -21,9 +21,10 @@ from api.schemas.tracking import (
     PingResultOut,
     StoredPing,
 )
+from fieldforce import flows
 from fieldforce.auth.scope import Actor
 from fieldforce.tracking import locate, queries
-from fieldforce.tracking.ingest import PingIn, ingest_pings
+from fieldforce.tracking.ingest import PingIn
 from fieldforce.tracking.models import Ping, PingFlag
 from fieldforce.tracking.service import uploader_for_actor
 
@@ -54,7 +55,7 @@ def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> 
         )
         for p in body.pings
     ]
-    results = ingest_pings(session, who, pings)
+    results = flows.ingest(session, who, pings)
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
         results=[

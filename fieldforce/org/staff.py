@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
@@ -272,3 +272,35 @@ def list_staff(
     if manager_id is not None:
         stmt = stmt.where(Staff.manager_id == manager_id)
     return paginate(session, stmt, [Staff.name, Staff.id], limit=limit, cursor=cursor)
+
+
+_SUPERVISORS = text("""
+    WITH own AS (
+        SELECT u.path FROM org_unit u WHERE u.tenant_id = :tenant AND u.id = :unit
+    ), leads AS (
+        SELECT s.id, nlevel(u.path) AS depth
+          FROM staff s JOIN org_unit u ON u.tenant_id = s.tenant_id AND u.id = s.org_unit_id
+         WHERE s.tenant_id = :tenant AND s.active AND s.id <> :staff
+           AND s.roles && ARRAY['supervisor', 'manager']::varchar[]
+           AND u.path @> (SELECT path FROM own)
+    )
+    SELECT id FROM leads WHERE depth = (SELECT max(depth) FROM leads)
+    UNION
+    SELECT m.id FROM staff m
+     WHERE m.tenant_id = :tenant AND m.id = :manager AND m.active AND m.id <> :staff
+""")
+
+
+def supervisors_of(session: Session, staff: Staff) -> list[uuid.UUID]:
+    """Who is told about a person: their manager, and the supervisors and managers of the
+    nearest org unit up the tree (their own first) that has any."""
+    rows = session.execute(
+        _SUPERVISORS,
+        {
+            "tenant": staff.tenant_id,
+            "unit": staff.org_unit_id,
+            "staff": staff.id,
+            "manager": staff.manager_id,
+        },
+    )
+    return sorted(r[0] for r in rows)

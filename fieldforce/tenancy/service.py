@@ -18,6 +18,7 @@ from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Role, Staff, UnitKind, path_label
 from fieldforce.tenancy.models import ALL_MODULES, Tenant, TenantSettings
+from fieldforce.zones.staleness import mark_stale
 
 
 def slugify(name: str) -> str:
@@ -190,6 +191,7 @@ def update_tenant(
         changes["modules"] = tenant.modules
     session.flush()
     if changes:
+        mark_stale(session, tenant.id)  # time zone, default week or thresholds may differ
         audit.record_by(session, actor, "tenant.update", "tenant", tenant.id, changes)
     return tenant
 

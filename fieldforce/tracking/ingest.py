@@ -76,13 +76,8 @@ class PingResult:
     flags: list[str] = field(default_factory=list)
 
 
-# Whether a staff member is on duty at a moment. Duty schedules arrive with off-zone
-# monitoring; until then everyone is on duty, and off-duty pings are never discarded.
-DutyCheck = Callable[[uuid.UUID, datetime], bool]
-
-
-def always_on_duty(staff_id: uuid.UUID, at: datetime) -> bool:
-    return True
+# Whether the uploader is on duty at a moment (from their duty plan, see ``flows.ingest``).
+DutyCheck = Callable[[datetime], bool]
 
 
 @dataclass(frozen=True)
@@ -184,8 +179,9 @@ def ingest_pings(
     pings: Sequence[PingIn],
     *,
     now: datetime | None = None,
-    on_duty: DutyCheck = always_on_duty,
+    on_duty: DutyCheck | None = None,
 ) -> list[PingResult]:
+    """Store an upload. Without ``on_duty`` every ping counts as on duty."""
     now = now or datetime.now(UTC)
     s = who.settings
     results: list[PingResult] = []
@@ -202,7 +198,7 @@ def ingest_pings(
             results.append(PingResult(p.id, status, None if status is Status.DUPLICATE else reason))
             continue
         seen.add(key)
-        if not s.track_off_duty and not on_duty(who.staff_id, p.fix_time):
+        if on_duty is not None and not s.track_off_duty and not on_duty(p.fix_time):
             results.append(PingResult(p.id, Status.DISCARDED, Reason.OFF_DUTY))
             continue
         slot[len(candidates)] = len(results)

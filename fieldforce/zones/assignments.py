@@ -15,6 +15,7 @@ from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.zones.models import Zone, ZoneAssignment
 from fieldforce.zones.service import managed_zone, require_target, visible_zone
+from fieldforce.zones.staleness import mark_stale
 
 
 def _check_range(valid_from: date | None, valid_to: date | None) -> None:
@@ -71,6 +72,7 @@ def assign(
     )
     session.add(assignment)
     session.flush()
+    mark_stale(session, actor.tenant_id, staff_id=staff_id, org_unit_id=org_unit_id)
     audit.record_by(
         session,
         actor,
@@ -112,6 +114,12 @@ def unassign(session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: 
         raise NotFound("no such assignment", details={"assignment_id": str(assignment_id)})
     session.delete(assignment)
     session.flush()
+    mark_stale(
+        session,
+        actor.tenant_id,
+        staff_id=assignment.staff_id,
+        org_unit_id=assignment.org_unit_id,
+    )
     audit.record_by(
         session, actor, "zone.unassign", "zone", zone.id, {"assignment_id": str(assignment_id)}
     )

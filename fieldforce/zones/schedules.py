@@ -22,6 +22,7 @@ from fieldforce.zones.assignments import ancestor_units
 from fieldforce.zones.duty import DayRule, DutyPlan, Period
 from fieldforce.zones.models import DutyException, DutySchedule, ExceptionKind
 from fieldforce.zones.service import require_target
+from fieldforce.zones.staleness import mark_stale
 
 _WEEK = TypeAdapter(list[DutyPeriod])
 MAX_PERIODS = 50
@@ -93,6 +94,7 @@ def create_schedule(
     )
     session.add(schedule)
     session.flush()
+    mark_stale(session, actor.tenant_id, staff_id=staff_id, org_unit_id=org_unit_id)
     audit.record_by(
         session,
         actor,
@@ -125,6 +127,9 @@ def update_schedule(
     if "name" in changes:
         schedule.name = changes["name"]
     session.flush()
+    mark_stale(
+        session, actor.tenant_id, staff_id=schedule.staff_id, org_unit_id=schedule.org_unit_id
+    )
     audit.record_by(session, actor, "schedule.update", "duty_schedule", schedule.id, changes)
     return schedule
 
@@ -134,6 +139,9 @@ def delete_schedule(session: Session, actor: Actor, schedule_id: uuid.UUID) -> N
     require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
     session.delete(schedule)
     session.flush()
+    mark_stale(
+        session, actor.tenant_id, staff_id=schedule.staff_id, org_unit_id=schedule.org_unit_id
+    )
     audit.record_by(session, actor, "schedule.delete", "duty_schedule", schedule_id, {})
 
 
@@ -200,6 +208,9 @@ def create_exception(
     )
     session.add(exception)
     session.flush()
+    mark_stale(
+        session, actor.tenant_id, staff_id=exception.staff_id, org_unit_id=exception.org_unit_id
+    )
     audit.record_by(
         session,
         actor,
@@ -250,6 +261,9 @@ def delete_exception(session: Session, actor: Actor, exception_id: uuid.UUID) ->
         require_target(session, actor, exception.staff_id, exception.org_unit_id)
     session.delete(exception)
     session.flush()
+    mark_stale(
+        session, actor.tenant_id, staff_id=exception.staff_id, org_unit_id=exception.org_unit_id
+    )
     audit.record_by(session, actor, "duty_exception.delete", "duty_exception", exception_id, {})
 
 

@@ -21,6 +21,7 @@ from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit
 from fieldforce.pagination import Page, paginate
 from fieldforce.zones.models import Zone, ZoneKind, ZoneShapeKind
+from fieldforce.zones.staleness import mark_zone_stale
 from geo.distance import WGS84
 from geo.zones import ZoneShape, circle_polygon
 
@@ -250,6 +251,7 @@ def update_zone(
             setattr(zone, key, changes[key])
             logged[key] = changes[key]
     session.flush()
+    mark_zone_stale(session, actor.tenant_id, zone.id)
     audit.record_by(session, actor, "zone.update", "zone", zone.id, logged)
     return zone
 
@@ -257,6 +259,7 @@ def update_zone(
 def delete_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> None:
     zone = managed_zone(session, actor, zone_id)
     audit.record_by(session, actor, "zone.delete", "zone", zone.id, {"name": zone.name})
+    mark_zone_stale(session, actor.tenant_id, zone.id)
     session.delete(zone)
     session.flush()
 

@@ -98,6 +98,11 @@ def test_sigkill_mid_upload_loses_nothing_acknowledged_and_stores_nothing_twice(
         f"{base}/api/v1/auth/token", data={"username": "rep", "password": "pass-word-1"}
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
+    # whatever the hour, these fixes are kept (off-duty fixes would be discarded)
+    r = httpx.patch(
+        f"{base}/api/v1/tenant", json={"settings": {"track_off_duty": True}}, headers=headers
+    )
+    assert r.status_code == 200, r.text
     batches = make_batches(60)
     acknowledged: set[str] = set()
     stop = threading.Event()

@@ -146,14 +146,14 @@ def test_off_duty_pings_are_discarded_unless_the_tenant_tracks_off_duty(
     now = datetime.now(UTC)
     pings = [PingIn(id=uuid.uuid4(), fix_time=now - timedelta(minutes=1), lon=LON, lat=LAT)]
     private = Uploader(world.tenant.id, world.staff["north.rep"].id, None, TenantSettings())
-    results = ingest_pings(db, private, pings, on_duty=lambda staff, at: False)
+    results = ingest_pings(db, private, pings, on_duty=lambda at: False)
     assert [(r.status.value, r.reason and r.reason.value) for r in results] == [
         ("discarded", "off_duty")
     ]
     tracked = Uploader(
         world.tenant.id, world.staff["north.rep"].id, None, TenantSettings(track_off_duty=True)
     )
-    results = ingest_pings(db, tracked, pings, on_duty=lambda staff, at: False)
+    results = ingest_pings(db, tracked, pings, on_duty=lambda at: False)
     assert results[0].status.value == "accepted"
 
 

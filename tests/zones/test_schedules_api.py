@@ -32,9 +32,13 @@ def schedule(client: TestClient, world: World, who: str, **body: Any) -> Any:
 
 
 def test_the_nearest_schedule_applies(client: TestClient, world: World) -> None:
-    client.patch(
-        "/api/v1/tenant", headers=world.headers("admin"), json={"timezone": "Asia/Shanghai"}
+    mon_sat = [{"weekday": d, "start": "08:30", "end": "18:00"} for d in range(6)]
+    r = client.patch(
+        "/api/v1/tenant",
+        headers=world.headers("admin"),
+        json={"timezone": "Asia/Shanghai", "settings": {"default_duty_week": mon_sat}},
     )
+    assert r.status_code == 200, r.text
     # nothing set: the tenant's default week, Monday to Saturday 08:30-18:00
     d = duty(client, world, "north.rep")
     assert d["source"] == "tenant"

@@ -1,0 +1,113 @@
+"""Where one domain event leads to others, so that each service does one thing:
+
+stored fixes ─→ the person's zone state ─→ zone events ─→ alerts to their supervisors
+the sweep's clock ─┘                                        (inbox, push or SMS)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldforce.db import owned_session
+from fieldforce.notify.models import ItemKind
+from fieldforce.notify.service import deliver
+from fieldforce.org.models import Staff
+from fieldforce.org.staff import supervisors_of
+from fieldforce.tenancy.models import Tenant
+from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
+from fieldforce.zones.machine import EventType
+from fieldforce.zones.models import ZoneEvent
+from fieldforce.zones.monitor import GoodFix, Monitor
+from fieldforce.zones.sweep import enrol, sweep_batch
+
+
+def ingest(
+    session: Session, who: Uploader, pings: Sequence[PingIn], *, now: datetime | None = None
+) -> list[PingResult]:
+    """Store an upload (off-duty pings discarded by the person's duty plan unless the tenant
+    tracks off duty), then move their zone state on with the good fixes and announce
+    the events that started."""
+    now = now or datetime.now(UTC)
+    staff = session.get(Staff, (who.tenant_id, who.staff_id))
+    tenant = session.get(Tenant, who.tenant_id)
+    assert staff is not None
+    assert tenant is not None
+    monitor = Monitor.lock(session, staff, tenant, now)
+    results = ingest_pings(session, who, pings, now=now, on_duty=monitor.on_duty)
+    monitor.observe(
+        [
+            GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
+            for p, r in zip(pings, results, strict=True)
+            if r.status is Status.ACCEPTED and not r.flags
+        ]
+    )
+    announce(session, tenant, staff, monitor.new_events)
+    return results
+
+
+def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 500) -> int:
+    """One sweep: everyone due, a transaction per batch (row locks are held briefly, and
+    what a batch decided is committed with its alerts). Returns how many were looked at."""
+    with owned_session(factory) as session:
+        enrol(session, now)
+    done = 0
+    while True:
+        with owned_session(factory) as session:
+            n = 0
+            for monitor in sweep_batch(session, now, batch):
+                announce(session, monitor.tenant, monitor.staff, monitor.new_events)
+                n += 1
+        done += n
+        if n < batch:
+            return done
+
+
+_TITLES = {
+    EventType.OFF_ZONE: "Off zone: {name}",
+    EventType.NO_SIGNAL: "No signal: {name}",
+    EventType.LATE_ARRIVAL: "Late: {name}",
+}
+
+
+def _body(event: ZoneEvent, name: str, tz: ZoneInfo) -> str:
+    def local(t: datetime) -> str:
+        return t.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    start = local(event.started_at)
+    ended = "" if event.ended_at is None else f" until {local(event.ended_at)}"
+    minutes = "" if event.duration_s is None else f" ({event.duration_s // 60} min)"
+    if event.type == EventType.OFF_ZONE:
+        return f"{name} was outside their work zones from {start}{ended}{minutes}."
+    if event.type == EventType.NO_SIGNAL:
+        return f"No location from {name} since {start}{ended}{minutes}."
+    return f"{name} was not in their work zone when the shift started at {start}{ended}{minutes}."
+
+
+def announce(session: Session, tenant: Tenant, staff: Staff, events: Sequence[ZoneEvent]) -> int:
+    """Tell the person's supervisors about each event that started."""
+    if not events:
+        return 0
+    recipients = supervisors_of(session, staff)
+    tz = ZoneInfo(tenant.timezone)
+    sent = 0
+    for event in events:
+        sent += deliver(
+            session,
+            tenant.id,
+            recipients,
+            kind=ItemKind.ALERT.value,
+            title=_TITLES[EventType(event.type)].format(name=staff.name),
+            body=_body(event, staff.name, tz),
+            data={
+                "event_id": str(event.id),
+                "type": event.type,
+                "staff_id": str(staff.id),
+                "started_at": event.started_at.isoformat(),
+            },
+            source_id=event.id,
+        )
+    return sent

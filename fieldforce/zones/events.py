@@ -1,0 +1,190 @@
+"""Zone events: storing what the state machine decided, and reading them back in scope.
+
+Live steps store each event they open or close under its natural key (person, type,
+start), so a step repeated by a second process changes nothing. A replay reconciles: each
+event it finds is matched to the stored event of the same type it overlaps (which keeps
+its id and is not announced again), new ones are added, and stored ones the replay no
+longer finds are marked retracted."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ColumnElement, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fieldforce.auth.scope import Actor
+from fieldforce.errors import Invalid
+from fieldforce.org.models import Staff
+from fieldforce.pagination import Page, paginate
+from fieldforce.zones.machine import Event, EventType
+from fieldforce.zones.models import ZoneEvent
+
+
+@dataclass(frozen=True)
+class Owner:
+    tenant_id: uuid.UUID
+    staff_id: uuid.UUID
+
+
+def _duration(e: Event) -> int | None:
+    return None if e.ended_at is None else int((e.ended_at - e.started_at).total_seconds())
+
+
+def _values(owner: Owner, e: Event, shift_start: datetime) -> dict[str, object]:
+    return {
+        "tenant_id": owner.tenant_id,
+        "staff_id": owner.staff_id,
+        "type": e.type.value,
+        "started_at": e.started_at,
+        "ended_at": e.ended_at,
+        "duration_s": _duration(e),
+        "zone_id": e.zone_id,
+        "shift_start": shift_start,
+        "details": e.details,
+    }
+
+
+def store(
+    session: Session, owner: Owner, events: Sequence[Event], shift_start: datetime
+) -> list[ZoneEvent]:
+    """Write events opened or closed by a live step; returns the ones new to the table."""
+    new: list[ZoneEvent] = []
+    for e in events:
+        stmt = insert(ZoneEvent).values(_values(owner, e, shift_start))
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "staff_id", "type", "started_at"],
+            set_={
+                "ended_at": stmt.excluded.ended_at,
+                "duration_s": stmt.excluded.duration_s,
+                "retracted_at": None,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        ).returning(ZoneEvent.id, literal_column("xmax = 0", Boolean).label("inserted"))
+        row = session.execute(upsert).one()
+        if row[1]:
+            new.append(_row(session, owner, row[0]))
+    return new
+
+
+def _row(session: Session, owner: Owner, event_id: uuid.UUID) -> ZoneEvent:
+    found = session.get(ZoneEvent, (owner.tenant_id, event_id))
+    assert found is not None
+    return found
+
+
+def reconcile(
+    session: Session,
+    owner: Owner,
+    events: Sequence[Event],
+    shift_start: datetime,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[ZoneEvent]:
+    """Make the stored events starting in [start, end) those of a replay; returns the ones
+    new to the table."""
+    stored = list(
+        session.scalars(
+            select(ZoneEvent)
+            .where(
+                ZoneEvent.tenant_id == owner.tenant_id,
+                ZoneEvent.staff_id == owner.staff_id,
+                ZoneEvent.started_at >= start,
+                ZoneEvent.started_at < end,
+            )
+            .order_by(ZoneEvent.started_at)
+            .with_for_update()
+        )
+    )
+    unmatched = {row.id: row for row in stored}
+    pending: list[Event] = []
+    for e in events:
+        row = _match(e, unmatched.values())
+        if row is None:
+            pending.append(e)
+            continue
+        del unmatched[row.id]
+        row.started_at, row.ended_at, row.duration_s = e.started_at, e.ended_at, _duration(e)
+        row.zone_id, row.shift_start, row.retracted_at = e.zone_id, shift_start, None
+        row.details = {**row.details, **e.details}
+        row.updated_at = now
+    for row in unmatched.values():
+        if row.retracted_at is None:
+            row.retracted_at = now
+            row.updated_at = now
+    session.flush()
+    return store(session, owner, pending, shift_start)
+
+
+def _match(e: Event, rows: Iterable[ZoneEvent]) -> ZoneEvent | None:
+    """The stored event this one is: the same start, else the same type overlapping it."""
+    candidates = [r for r in rows if r.type == e.type.value]
+    for r in candidates:
+        if r.started_at == e.started_at:
+            return r
+    for r in candidates:
+        if r.retracted_at is None and _overlap(r, e):
+            return r
+    return None
+
+
+def _overlap(r: ZoneEvent, e: Event) -> bool:
+    """Whether two intervals meet; an open event runs on without end."""
+    forever = datetime.max.replace(tzinfo=e.started_at.tzinfo)
+    return r.started_at < (e.ended_at or forever) and e.started_at < (r.ended_at or forever)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _scope(actor: Actor) -> ColumnElement[bool]:
+    return (ZoneEvent.tenant_id == actor.tenant_id) & ZoneEvent.staff_id.in_(
+        select(Staff.id).where(actor.staff_clause())
+    )
+
+
+def list_events(
+    session: Session,
+    actor: Actor,
+    *,
+    staff_id: uuid.UUID | None = None,
+    types: Sequence[EventType] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    open_only: bool = False,
+    include_retracted: bool = False,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[ZoneEvent]:
+    """Events in the caller's scope, newest first; ``start``/``end`` select events that
+    overlap that time."""
+    if start is not None and end is not None and end <= start:
+        raise Invalid("'to' must be after 'from'", code="invalid_range")
+    if staff_id is not None:
+        actor.visible_staff(session, staff_id)
+    stmt = select(ZoneEvent).where(_scope(actor))
+    if staff_id is not None:
+        stmt = stmt.where(ZoneEvent.staff_id == staff_id)
+    if types:
+        stmt = stmt.where(ZoneEvent.type.in_([t.value for t in types]))
+    if end is not None:
+        stmt = stmt.where(ZoneEvent.started_at < end)
+    if start is not None:
+        stmt = stmt.where((ZoneEvent.ended_at.is_(None)) | (ZoneEvent.ended_at > start))
+    if open_only:
+        stmt = stmt.where(ZoneEvent.ended_at.is_(None))
+    if not include_retracted:
+        stmt = stmt.where(ZoneEvent.retracted_at.is_(None))
+    return paginate(
+        session,
+        stmt,
+        [ZoneEvent.started_at, ZoneEvent.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )

@@ -1,0 +1,366 @@
+"""Off-zone monitoring of one person (DESIGN §4): the current duty window, the zones and
+rules of each shift, fixes judged against the zones, the state machine kept between
+requests, and replays when a fix changes the past.
+
+Everything happens under the lock on the person's ``monitor_state`` row, so ingest
+requests and sweeps in any number of processes take turns per person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fieldforce.org.models import Staff
+from fieldforce.tenancy.models import Tenant, TenantSettings
+from fieldforce.zones.assignments import assigned_zones
+from fieldforce.zones.duty import DutyPlan, Shift
+from fieldforce.zones.events import Owner, reconcile, store
+from fieldforce.zones.machine import Event, Fix, Rules, ShiftState, Status, dump, load, replay
+from fieldforce.zones.models import MonitorState, Zone, ZoneEvent, ZoneKind
+from fieldforce.zones.schedules import plan_for
+from fieldforce.zones.service import shapes
+from geo.zones import Verdict, ZoneIndex
+
+LOOKAHEAD = timedelta(days=2)  # an off-duty window is looked at again after this at most
+
+
+@dataclass(frozen=True)
+class GoodFix:
+    time: datetime
+    lon: float
+    lat: float
+    accuracy_m: float | None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a shift is judged with."""
+
+    rules: Rules
+    zone_ids: list[uuid.UUID]
+    zone_key: str | None
+
+
+def rules_for(settings: TenantSettings, zones: Sequence[Zone]) -> Rules:
+    """The tenant's thresholds, overridden by the zones; where several zones set one, the
+    most lenient wins (a person is judged against all their zones at once)."""
+
+    def most(key: str, default: float) -> float:
+        values = [z.settings[key] for z in zones if (z.settings or {}).get(key) is not None]
+        return max(values, default=default)
+
+    s = settings
+    return Rules(
+        margin_m=float(most("offzone_margin_m", s.offzone_margin_m)),
+        dwell_s=int(most("offzone_dwell_s", s.offzone_dwell_s)),
+        min_fixes=int(most("offzone_min_fixes", s.offzone_min_fixes)),
+        no_signal_after_s=int(most("no_signal_after_s", s.no_signal_after_s)),
+        late_grace_s=int(most("late_arrival_grace_s", s.late_arrival_grace_s)),
+        zoned=bool(zones),
+    )
+
+
+def zone_key(zones: Iterable[Zone]) -> str | None:
+    parts = sorted(f"{z.id}:{z.updated_at.isoformat()}" for z in zones)
+    return hashlib.sha1("|".join(parts).encode()).hexdigest() if parts else None  # noqa: S324
+
+
+class _IndexCache:
+    """Zone indexes by zone key (ids and versions), shared by the requests of a process:
+    people of one team share their zones, and building an index costs milliseconds."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[str, ZoneIndex] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, session: Session, tenant_id: uuid.UUID, setup: Setup) -> ZoneIndex:
+        assert setup.zone_key is not None
+        with self._lock:
+            if (index := self._items.get(setup.zone_key)) is not None:
+                self._items.move_to_end(setup.zone_key)
+                return index
+        zones = list(
+            session.scalars(
+                select(Zone).where(Zone.tenant_id == tenant_id, Zone.id.in_(setup.zone_ids))
+            )
+        )
+        index = ZoneIndex(shapes(session, zones))
+        with self._lock:
+            self._items[setup.zone_key] = index
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return index
+
+
+INDEXES = _IndexCache()
+
+_GOOD_FIXES = text("""
+    SELECT fix_time, ST_X(geom), ST_Y(geom), accuracy_m FROM ping
+     WHERE tenant_id = :tenant AND staff_id = :staff AND flags = 0
+       AND fix_time >= :start AND fix_time < :end
+     ORDER BY fix_time
+""")
+
+
+class Monitor:
+    """One person's monitoring, for one request or one sweep step."""
+
+    def __init__(
+        self, session: Session, row: MonitorState, staff: Staff, tenant: Tenant, now: datetime
+    ) -> None:
+        self.session, self.row, self.staff, self.tenant, self.now = (
+            session,
+            row,
+            staff,
+            tenant,
+            now,
+        )
+        self.settings = tenant.effective_settings
+        self.owner = Owner(staff.tenant_id, staff.id)
+        self.machine: ShiftState | None = load(row.machine) if row.machine else None
+        self.new_events: list[ZoneEvent] = []
+        self._plan: DutyPlan | None = None
+
+    @classmethod
+    def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
+        stmt = insert(MonitorState).values(
+            tenant_id=staff.tenant_id,
+            staff_id=staff.id,
+            status=Status.UNKNOWN.value,
+            on_duty=False,
+            zone_ids=[],
+            next_check_at=now,
+            stale=True,
+        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "staff_id"], set_={"staff_id": stmt.excluded.staff_id}
+        ).returning(MonitorState)
+        row = session.scalars(upsert, execution_options={"populate_existing": True}).one()
+        return cls(session, row, staff, tenant, now)
+
+    # duty --------------------------------------------------------------------------------
+    @property
+    def plan(self) -> DutyPlan:
+        if self._plan is None:
+            back = timedelta(days=self.settings.upload_window_days + 2)
+            self._plan = plan_for(self.session, self.staff, self.now - back, self.now + LOOKAHEAD)
+        return self._plan
+
+    def on_duty(self, t: datetime) -> bool:
+        r = self.row
+        known = not r.stale and r.duty_from is not None and r.duty_until is not None
+        if known and r.duty_from <= t < r.duty_until:  # type: ignore[operator]
+            return r.on_duty
+        return self.plan.on_duty(t)
+
+    def _window_at(self, t: datetime) -> tuple[datetime, datetime, Shift | None]:
+        shifts = self.plan.shifts(t - LOOKAHEAD, t + LOOKAHEAD)
+        for s in shifts:
+            if s.contains(t):
+                return s.start, s.end, s
+        before = max((s.end for s in shifts if s.end <= t), default=t - LOOKAHEAD)
+        after = min((s.start for s in shifts if s.start > t), default=t + LOOKAHEAD)
+        return before, after, None
+
+    def _setup(self, shift: Shift) -> Setup:
+        zones = [
+            z
+            for z, _ in assigned_zones(self.session, self.staff, shift.day)
+            if z.kind != ZoneKind.RESTRICTED.value
+        ]
+        return Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
+
+    def _current_setup(self) -> Setup:
+        assert self.machine is not None
+        return Setup(self.machine.rules, list(self.row.zone_ids), self.row.zone_key)
+
+    # fixes -------------------------------------------------------------------------------
+    def judge(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
+        if not setup.rules.zoned or setup.zone_key is None:
+            return [Fix(f.time, Verdict.STRADDLING) for f in fixes]
+        index = INDEXES.get(self.session, self.owner.tenant_id, setup)
+        worst = self.settings.accuracy_limit_m  # a fix that does not say counts as the worst
+        standings = index.stand_many(
+            np.array([f.lon for f in fixes]),
+            np.array([f.lat for f in fixes]),
+            np.array([worst if f.accuracy_m is None else f.accuracy_m for f in fixes]),
+            np.full(len(fixes), setup.rules.margin_m),
+            [None] * len(fixes),
+        )
+        return [
+            Fix(
+                f.time,
+                s.verdict,
+                s.zone_id if isinstance(s.zone_id, uuid.UUID) else None,
+                None if s.distance_m is None else float(s.distance_m),
+            )
+            for f, s in zip(fixes, standings, strict=True)
+        ]
+
+    def observe(self, fixes: Sequence[GoodFix]) -> None:
+        """Apply new good fixes (already stored), then bring everything up to now."""
+        past: list[GoodFix] = []
+        replay_current = False
+        for f in sorted(fixes, key=lambda f: f.time):
+            if self.row.duty_from is not None and f.time < self.row.duty_from:
+                past.append(f)
+                continue
+            if replay_current and self.machine is not None and f.time >= self.machine.end:
+                self._replay_current()  # before this shift is left behind
+                replay_current = False
+            self._roll(f.time)
+            m = self.machine
+            if m is None or not m.start <= f.time < m.end:
+                continue  # off duty: stored only because the tenant tracks off duty
+            if replay_current or not m.takes(f.time):
+                replay_current = True
+                continue
+            (fix,) = self.judge(self._current_setup(), [f])
+            self._stored(m.observe(fix), m.start)
+        if replay_current:
+            self._replay_current()
+        self._replay_past(past)
+        self.catch_up()
+
+    # time --------------------------------------------------------------------------------
+    def catch_up(self) -> None:
+        """Fire the timers due by now, moving into the next window where one ends."""
+        self._roll(self.now)
+        if self.machine is not None:
+            self._stored(self.machine.advance(self.now), self.machine.start)
+        self._save()
+
+    def _roll(self, t: datetime) -> None:
+        """Make the current duty window the one holding ``t``."""
+        r = self.row
+        if r.stale:
+            self._refresh(t)
+        if r.duty_until is not None and r.duty_until < t - timedelta(
+            days=self.settings.upload_window_days
+        ):
+            self._finish()
+            self._enter(t)  # long unattended: shifts in between are not filled in
+        while r.duty_until is None or t >= r.duty_until:
+            self._finish()
+            self._enter(r.duty_until or t)
+
+    def _finish(self) -> None:
+        m = self.machine
+        if m is not None:
+            self._stored(m.advance(m.end), m.start)
+            self.machine = None
+
+    def _enter(self, t: datetime) -> None:
+        r = self.row
+        start, end, shift = self._window_at(t)
+        r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
+        if shift is None:
+            r.zone_ids, r.zone_key = [], None
+            return
+        setup = self._setup(shift)
+        r.zone_ids, r.zone_key = setup.zone_ids, setup.zone_key
+        self.machine = ShiftState.fresh(shift.start, shift.end, setup.rules)
+
+    def _refresh(self, t: datetime) -> None:
+        """Schedules, zones or thresholds changed: judge the running shift again by them."""
+        r, old = self.row, self.machine
+        r.stale = False
+        if old is not None and old.end <= t:
+            return  # it ended by the old plan; the loop in _roll finishes it
+        start, end, shift = self._window_at(t)
+        r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
+        setup = None if shift is None else self._setup(shift)
+        if old is None:
+            self.machine = None if setup is None else ShiftState.fresh(start, end, setup.rules)
+            r.zone_ids = [] if setup is None else setup.zone_ids
+            r.zone_key = None if setup is None else setup.zone_key
+            return
+        if (
+            setup is not None
+            and (old.start, old.end, old.rules) == (start, end, setup.rules)
+            and r.zone_key == setup.zone_key
+        ):
+            return
+        r.zone_ids = [] if setup is None else setup.zone_ids
+        r.zone_key = None if setup is None else setup.zone_key
+        events: list[Event] = []
+        self.machine = None
+        if setup is not None:
+            self.machine, events = self._replayed(start, end, setup, until=min(t, end))
+        self.new_events += reconcile(
+            self.session,
+            self.owner,
+            events,
+            start,
+            min(old.start, start),
+            max(old.end, end),
+            self.now,
+        )
+
+    # replays -----------------------------------------------------------------------------
+    def _replayed(
+        self, start: datetime, end: datetime, setup: Setup, until: datetime
+    ) -> tuple[ShiftState, list[Event]]:
+        rows = self.session.execute(
+            _GOOD_FIXES,
+            {
+                "tenant": self.owner.tenant_id,
+                "staff": self.owner.staff_id,
+                "start": start,
+                "end": end,
+            },
+        )
+        fixes = [GoodFix(t, float(x), float(y), a) for t, x, y, a in rows]
+        if fixes:  # a phone's clock may run a little ahead of ours
+            until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
+        return replay(start, end, setup.rules, self.judge(setup, fixes), until)
+
+    def _replay_current(self) -> None:
+        m = self.machine
+        assert m is not None
+        until = min(self.now, m.end)
+        self.machine, events = self._replayed(m.start, m.end, self._current_setup(), until)
+        self.new_events += reconcile(
+            self.session, self.owner, events, m.start, m.start, m.end, self.now
+        )
+
+    def _replay_past(self, fixes: Sequence[GoodFix]) -> None:
+        shifts: dict[datetime, Shift] = {}
+        for f in fixes:
+            if (shift := self.plan.shift_at(f.time)) is not None:
+                shifts[shift.start] = shift
+        for shift in shifts.values():
+            until = min(self.now, shift.end)
+            _, events = self._replayed(shift.start, shift.end, self._setup(shift), until)
+            self.new_events += reconcile(
+                self.session, self.owner, events, shift.start, shift.start, shift.end, self.now
+            )
+
+    # storing -----------------------------------------------------------------------------
+    def _stored(self, events: Sequence[Event], shift_start: datetime) -> None:
+        if events:
+            self.new_events += store(self.session, self.owner, events, shift_start)
+
+    def _save(self) -> None:
+        r, m = self.row, self.machine
+        r.machine = None if m is None else dump(m)
+        r.status = (m.status if m is not None else Status.OFF_DUTY).value
+        if r.stale:
+            r.next_check_at = self.now
+        elif m is not None:
+            r.next_check_at = m.next_timer()
+        else:
+            r.next_check_at = r.duty_until or self.now + LOOKAHEAD
+        self.session.flush()

@@ -1,0 +1,58 @@
+"""Telling monitoring that duty plans, zones or thresholds changed for some people."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, any_, literal, select, text, update
+from sqlalchemy.orm import Session
+
+from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.zones.models import MonitorState, ZoneAssignment
+
+
+def mark_stale(
+    session: Session,
+    tenant_id: uuid.UUID,
+    *,
+    staff_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    zone_id: uuid.UUID | None = None,
+) -> None:
+    """Duty plans, zones or thresholds changed for some people (everyone in the tenant when
+    no target is given): their running shift is judged again at the next sweep or fix."""
+    where: ColumnElement[bool] = MonitorState.tenant_id == tenant_id
+    if staff_id is not None:
+        where &= MonitorState.staff_id == staff_id
+    elif org_unit_id is not None:
+        unit_path = (
+            select(OrgUnit.path)
+            .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id == org_unit_id)
+            .scalar_subquery()
+        )
+        where &= MonitorState.staff_id.in_(
+            select(Staff.id)
+            .join(
+                OrgUnit, (OrgUnit.tenant_id == Staff.tenant_id) & (OrgUnit.id == Staff.org_unit_id)
+            )
+            .where(Staff.tenant_id == tenant_id, OrgUnit.path.op("<@")(unit_path))
+        )
+    elif zone_id is not None:
+        where &= literal(zone_id) == any_(MonitorState.zone_ids)
+    session.execute(
+        update(MonitorState)
+        .where(where)
+        .values(stale=True, next_check_at=text("least(next_check_at, clock_timestamp())"))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_zone_stale(session: Session, tenant_id: uuid.UUID, zone_id: uuid.UUID) -> None:
+    """A zone changed: everyone judged against it, and everyone assigned to it."""
+    mark_stale(session, tenant_id, zone_id=zone_id)
+    for staff_id, unit_id in session.execute(
+        select(ZoneAssignment.staff_id, ZoneAssignment.org_unit_id).where(
+            ZoneAssignment.tenant_id == tenant_id, ZoneAssignment.zone_id == zone_id
+        )
+    ):
+        mark_stale(session, tenant_id, staff_id=staff_id, org_unit_id=unit_id)
