@@ -33,6 +33,7 @@ from fieldforce.zones.service import shapes
 from geo.zones import Verdict, ZoneIndex
 
 LOOKAHEAD = timedelta(days=2)  # an off-duty window is looked at again after this at most
+NEAREST_AMONG = 20  # up to this many zones, a fix far from all of them names the nearest
 
 
 @dataclass(frozen=True)
@@ -199,15 +200,22 @@ class Monitor:
             np.full(len(fixes), setup.rules.margin_m),
             [None] * len(fixes),
         )
-        return [
-            Fix(
-                f.time,
-                s.verdict,
-                s.zone_id if isinstance(s.zone_id, uuid.UUID) else None,
-                None if s.distance_m is None else float(s.distance_m),
+        out = []
+        for f, s in zip(fixes, standings, strict=True):
+            zone_id, distance = s.zone_id, s.distance_m
+            if zone_id is None and len(index) <= NEAREST_AMONG:  # far from all: which is nearest
+                distance, zone_id = max(
+                    (index.signed_distance(z, f.lon, f.lat), z) for z in index.ids
+                )
+            out.append(
+                Fix(
+                    f.time,
+                    s.verdict,
+                    zone_id if isinstance(zone_id, uuid.UUID) else None,
+                    None if distance is None else float(distance),
+                )
             )
-            for f, s in zip(fixes, standings, strict=True)
-        ]
+        return out
 
     def observe(self, fixes: Sequence[GoodFix]) -> None:
         """Apply new good fixes (already stored), then bring everything up to now."""

@@ -17,7 +17,7 @@ def test_tenant_shows_effective_settings(client: TestClient, world: World) -> No
     assert body["settings"]["accuracy_limit_m"] == 150
     assert body["settings"]["offzone_dwell_s"] == 600
     assert body["settings"]["retention_days"] == 180
-    assert len(body["settings"]["default_duty_week"]) == 6
+    assert len(body["settings"]["default_duty_week"]) == 7  # the test world's, all week
 
 
 def test_settings_merge_validate_and_are_audited(client: TestClient, world: World) -> None:

@@ -1,0 +1,334 @@
+"""Off-zone monitoring end to end on synthetic tracks with known truth: fixes go in through
+the ingest flow minute by minute as a phone would send them, and the sweep runs every
+minute as the job does. Shanghai time (UTC+8) throughout."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldforce import flows
+from fieldforce.notify.models import InboxItem
+from fieldforce.tracking.ingest import PingIn, PingResult, Uploader
+from fieldforce.zones.models import MonitorState, ZoneEvent
+from geo.distance import WGS84
+from tests.world import World
+
+CENTER = (121.47, 31.23)
+RADIUS = 300.0
+MONDAY = datetime(2026, 11, 16, 0, 30, tzinfo=UTC)  # Monday 08:30 in Shanghai
+WORKDAYS = [{"weekday": d, "start": "08:30", "end": "18:00"} for d in range(6)]
+
+
+def at(minutes: float, start: datetime = MONDAY) -> datetime:
+    return start + timedelta(minutes=minutes)
+
+
+def spot(distance_m: float, bearing: float = 90.0) -> tuple[float, float]:
+    """A point at this distance from the zone's centre."""
+    lon, lat, _ = WGS84.fwd(CENTER[0], CENTER[1], bearing, distance_m)
+    return float(lon), float(lat)
+
+
+@dataclass(frozen=True)
+class P:
+    """One fix of a synthetic track: minute, distance from the centre, accuracy."""
+
+    minute: float
+    distance_m: float
+    accuracy_m: float = 10.0
+    bearing: float = 90.0
+
+
+def inside(first: int, last: int) -> list[P]:
+    return [P(m, 50) for m in range(first, last)]
+
+
+def outside(first: int, last: int) -> list[P]:
+    return [P(m, 1000) for m in range(first, last)]
+
+
+class Scene:
+    """north.rep with one circular zone and a Monday-to-Saturday schedule."""
+
+    def __init__(
+        self,
+        client: TestClient,
+        world: World,
+        db: Session,
+        factory: sessionmaker[Session],
+        weekly: list[dict[str, Any]] = WORKDAYS,
+    ) -> None:
+        self.client, self.world, self.db, self.factory = client, world, db, factory
+        self.rep = world.staff["north.rep"]
+        sup = world.headers("north.sup")
+        phone = client.post(
+            "/api/v1/devices",
+            headers=world.headers("admin"),
+            json={"staff_id": str(self.rep.id), "platform": "android", "protocol": "osmand"},
+        )
+        assert phone.status_code == 201, phone.text  # people with a phone are monitored
+        zone = client.post(
+            "/api/v1/zones",
+            headers=sup,
+            json={
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(CENTER)},
+                "properties": {"name": "Xuhui", "kind": "work_area", "radius_m": RADIUS},
+            },
+        )
+        assert zone.status_code == 201, zone.text
+        self.zone_id = zone.json()["id"]
+        r = client.post(
+            f"/api/v1/zones/{self.zone_id}/assignments",
+            headers=sup,
+            json={"staff_id": str(self.rep.id)},
+        )
+        assert r.status_code == 201, r.text
+        r = client.post(
+            "/api/v1/schedules",
+            headers=sup,
+            json={"staff_id": str(self.rep.id), "timezone": "Asia/Shanghai", "weekly": weekly},
+        )
+        assert r.status_code == 201, r.text
+
+    def uploader(self) -> Uploader:
+        self.db.refresh(self.world.tenant)
+        return Uploader(
+            self.world.tenant.id, self.rep.id, None, self.world.tenant.effective_settings
+        )
+
+    def upload(self, fixes: Iterable[P], now: datetime, start: datetime = MONDAY) -> list[str]:
+        pings = []
+        for p in fixes:
+            lon, lat = spot(p.distance_m, p.bearing)
+            pings.append(
+                PingIn(
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"{p.minute}/{start}"),
+                    fix_time=at(p.minute, start),
+                    lon=lon,
+                    lat=lat,
+                    accuracy_m=p.accuracy_m,
+                )
+            )
+        results: list[PingResult] = flows.ingest(self.db, self.uploader(), pings, now=now)
+        self.db.commit()
+        return [r.status.value for r in results]
+
+    def sweep(self, now: datetime) -> None:
+        flows.sweep_monitors(self.factory, now)
+
+    def live(self, track: list[P], until: float, start: datetime = MONDAY) -> None:
+        """Minute by minute: the fixes of that minute are sent, then the sweep runs."""
+        by_minute: dict[int, list[P]] = {}
+        for p in track:
+            by_minute.setdefault(int(p.minute), []).append(p)
+        for minute in range(int(until) + 1):
+            now = at(minute, start) + timedelta(seconds=5)
+            if minute in by_minute:
+                self.upload(by_minute[minute], now, start)
+            self.sweep(now)
+
+    def events(self, *, retracted: bool = False) -> list[ZoneEvent]:
+        self.db.expire_all()
+        stmt = select(ZoneEvent).where(ZoneEvent.staff_id == self.rep.id)
+        if not retracted:
+            stmt = stmt.where(ZoneEvent.retracted_at.is_(None))
+        return list(self.db.scalars(stmt.order_by(ZoneEvent.started_at, ZoneEvent.type)))
+
+    def alerts(self, who: str = "north.sup") -> list[InboxItem]:
+        return list(
+            self.db.scalars(
+                select(InboxItem).where(
+                    InboxItem.recipient_id == self.world.staff[who].id, InboxItem.kind == "alert"
+                )
+            )
+        )
+
+    def status(self) -> str:
+        self.db.expire_all()
+        row = self.db.get(MonitorState, (self.world.tenant.id, self.rep.id))
+        assert row is not None
+        return row.status
+
+
+@pytest.fixture
+def scene(
+    client: TestClient, world: World, db: Session, session_factory: sessionmaker[Session]
+) -> Scene:
+    return Scene(client, world, db, session_factory)
+
+
+def summary(events: list[ZoneEvent]) -> list[tuple[str, datetime, datetime | None, int | None]]:
+    return [(e.type, e.started_at, e.ended_at, e.duration_s) for e in events]
+
+
+def test_drift_across_the_boundary_with_poor_accuracy_raises_nothing(scene: Scene) -> None:
+    rng = random.Random(7)
+    track = [P(m, 50) for m in range(0, 5)]
+    for m in range(5, 120):
+        # the reported position wanders 60 m either side of the boundary; the phone says it
+        # is only good to 80-150 m, so no fix proves the rep left
+        track.append(P(m, RADIUS + rng.uniform(-60, 60), rng.uniform(80, 150), rng.uniform(0, 360)))
+    scene.live(track, until=120)
+    assert scene.events() == []
+    assert scene.alerts() == []
+    assert scene.status() == "in_zone"
+
+
+def test_a_fifteen_minute_excursion_is_one_event_with_its_duration_and_one_alert(
+    scene: Scene,
+) -> None:
+    scene.live(inside(0, 60) + outside(60, 75) + inside(75, 100), until=100)
+    (event,) = scene.events()
+    assert summary([event]) == [("off_zone", at(60), at(75), 900)]
+    assert event.zone_id == uuid.UUID(scene.zone_id)
+    assert event.details["confirmed_at"] == at(70).isoformat()
+    (alert,) = scene.alerts()
+    assert alert.title == "Off zone: North Rep"
+    assert alert.data["event_id"] == str(event.id)
+    assert "2026-11-16 09:30" in alert.body  # local time
+    assert scene.alerts("north.rep2") == []
+    assert scene.status() == "in_zone"
+
+
+def test_the_status_is_off_zone_while_it_lasts(scene: Scene) -> None:
+    scene.live(inside(0, 30) + outside(30, 45), until=44)
+    assert scene.status() == "off_zone"
+    (event,) = scene.events()
+    assert event.ended_at is None
+    assert event.duration_s is None
+
+
+def test_a_five_minute_excursion_raises_nothing(scene: Scene) -> None:
+    scene.live(inside(0, 60) + outside(60, 65) + inside(65, 100), until=100)
+    assert scene.events() == []
+    assert scene.alerts() == []
+
+
+def test_a_phone_silent_for_thirty_minutes_raises_no_signal_from_its_last_fix(
+    scene: Scene,
+) -> None:
+    scene.live(inside(0, 30), until=55)
+    (gap,) = scene.events()
+    assert summary([gap]) == [("no_signal", at(29), None, None)]
+    assert scene.status() == "no_signal"
+    (alert,) = scene.alerts()
+    assert alert.title == "No signal: North Rep"
+    scene.live(inside(60, 70), until=70)  # the phone is back
+    (gap,) = scene.events()
+    assert summary([gap]) == [("no_signal", at(29), at(60), 1860)]
+    assert len(scene.alerts()) == 1
+    assert scene.status() == "in_zone"
+
+
+def test_late_arrival_from_the_shift_start_to_the_first_fix_in_the_zone(scene: Scene) -> None:
+    scene.live(outside(0, 25) + inside(25, 40), until=40)
+    events = {e.type: e for e in scene.events()}
+    assert summary([events["late_arrival"]]) == [("late_arrival", at(0), at(25), 1500)]
+    assert events["late_arrival"].details["detected_at"] == at(15).isoformat()
+    assert summary([events["off_zone"]]) == [("off_zone", at(0), at(25), 1500)]
+    assert sorted(a.title for a in scene.alerts()) == ["Late: North Rep", "Off zone: North Rep"]
+
+
+def test_arriving_within_the_grace_is_not_late(scene: Scene) -> None:
+    scene.live(inside(10, 40), until=40)
+    assert scene.events() == []
+
+
+def test_shift_boundaries_in_shanghai_time(scene: Scene) -> None:
+    # 08:29 local is before the shift: discarded, and the rep is off duty
+    assert scene.upload([P(-1, 50)], at(-1)) == ["discarded"]
+    scene.sweep(at(-1))
+    assert scene.status() == "off_duty"
+    assert scene.upload([P(0, 50)], at(0)) == ["accepted"]  # 08:30 local
+    assert scene.status() == "in_zone"
+    # out of the zone at the end of the day: the event closes at 18:00 local
+    scene.live(outside(9 * 60 + 10, 9 * 60 + 30), until=9 * 60 + 31, start=MONDAY)
+    assert scene.upload([P(9 * 60 + 30, 1000)], at(9 * 60 + 30)) == ["discarded"]
+    scene.sweep(at(9 * 60 + 31))
+    assert scene.status() == "off_duty"
+    off = [e for e in scene.events() if e.type == "off_zone"]
+    assert summary(off) == [("off_zone", at(9 * 60 + 10), at(9 * 60 + 30), 1200)]
+    assert off[0].ended_at == datetime(2026, 11, 16, 10, 0, tzinfo=UTC)  # 18:00 local
+
+
+def test_a_night_shift_across_midnight(
+    client: TestClient, world: World, db: Session, session_factory: sessionmaker[Session]
+) -> None:
+    night = [{"weekday": 0, "start": "22:00", "end": "06:00"}]  # Monday night
+    scene = Scene(client, world, db, session_factory, weekly=night)
+    start = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)  # Monday 22:00 local
+    track = inside(0, 200) + outside(200, 230) + inside(230, 480)  # 01:20-01:50 Tuesday
+    scene.live(track, until=490, start=start)
+    (event,) = scene.events()
+    assert summary([event]) == [("off_zone", at(200, start), at(230, start), 1800)]
+    assert event.shift_start == start
+    assert scene.status() == "off_duty"  # 06:10 Tuesday
+    assert scene.upload([P(485, 50)], at(486, start), start) == ["discarded"]
+
+
+def test_late_offline_fixes_change_the_past_without_duplicate_events(scene: Scene) -> None:
+    # live until minute 60, then the phone loses its connection and buffers its fixes
+    scene.live(inside(0, 60), until=100)
+    (gap,) = scene.events()
+    assert gap.type == "no_signal"
+    # at minute 100 the buffer arrives: the rep was out of the zone from 65 to 85
+    buffered = inside(60, 65) + outside(65, 85) + inside(85, 101)
+    scene.upload(buffered, at(100, MONDAY) + timedelta(seconds=30))
+    (event,) = scene.events()
+    assert summary([event]) == [("off_zone", at(65), at(85), 1200)]
+    assert [e.type for e in scene.events(retracted=True)] == ["no_signal", "off_zone"]
+    # the same buffer again, in two halves out of order, then more sweeps: nothing new
+    scene.upload(buffered[40:], at(101))
+    scene.upload(buffered[:40], at(101))
+    scene.live(inside(101, 120), until=120)
+    assert summary(scene.events()) == [("off_zone", at(65), at(85), 1200)]
+    titles = sorted(a.title for a in scene.alerts())
+    assert titles == ["No signal: North Rep", "Off zone: North Rep"]
+
+
+def test_a_late_fix_inside_an_excursion_shortens_it(scene: Scene) -> None:
+    scene.live(inside(0, 30) + outside(30, 50) + inside(50, 60), until=60)
+    (event,) = scene.events()
+    assert (event.started_at, event.ended_at) == (at(30), at(50))
+    # a fix from minute 44, held back by the phone, shows the rep already back
+    scene.upload([P(44.5, 50)], at(60, MONDAY))
+    (again,) = scene.events()
+    assert again.id == event.id  # the same event, corrected, not a new one
+    assert (again.started_at, again.ended_at) == (at(30), at(44.5))
+    assert len(scene.alerts()) == 1
+
+
+def test_sweeping_twice_at_the_same_moment_changes_nothing(scene: Scene) -> None:
+    scene.live(inside(0, 30) + outside(30, 45), until=45)
+    before = [(e.id, e.ended_at, e.updated_at) for e in scene.events()]
+    scene.sweep(at(45, MONDAY) + timedelta(seconds=5))
+    scene.sweep(at(45, MONDAY) + timedelta(seconds=5))
+    assert [(e.id, e.ended_at, e.updated_at) for e in scene.events()] == before
+    assert len(scene.alerts()) == 1
+
+
+def test_someone_without_zones_gets_no_signal_only(
+    client: TestClient, world: World, db: Session, session_factory: sessionmaker[Session]
+) -> None:
+    scene = Scene(client, world, db, session_factory)
+    r = client.get(f"/api/v1/zones/{scene.zone_id}/assignments", headers=world.headers("north.sup"))
+    (assignment,) = r.json()["items"] if "items" in r.json() else r.json()
+    r = client.delete(
+        f"/api/v1/zones/{scene.zone_id}/assignments/{assignment['id']}",
+        headers=world.headers("north.sup"),
+    )
+    assert r.status_code == 204
+    scene.live(outside(0, 30), until=60)
+    assert [e.type for e in scene.events()] == ["no_signal"]
+    assert scene.status() == "no_signal"
