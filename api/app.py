@@ -7,7 +7,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from api.routers import auth, devices, health, ingest, notify, org, tenancy, tracking, zones
+from api.routers import (
+    auth,
+    devices,
+    events,
+    health,
+    ingest,
+    notify,
+    org,
+    tenancy,
+    tracking,
+    zones,
+)
 from fieldforce import __version__
 from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.jobs import Background
@@ -29,7 +40,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones):
+    for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
     return app
 

@@ -22,6 +22,7 @@ from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.service import get_tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
+from fieldforce.zones.models import MonitorState
 from geo.track import Stop, Trip, detect_stops, simplify, tolerance_for_zoom, trips_between
 
 MAX_TRACK_SPAN = timedelta(days=7)
@@ -33,8 +34,8 @@ def _utc_text(column: Any) -> ColumnElement[str]:
 
 
 def _status() -> ColumnElement[str]:
-    # Zone states arrive with geofences and duty schedules; until then nothing is known.
-    return cast(literal("unknown"), String)
+    """The person's monitoring status; ``unknown`` for someone not monitored."""
+    return func.coalesce(MonitorState.status, cast(literal("unknown"), String))
 
 
 def _feature() -> ColumnElement[Any]:
@@ -96,6 +97,11 @@ def _positions_query(actor: Actor) -> Any:
         .join(
             Staff,
             (Staff.tenant_id == LatestPosition.tenant_id) & (Staff.id == LatestPosition.staff_id),
+        )
+        .outerjoin(
+            MonitorState,
+            (MonitorState.tenant_id == LatestPosition.tenant_id)
+            & (MonitorState.staff_id == LatestPosition.staff_id),
         )
         .where(
             LatestPosition.tenant_id == actor.tenant_id,

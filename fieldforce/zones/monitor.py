@@ -73,8 +73,16 @@ def rules_for(settings: TenantSettings, zones: Sequence[Zone]) -> Rules:
 
 
 def zone_key(zones: Iterable[Zone]) -> str | None:
-    parts = sorted(f"{z.id}:{z.updated_at.isoformat()}" for z in zones)
-    return hashlib.sha1("|".join(parts).encode()).hexdigest() if parts else None  # noqa: S324
+    """Names a set of zones as they are now: their ids and shapes."""
+    ordered = sorted(zones, key=lambda z: z.id)
+    if not ordered:
+        return None
+    digest = hashlib.sha1(usedforsecurity=False)
+    for z in ordered:
+        digest.update(z.id.bytes)
+        digest.update(bytes(z.geom.data) if hasattr(z.geom, "data") else str(z.geom).encode())
+        digest.update(repr(z.radius_m).encode())
+    return digest.hexdigest()
 
 
 class _IndexCache:
@@ -115,43 +123,16 @@ _GOOD_FIXES = text("""
 """)
 
 
-class Monitor:
-    """One person's monitoring, for one request or one sweep step."""
+class Judge:
+    """How one person's shifts are judged: their duty plan, the zones and rules of each
+    shift, fixes against those zones, and a shift replayed from the stored fixes."""
 
-    def __init__(
-        self, session: Session, row: MonitorState, staff: Staff, tenant: Tenant, now: datetime
-    ) -> None:
-        self.session, self.row, self.staff, self.tenant, self.now = (
-            session,
-            row,
-            staff,
-            tenant,
-            now,
-        )
+    def __init__(self, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> None:
+        self.session, self.staff, self.tenant, self.now = session, staff, tenant, now
         self.settings = tenant.effective_settings
         self.owner = Owner(staff.tenant_id, staff.id)
-        self.machine: ShiftState | None = load(row.machine) if row.machine else None
-        self.new_events: list[ZoneEvent] = []
         self._plan: DutyPlan | None = None
 
-    @classmethod
-    def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
-        stmt = insert(MonitorState).values(
-            tenant_id=staff.tenant_id,
-            staff_id=staff.id,
-            status=Status.UNKNOWN.value,
-            on_duty=False,
-            zone_ids=[],
-            next_check_at=now,
-            stale=True,
-        )
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "staff_id"], set_={"staff_id": stmt.excluded.staff_id}
-        ).returning(MonitorState)
-        row = session.scalars(upsert, execution_options={"populate_existing": True}).one()
-        return cls(session, row, staff, tenant, now)
-
-    # duty --------------------------------------------------------------------------------
     @property
     def plan(self) -> DutyPlan:
         if self._plan is None:
@@ -159,23 +140,7 @@ class Monitor:
             self._plan = plan_for(self.session, self.staff, self.now - back, self.now + LOOKAHEAD)
         return self._plan
 
-    def on_duty(self, t: datetime) -> bool:
-        r = self.row
-        known = not r.stale and r.duty_from is not None and r.duty_until is not None
-        if known and r.duty_from <= t < r.duty_until:  # type: ignore[operator]
-            return r.on_duty
-        return self.plan.on_duty(t)
-
-    def _window_at(self, t: datetime) -> tuple[datetime, datetime, Shift | None]:
-        shifts = self.plan.shifts(t - LOOKAHEAD, t + LOOKAHEAD)
-        for s in shifts:
-            if s.contains(t):
-                return s.start, s.end, s
-        before = max((s.end for s in shifts if s.end <= t), default=t - LOOKAHEAD)
-        after = min((s.start for s in shifts if s.start > t), default=t + LOOKAHEAD)
-        return before, after, None
-
-    def _setup(self, shift: Shift) -> Setup:
+    def setup(self, shift: Shift) -> Setup:
         zones = [
             z
             for z, _ in assigned_zones(self.session, self.staff, shift.day)
@@ -183,12 +148,9 @@ class Monitor:
         ]
         return Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
 
-    def _current_setup(self) -> Setup:
-        assert self.machine is not None
-        return Setup(self.machine.rules, list(self.row.zone_ids), self.row.zone_key)
-
-    # fixes -------------------------------------------------------------------------------
     def judge(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
+        if not fixes:
+            return []
         if not setup.rules.zoned or setup.zone_key is None:
             return [Fix(f.time, Verdict.STRADDLING) for f in fixes]
         index = INDEXES.get(self.session, self.owner.tenant_id, setup)
@@ -217,6 +179,81 @@ class Monitor:
             )
         return out
 
+    def replayed(
+        self,
+        start: datetime,
+        end: datetime,
+        setup: Setup,
+        until: datetime,
+        *,
+        keep_segments: bool = False,
+    ) -> tuple[ShiftState, list[Event]]:
+        rows = self.session.execute(
+            _GOOD_FIXES,
+            {
+                "tenant": self.owner.tenant_id,
+                "staff": self.owner.staff_id,
+                "start": start,
+                "end": end,
+            },
+        )
+        fixes = [GoodFix(t, float(x), float(y), a) for t, x, y, a in rows]
+        if fixes:  # a phone's clock may run a little ahead of ours
+            until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
+        judged = self.judge(setup, fixes)
+        return replay(start, end, setup.rules, judged, until, keep_segments=keep_segments)
+
+
+class Monitor(Judge):
+    """One person's monitoring, for one request or one sweep step."""
+
+    def __init__(
+        self, session: Session, row: MonitorState, staff: Staff, tenant: Tenant, now: datetime
+    ) -> None:
+        super().__init__(session, staff, tenant, now)
+        self.row = row
+        self.machine: ShiftState | None = load(row.machine) if row.machine else None
+        self.new_events: list[ZoneEvent] = []
+
+    @classmethod
+    def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
+        stmt = insert(MonitorState).values(
+            tenant_id=staff.tenant_id,
+            staff_id=staff.id,
+            status=Status.UNKNOWN.value,
+            on_duty=False,
+            zone_ids=[],
+            next_check_at=now,
+            stale=True,
+        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "staff_id"], set_={"staff_id": stmt.excluded.staff_id}
+        ).returning(MonitorState)
+        row = session.scalars(upsert, execution_options={"populate_existing": True}).one()
+        return cls(session, row, staff, tenant, now)
+
+    # duty --------------------------------------------------------------------------------
+    def on_duty(self, t: datetime) -> bool:
+        r = self.row
+        known = not r.stale and r.duty_from is not None and r.duty_until is not None
+        if known and r.duty_from <= t < r.duty_until:  # type: ignore[operator]
+            return r.on_duty
+        return self.plan.on_duty(t)
+
+    def _window_at(self, t: datetime) -> tuple[datetime, datetime, Shift | None]:
+        shifts = self.plan.shifts(t - LOOKAHEAD, t + LOOKAHEAD)
+        for s in shifts:
+            if s.contains(t):
+                return s.start, s.end, s
+        before = max((s.end for s in shifts if s.end <= t), default=t - LOOKAHEAD)
+        after = min((s.start for s in shifts if s.start > t), default=t + LOOKAHEAD)
+        return before, after, None
+
+    def _current_setup(self) -> Setup:
+        assert self.machine is not None
+        return Setup(self.machine.rules, list(self.row.zone_ids), self.row.zone_key)
+
+    # fixes -------------------------------------------------------------------------------
     def observe(self, fixes: Sequence[GoodFix]) -> None:
         """Apply new good fixes (already stored), then bring everything up to now."""
         past: list[GoodFix] = []
@@ -277,7 +314,7 @@ class Monitor:
         if shift is None:
             r.zone_ids, r.zone_key = [], None
             return
-        setup = self._setup(shift)
+        setup = self.setup(shift)
         r.zone_ids, r.zone_key = setup.zone_ids, setup.zone_key
         self.machine = ShiftState.fresh(shift.start, shift.end, setup.rules)
 
@@ -289,7 +326,7 @@ class Monitor:
             return  # it ended by the old plan; the loop in _roll finishes it
         start, end, shift = self._window_at(t)
         r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
-        setup = None if shift is None else self._setup(shift)
+        setup = None if shift is None else self.setup(shift)
         if old is None:
             self.machine = None if setup is None else ShiftState.fresh(start, end, setup.rules)
             r.zone_ids = [] if setup is None else setup.zone_ids
@@ -306,7 +343,7 @@ class Monitor:
         events: list[Event] = []
         self.machine = None
         if setup is not None:
-            self.machine, events = self._replayed(start, end, setup, until=min(t, end))
+            self.machine, events = self.replayed(start, end, setup, until=min(t, end))
         self.new_events += reconcile(
             self.session,
             self.owner,
@@ -318,28 +355,11 @@ class Monitor:
         )
 
     # replays -----------------------------------------------------------------------------
-    def _replayed(
-        self, start: datetime, end: datetime, setup: Setup, until: datetime
-    ) -> tuple[ShiftState, list[Event]]:
-        rows = self.session.execute(
-            _GOOD_FIXES,
-            {
-                "tenant": self.owner.tenant_id,
-                "staff": self.owner.staff_id,
-                "start": start,
-                "end": end,
-            },
-        )
-        fixes = [GoodFix(t, float(x), float(y), a) for t, x, y, a in rows]
-        if fixes:  # a phone's clock may run a little ahead of ours
-            until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
-        return replay(start, end, setup.rules, self.judge(setup, fixes), until)
-
     def _replay_current(self) -> None:
         m = self.machine
         assert m is not None
         until = min(self.now, m.end)
-        self.machine, events = self._replayed(m.start, m.end, self._current_setup(), until)
+        self.machine, events = self.replayed(m.start, m.end, self._current_setup(), until)
         self.new_events += reconcile(
             self.session, self.owner, events, m.start, m.start, m.end, self.now
         )
@@ -351,7 +371,7 @@ class Monitor:
                 shifts[shift.start] = shift
         for shift in shifts.values():
             until = min(self.now, shift.end)
-            _, events = self._replayed(shift.start, shift.end, self._setup(shift), until)
+            _, events = self.replayed(shift.start, shift.end, self.setup(shift), until)
             self.new_events += reconcile(
                 self.session, self.owner, events, shift.start, shift.start, shift.end, self.now
             )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, any_, literal, select, text, update
+from sqlalchemy import ColumnElement, any_, literal, select, update
 from sqlalchemy.orm import Session
 
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.zones.models import MonitorState, ZoneAssignment
+
+AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)  # before any sweep's now: due at the next one
 
 
 def mark_stale(
@@ -42,7 +45,7 @@ def mark_stale(
     session.execute(
         update(MonitorState)
         .where(where)
-        .values(stale=True, next_check_at=text("least(next_check_at, clock_timestamp())"))
+        .values(stale=True, next_check_at=AT_ONCE)
         .execution_options(synchronize_session=False)
     )
 

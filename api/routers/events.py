@@ -1,0 +1,87 @@
+"""Geofence and duty events, and the per-person daily summary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import CursorQ, LimitQ, SessionDep, require_module
+from api.schemas.events import DayOut, EventPage, SummaryOut
+from fieldforce.auth.scope import Actor
+from fieldforce.errors import Invalid
+from fieldforce.zones import events, summary
+from fieldforce.zones.machine import EventType
+
+router = APIRouter(prefix="/api/v1", tags=["zones and duty"])
+TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
+
+
+def _aware(*times: datetime | None) -> None:
+    if any(t is not None and t.tzinfo is None for t in times):
+        raise Invalid("from and to need a time zone offset", code="invalid_time")
+
+
+@router.get("/events", response_model=EventPage)
+def list_events(
+    actor: TrackingActor,
+    session: SessionDep,
+    staff_id: uuid.UUID | None = None,
+    type: Annotated[list[EventType] | None, Query()] = None,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    open: bool = False,
+    include_retracted: bool = False,
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+) -> object:
+    """Off-zone, no-signal and late-arrival events of the people in the caller's scope,
+    newest first. `from`/`to` select events overlapping that time; `type` may repeat;
+    `open=true` lists only events still going on (`ended_at` null)."""
+    _aware(start, end)
+    return events.list_events(
+        session,
+        actor,
+        staff_id=staff_id,
+        types=type or (),
+        start=start,
+        end=end,
+        open_only=open,
+        include_retracted=include_retracted,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/staff/{staff_id}/duty-summary", response_model=SummaryOut)
+def duty_summary(
+    staff_id: uuid.UUID,
+    actor: TrackingActor,
+    session: SessionDep,
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date | None, Query(alias="to")] = None,
+) -> SummaryOut:
+    """Minutes per day (in the tenant's time zone) in zone, off zone, without signal, of
+    unknown standing and off duty, and the events that started each day; at most 31 days.
+    Time after now is not counted."""
+    tz, days = summary.daily_summary(
+        session, actor, staff_id, first, last or first, datetime.now(UTC)
+    )
+    return SummaryOut(
+        staff_id=staff_id,
+        timezone=tz,
+        days=[
+            DayOut(
+                date=d.day,
+                in_zone_min=d.minutes["in_zone"],
+                off_zone_min=d.minutes["off_zone"],
+                no_signal_min=d.minutes["no_signal"],
+                unknown_min=d.minutes["unknown"],
+                off_duty_min=d.minutes["off_duty"],
+                events=d.events,
+            )
+            for d in days
+        ],
+    )
