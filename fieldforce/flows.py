@@ -6,6 +6,7 @@ the sweep's clock ─┘                                        (inbox, push or 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -58,9 +59,16 @@ def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 5
     while True:
         with owned_session(factory) as session:
             n = 0
+            leads: dict[tuple[object, ...], list[uuid.UUID]] = {}  # same unit, same manager
             for monitor in sweep_batch(session, now, batch):
-                announce(session, monitor.tenant, monitor.staff, monitor.new_events)
                 n += 1
+                if not monitor.new_events:
+                    continue
+                person = monitor.staff
+                key = (person.tenant_id, person.org_unit_id, person.manager_id)
+                if key not in leads:
+                    leads[key] = supervisors_of(session, person)
+                announce(session, monitor.tenant, person, monitor.new_events, leads[key])
         done += n
         if n < batch:
             return done
@@ -87,11 +95,18 @@ def _body(event: ZoneEvent, name: str, tz: ZoneInfo) -> str:
     return f"{name} was not in their work zone when the shift started at {start}{ended}{minutes}."
 
 
-def announce(session: Session, tenant: Tenant, staff: Staff, events: Sequence[ZoneEvent]) -> int:
+def announce(
+    session: Session,
+    tenant: Tenant,
+    staff: Staff,
+    events: Sequence[ZoneEvent],
+    recipients: list[uuid.UUID] | None = None,
+) -> int:
     """Tell the person's supervisors about each event that started."""
     if not events:
         return 0
-    recipients = supervisors_of(session, staff)
+    if recipients is None:
+        recipients = supervisors_of(session, staff)
     tz = ZoneInfo(tenant.timezone)
     sent = 0
     for event in events:

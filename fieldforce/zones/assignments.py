@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
@@ -125,9 +125,14 @@ def unassign(session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: 
     )
 
 
+# built once: making aliases per call costs more than the query
+_OWN = OrgUnit.__table__.alias("own_unit")
+_UP = OrgUnit.__table__.alias("up_unit")
+
+
 def ancestor_units(staff: Staff, column: Any) -> ColumnElement[bool]:
     """``column`` is one of the org units from the staff member's own up to the root."""
-    own, up = aliased(OrgUnit), aliased(OrgUnit)
+    own, up = _OWN.c, _UP.c
     own_path = (
         select(own.path)
         .where(own.tenant_id == staff.tenant_id, own.id == staff.org_unit_id)

@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Boolean, ColumnElement, literal_column, select
+from sqlalchemy import Boolean, ColumnElement, Table, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -54,8 +55,10 @@ def store(
 ) -> list[ZoneEvent]:
     """Write events opened or closed by a live step; returns the ones new to the table."""
     new: list[ZoneEvent] = []
+    table = cast(Table, ZoneEvent.__table__)
     for e in events:
-        stmt = insert(ZoneEvent).values(_values(owner, e, shift_start))
+        values = _values(owner, e, shift_start)
+        stmt = insert(table).values(values)
         upsert = stmt.on_conflict_do_update(
             index_elements=["tenant_id", "staff_id", "type", "started_at"],
             set_={
@@ -64,17 +67,11 @@ def store(
                 "retracted_at": None,
                 "updated_at": stmt.excluded.updated_at,
             },
-        ).returning(ZoneEvent.id, literal_column("xmax = 0", Boolean).label("inserted"))
-        row = session.execute(upsert).one()
-        if row[1]:
-            new.append(_row(session, owner, row[0]))
+        ).returning(table.c.id, table.c.created_at, literal_column("xmax = 0", Boolean))
+        event_id, created_at, inserted = session.execute(upsert).one()
+        if inserted:  # described, not loaded: callers only read it
+            new.append(ZoneEvent(id=event_id, created_at=created_at, **values))
     return new
-
-
-def _row(session: Session, owner: Owner, event_id: uuid.UUID) -> ZoneEvent:
-    found = session.get(ZoneEvent, (owner.tenant_id, event_id))
-    assert found is not None
-    return found
 
 
 def reconcile(

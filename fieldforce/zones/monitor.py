@@ -12,9 +12,9 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select, text
@@ -27,7 +27,15 @@ from fieldforce.zones.assignments import assigned_zones
 from fieldforce.zones.duty import DutyPlan, Shift
 from fieldforce.zones.events import Owner, reconcile, store
 from fieldforce.zones.machine import Event, Fix, Rules, ShiftState, Status, dump, load, replay
-from fieldforce.zones.models import MonitorState, Zone, ZoneEvent, ZoneKind
+from fieldforce.zones.models import (
+    DutyException,
+    DutySchedule,
+    MonitorState,
+    Zone,
+    ZoneAssignment,
+    ZoneEvent,
+    ZoneKind,
+)
 from fieldforce.zones.schedules import plan_for
 from fieldforce.zones.service import shapes
 from geo.zones import Verdict, ZoneIndex
@@ -123,29 +131,65 @@ _GOOD_FIXES = text("""
 """)
 
 
+class Shared:
+    """What the people of one org unit share, worked out once for a sweep batch: the duty
+    plan and the zones of everyone without a schedule, exception or zone of their own."""
+
+    def __init__(self, session: Session, staff_ids: Collection[uuid.UUID]) -> None:
+        self.personal: set[uuid.UUID] = set()
+        for model in (DutySchedule, DutyException, ZoneAssignment):
+            self.personal.update(
+                session.scalars(select(model.staff_id).where(model.staff_id.in_(staff_ids)))
+            )
+        self.plans: dict[uuid.UUID, DutyPlan] = {}
+        self.zones: dict[tuple[uuid.UUID, date], list[Zone]] = {}
+
+
 class Judge:
     """How one person's shifts are judged: their duty plan, the zones and rules of each
     shift, fixes against those zones, and a shift replayed from the stored fixes."""
 
-    def __init__(self, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        staff: Staff,
+        tenant: Tenant,
+        now: datetime,
+        shared: Shared | None = None,
+    ) -> None:
         self.session, self.staff, self.tenant, self.now = session, staff, tenant, now
         self.settings = tenant.effective_settings
         self.owner = Owner(staff.tenant_id, staff.id)
         self._plan: DutyPlan | None = None
+        self._shared = None if shared is None or staff.id in shared.personal else shared
 
     @property
     def plan(self) -> DutyPlan:
         if self._plan is None:
-            back = timedelta(days=self.settings.upload_window_days + 2)
-            self._plan = plan_for(self.session, self.staff, self.now - back, self.now + LOOKAHEAD)
+            unit, shared = self.staff.org_unit_id, self._shared
+            if shared is not None and unit in shared.plans:
+                self._plan = shared.plans[unit]
+            else:
+                back = timedelta(days=self.settings.upload_window_days + 2)
+                self._plan = plan_for(
+                    self.session, self.staff, self.now - back, self.now + LOOKAHEAD
+                )
+                if shared is not None:
+                    shared.plans[unit] = self._plan
         return self._plan
 
     def setup(self, shift: Shift) -> Setup:
-        zones = [
-            z
-            for z, _ in assigned_zones(self.session, self.staff, shift.day)
-            if z.kind != ZoneKind.RESTRICTED.value
-        ]
+        key, shared = (self.staff.org_unit_id, shift.day), self._shared
+        if shared is not None and key in shared.zones:
+            zones = shared.zones[key]
+        else:
+            zones = [
+                z
+                for z, _ in assigned_zones(self.session, self.staff, shift.day)
+                if z.kind != ZoneKind.RESTRICTED.value
+            ]
+            if shared is not None:
+                shared.zones[key] = zones
         return Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
 
     def judge(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
@@ -208,9 +252,15 @@ class Monitor(Judge):
     """One person's monitoring, for one request or one sweep step."""
 
     def __init__(
-        self, session: Session, row: MonitorState, staff: Staff, tenant: Tenant, now: datetime
+        self,
+        session: Session,
+        row: MonitorState,
+        staff: Staff,
+        tenant: Tenant,
+        now: datetime,
+        shared: Shared | None = None,
     ) -> None:
-        super().__init__(session, staff, tenant, now)
+        super().__init__(session, staff, tenant, now, shared)
         self.row = row
         self.machine: ShiftState | None = load(row.machine) if row.machine else None
         self.new_events: list[ZoneEvent] = []
@@ -391,4 +441,3 @@ class Monitor(Judge):
             r.next_check_at = m.next_timer()
         else:
             r.next_check_at = r.duty_until or self.now + LOOKAHEAD
-        self.session.flush()

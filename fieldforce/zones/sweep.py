@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.zones.models import MonitorState
-from fieldforce.zones.monitor import Monitor
+from fieldforce.zones.monitor import Monitor, Shared
 
 # Monitored: active staff of tenants with tracking who have a phone or sent a fix lately.
 _MONITORED = """
@@ -77,8 +77,9 @@ def sweep_batch(session: Session, now: datetime, limit: int = 500) -> Iterator[M
     tenants = {
         t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_({k[0] for k in keys})))
     }
+    shared = Shared(session, [r.staff_id for r in rows])
     for row in rows:
         person = staff[(row.tenant_id, row.staff_id)]
-        monitor = Monitor(session, row, person, tenants[row.tenant_id], now)
+        monitor = Monitor(session, row, person, tenants[row.tenant_id], now, shared)
         monitor.catch_up()
         yield monitor
