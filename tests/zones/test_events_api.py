@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from tests.world import all_pages
+from tests.world import World, all_pages
 from tests.zones.scene import Scene, at, inside, outside
 
 EVENTS = "/api/v1/events"
@@ -171,3 +174,49 @@ def test_moving_the_zone_judges_the_running_shift_again(scene: Scene) -> None:
     scene.sweep(at(51))
     assert scene.status() == "in_zone"
     assert scene.events() == []
+
+
+def test_an_upload_off_duty_is_acknowledged_and_discarded(client: TestClient, world: World) -> None:
+    # a schedule whose only period starts two hours from now (Shanghai time): off duty now
+    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    begin = local + timedelta(hours=2)
+    period = {
+        "weekday": begin.weekday(),
+        "start": begin.strftime("%H:00"),
+        "end": (begin + timedelta(hours=1)).strftime("%H:00"),
+    }
+    r = client.post(
+        "/api/v1/schedules",
+        headers=world.headers("north.sup"),
+        json={
+            "staff_id": world.staff_id("north.rep"),
+            "timezone": "Asia/Shanghai",
+            "weekly": [period],
+        },
+    )
+    assert r.status_code == 201, r.text
+    fix = {
+        "id": str(uuid.uuid4()),
+        "fix_time": datetime.now(UTC).isoformat(),
+        "lon": 121.47,
+        "lat": 31.23,
+        "accuracy_m": 10,
+    }
+    r = client.post("/api/v1/pings", headers=world.headers("north.rep"), json={"pings": [fix]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["results"] == [{"id": fix["id"], "status": "discarded", "reason": "off_duty"}]
+    assert body["discarded"] == 1
+    pings = client.get(
+        f"/api/v1/staff/{world.staff_id('north.rep')}/pings",
+        headers=world.headers("north.sup"),
+        params={
+            "from": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "to": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert pings.status_code == 200, pings.text
+    assert pings.json()["items"] == []
+    # south.rep, on the tenant's all-week default, is on duty: the same fix is kept
+    r = client.post("/api/v1/pings", headers=world.headers("south.rep"), json={"pings": [fix]})
+    assert r.json()["results"][0]["status"] == "accepted"
