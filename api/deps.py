@@ -67,6 +67,8 @@ def require_module(module: str) -> Callable[[Actor], Actor]:
     return check
 
 
+TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
+
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 CursorQ = Annotated[
     str | None, Query(max_length=512, description="next_cursor of the previous page")

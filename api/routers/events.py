@@ -6,17 +6,15 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import CursorQ, LimitQ, SessionDep, require_module
+from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.events import DayOut, EventPage, SummaryOut
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid
 from fieldforce.zones import events, summary
 from fieldforce.zones.machine import EventType
 
 router = APIRouter(prefix="/api/v1", tags=["zones and duty"])
-TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
 
 
 def _aware(*times: datetime | None) -> None:

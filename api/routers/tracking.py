@@ -4,12 +4,12 @@ import uuid
 from collections import Counter
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from geoalchemy2.shape import to_shape
 from pydantic import AwareDatetime
 
-from api.deps import CursorQ, LimitQ, SessionDep, require_module
+from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.common import Page
 from api.schemas.tracking import (
     DeviceReportOut,
@@ -22,14 +22,12 @@ from api.schemas.tracking import (
     StoredPing,
 )
 from fieldforce import flows
-from fieldforce.auth.scope import Actor
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
 from fieldforce.tracking.models import Ping, PingFlag
 from fieldforce.tracking.service import uploader_for_actor
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
-TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
 
 
 @router.post("/pings", response_model=PingBatchResult, response_model_exclude_none=True)

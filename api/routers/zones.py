@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import CursorQ, LimitQ, SessionDep, require_module
+from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.common import Page
 from api.schemas.zones import (
     AssignmentCreate,
@@ -34,7 +34,6 @@ from fieldforce.zones import assignments, exchange, schedules, service
 from fieldforce.zones.models import ZoneKind
 
 router = APIRouter(prefix="/api/v1", tags=["zones and duty"])
-TrackingActor = Annotated[Actor, Depends(require_module("tracking"))]
 
 
 def _draft(feature: ZoneFeature) -> exchange.ZoneDraft:
