@@ -13,9 +13,10 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.progress import Progress
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldforce import flows
 from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
@@ -26,8 +27,11 @@ from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role, Staff, UnitKind
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tenancy.service import bootstrap
-from fieldforce.tracking.ingest import Uploader, ingest_pings
+from fieldforce.tracking.ingest import Status, Uploader
 from fieldforce.tracking.simulate import simulate_day
+from fieldforce.zones import assignments
+from fieldforce.zones import service as zone_service
+from fieldforce.zones.models import ZoneEvent, ZoneKind
 
 DEMO_TENANT = "Demo Provincial Mobile"
 DEMO_ADMIN = "admin"
@@ -47,6 +51,7 @@ CITIES: dict[str, list[str]] = {
     "Wenzhou": ["Lucheng", "Ouhai"],
 }
 TEAMS_PER_SUB_BRANCH = 2
+WORK_AREA_RADIUS_M = 6_000
 REPS_PER_TEAM = 4
 SURNAMES = [
     "Wang",
@@ -99,13 +104,16 @@ class DemoSummary:
     units: int = 0
     staff: int = 0
     devices: int = 0
+    zones: int = 0
     pings: int = 0
+    events: int = 0
     logins: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
             f"demo tenant {self.tenant_id}: {self.units} org units, {self.staff} staff, "
-            f"{self.devices} devices, {self.pings} pings of one working day\n"
+            f"{self.devices} devices, {self.zones} work zones, {self.pings} pings of one "
+            f"working day, {self.events} off-zone, no-signal and late-arrival events\n"
             f"sign in as tenant 'demo-provincial-mobile', password '{DEMO_PASSWORD}', with "
             f"any of: {', '.join(self.logins)}"
         )
@@ -192,6 +200,7 @@ def _build(session: Session, rng: random.Random) -> DemoSummary:
             )
             summary.units += 1
             summary.logins.append(manager.login)
+            _work_zone(session, admin, summary, city, branch.id)
             for district in districts:
                 sub = units.create_unit(
                     session,
@@ -240,6 +249,14 @@ def _build(session: Session, rng: random.Random) -> DemoSummary:
                         if len(summary.logins) < 8:
                             summary.logins.append(rep.login)
                     progress.advance(task)
+    summary.events = (
+        session.scalar(
+            select(func.count())
+            .select_from(ZoneEvent)
+            .where(ZoneEvent.tenant_id == summary.tenant_id, ZoneEvent.retracted_at.is_(None))
+        )
+        or 0
+    )
     return summary
 
 
@@ -291,6 +308,8 @@ def last_working_day(now: datetime, tz: str = DEMO_TIMEZONE) -> tuple[datetime, 
     """08:30–18:00 local time of the latest day whose work is over."""
     local = now.astimezone(ZoneInfo(tz))
     day = local.date() if local.time() >= time(18, 0) else local.date() - timedelta(days=1)
+    while day.weekday() == 6:  # the default week has no Sunday
+        day -= timedelta(days=1)
     start = datetime.combine(day, time(8, 30), ZoneInfo(tz))
     return start.astimezone(UTC), datetime.combine(day, time(18, 0), ZoneInfo(tz)).astimezone(UTC)
 
@@ -312,5 +331,25 @@ def _working_day(
     )
     who = Uploader(rep.tenant_id, rep.id, device.id, TenantSettings())
     for k in range(0, len(simulated.pings), 200):
-        ingest_pings(session, who, simulated.pings[k : k + 200])
-    summary.pings += len(simulated.pings)
+        results = flows.ingest(session, who, simulated.pings[k : k + 200])
+        summary.pings += sum(r.status is Status.ACCEPTED for r in results)  # not after 18:00
+
+
+def _work_zone(
+    session: Session, admin: Actor, summary: DemoSummary, city: str, branch_id: uuid.UUID
+) -> None:
+    """A circle round the city centre for the whole branch: reps whose customers lie
+    farther out are off zone while they visit them."""
+    lon, lat = CITY_CENTRES[city]
+    zone = zone_service.create_zone(
+        session,
+        admin,
+        name=f"{city} work area",
+        kind=ZoneKind.WORK_AREA.value,
+        geometry={"type": "Point", "coordinates": [lon, lat]},
+        radius_m=WORK_AREA_RADIUS_M,
+        code=f"{city[:3].upper()}-AREA",
+        org_unit_id=branch_id,
+    )
+    assignments.assign(session, admin, zone.id, org_unit_id=branch_id)
+    summary.zones += 1

@@ -12,6 +12,7 @@ from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid
 from fieldforce.org.models import OrgUnit, Staff, UnitKind, path_label
 from fieldforce.pagination import Page, paginate
+from fieldforce.zones.staleness import mark_stale
 
 
 def _lock_tree(session: Session, tenant_id: uuid.UUID) -> None:
@@ -121,6 +122,7 @@ def move_unit(
     unit.parent_id = new_parent.id
     session.flush()
     session.refresh(unit)
+    mark_stale(session, actor.tenant_id, org_unit_id=unit.id)  # schedules and zones inherited
     audit.record_by(
         session,
         actor,

@@ -16,6 +16,7 @@ from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Forbidden, Invalid, Unauthorized
 from fieldforce.org.models import OrgUnit, Role, Staff
 from fieldforce.pagination import Page, paginate
+from fieldforce.zones.staleness import mark_stale
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,119}$")
 ALL_ROLES = [r.value for r in Role]
@@ -188,6 +189,8 @@ def update_staff(
     for key, value in changes.items():
         setattr(staff, key, value)
     session.flush()
+    if "org_unit_id" in changes:
+        mark_stale(session, actor.tenant_id, staff_id=staff.id)  # other schedules and zones
     audit.record_by(
         session,
         actor,

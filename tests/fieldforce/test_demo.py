@@ -13,6 +13,7 @@ from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import LatestPosition, Ping, PingFlag
 from fieldforce.tracking.queries import load_track
+from fieldforce.zones.models import ZoneEvent
 
 
 def test_demo_builds_a_provincial_operator_once(
@@ -78,9 +79,19 @@ def test_demo_builds_a_provincial_operator_once(
         .where(LatestPosition.tenant_id == tenant.id)
     )
     assert positions == reps
+    # a work zone per city branch, and the day's events: reps visiting customers beyond it
+    assert summary.zones == 3
+    start, end = last_working_day(datetime.now(UTC))
+    kinds = dict(
+        db.execute(
+            select(ZoneEvent.type, func.count())
+            .where(ZoneEvent.tenant_id == tenant.id, ZoneEvent.shift_start == start)
+            .group_by(ZoneEvent.type)
+        ).all()
+    )
+    assert kinds.get("off_zone", 0) > 0
     rep = db.scalar(select(Staff).where(Staff.tenant_id == tenant.id, Staff.login == "xihu1.rep1"))
     assert rep is not None
-    start, end = last_working_day(datetime.now(UTC))
     track = load_track(
         db, actor_for(db, tenant.id, manager.id), rep.id, start, end + timedelta(hours=1)
     )
