@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import owned_session
 from fieldforce.notify.models import ItemKind
-from fieldforce.notify.service import deliver
+from fieldforce.notify.service import Message, deliver_many
 from fieldforce.org.models import Staff
 from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy.models import Tenant
@@ -60,6 +60,7 @@ def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 5
         with owned_session(factory) as session:
             n = 0
             leads: dict[tuple[object, ...], list[uuid.UUID]] = {}  # same unit, same manager
+            messages: dict[uuid.UUID, list[Message]] = {}  # by tenant
             for monitor in sweep_batch(session, now, batch):
                 n += 1
                 if not monitor.new_events:
@@ -68,7 +69,11 @@ def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 5
                 key = (person.tenant_id, person.org_unit_id, person.manager_id)
                 if key not in leads:
                     leads[key] = supervisors_of(session, person)
-                announce(session, monitor.tenant, person, monitor.new_events, leads[key])
+                messages.setdefault(person.tenant_id, []).extend(
+                    alerts(monitor.tenant, person, monitor.new_events, leads[key])
+                )
+            for tenant_id, batch_messages in messages.items():
+                deliver_many(session, tenant_id, batch_messages)
         done += n
         if n < batch:
             return done
@@ -95,24 +100,13 @@ def _body(event: ZoneEvent, name: str, tz: ZoneInfo) -> str:
     return f"{name} was not in their work zone when the shift started at {start}{ended}{minutes}."
 
 
-def announce(
-    session: Session,
-    tenant: Tenant,
-    staff: Staff,
-    events: Sequence[ZoneEvent],
-    recipients: list[uuid.UUID] | None = None,
-) -> int:
-    """Tell the person's supervisors about each event that started."""
-    if not events:
-        return 0
-    if recipients is None:
-        recipients = supervisors_of(session, staff)
+def alerts(
+    tenant: Tenant, staff: Staff, events: Sequence[ZoneEvent], recipients: list[uuid.UUID]
+) -> list[Message]:
+    """An alert about each event that started, to the person's supervisors."""
     tz = ZoneInfo(tenant.timezone)
-    sent = 0
-    for event in events:
-        sent += deliver(
-            session,
-            tenant.id,
+    return [
+        Message(
             recipients,
             kind=ItemKind.ALERT.value,
             title=_TITLES[EventType(event.type)].format(name=staff.name),
@@ -125,4 +119,14 @@ def announce(
             },
             source_id=event.id,
         )
-    return sent
+        for event in events
+    ]
+
+
+def announce(session: Session, tenant: Tenant, staff: Staff, events: Sequence[ZoneEvent]) -> int:
+    """Tell the person's supervisors about each event that started."""
+    if not events:
+        return 0
+    return deliver_many(
+        session, tenant.id, alerts(tenant, staff, events, supervisors_of(session, staff))
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,18 @@ from fieldforce.notify import push, sms
 from fieldforce.notify.models import InboxItem
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to be put in each recipient's inbox."""
+
+    recipient_ids: Sequence[uuid.UUID]
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any] = field(default_factory=dict)
+    source_id: uuid.UUID | None = None
 
 
 def deliver(
@@ -33,36 +46,59 @@ def deliver(
     the message and the message itself are committed together. Each item is also queued
     as a push to the recipient's phones, or as an SMS to those who cannot take a push when
     the tenant has an SMS gateway. Returns how many items."""
-    pairs = [(rid, uuid.uuid4()) for rid in dict.fromkeys(recipient_ids)]  # (staff, item)
-    if not pairs:
+    message = Message(list(recipient_ids), kind, title, body, data or {}, source_id)
+    return deliver_many(session, tenant_id, [message])
+
+
+def deliver_many(session: Session, tenant_id: uuid.UUID, messages: Sequence[Message]) -> int:
+    """``deliver`` for several messages of one tenant at once (one insert of inbox items)."""
+    batches = [
+        (m, [(rid, uuid.uuid4()) for rid in dict.fromkeys(m.recipient_ids)])  # (staff, item)
+        for m in messages
+    ]
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "id": item_id,
+            "recipient_id": rid,
+            "kind": m.kind,
+            "title": m.title,
+            "body": m.body,
+            "data": m.data,
+            "source_id": m.source_id,
+        }
+        for m, pairs in batches
+        for rid, item_id in pairs
+    ]
+    if not rows:
         return 0
-    session.execute(
-        insert(InboxItem),
-        [
-            {
-                "tenant_id": tenant_id,
-                "id": item_id,
-                "recipient_id": rid,
-                "kind": kind,
-                "title": title,
-                "body": body,
-                "data": data or {},
-                "source_id": source_id,
-            }
-            for rid, item_id in pairs
-        ],
-    )
-    if get_settings().push_enabled:
-        push.enqueue(
-            session,
-            tenant_id,
-            pairs,
-            title=title,
-            body=body,
-            data={"kind": kind, **{k: str(v) for k, v in (data or {}).items()}},
-        )
-    sms.enqueue_unless_push(session, tenant_id, pairs, title=title, body=body, kind=kind)
-    return len(pairs)
+    session.execute(insert(InboxItem), rows)
+    push_on = get_settings().push_enabled
+    gateway = sms.tenant_gateway(session, tenant_id)
+    for m, pairs in batches:
+        if not pairs:
+            continue
+        if push_on:
+            push.enqueue(
+                session,
+                tenant_id,
+                pairs,
+                title=m.title,
+                body=m.body,
+                data={"kind": m.kind, **{k: str(v) for k, v in m.data.items()}},
+            )
+        if gateway is not None:  # SMS to those who cannot get a push (everyone when off)
+            sms.enqueue(
+                session,
+                tenant_id,
+                pairs,
+                title=m.title,
+                body=m.body,
+                kind=m.kind,
+                unless_push=push_on,
+                gateway=gateway,
+            )
+    return len(rows)
 
 
 def list_inbox(

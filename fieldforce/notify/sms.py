@@ -36,7 +36,6 @@ from fieldforce.devices.models import Device
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxMessage
 from fieldforce.org.models import Staff
-from fieldforce.settings import get_settings
 from fieldforce.tenancy.models import Tenant
 
 if TYPE_CHECKING:
@@ -219,14 +218,16 @@ def enqueue(
     body: str,
     kind: str,
     unless_push: bool,
+    gateway: SmsGateway | None = None,
 ) -> int:
     """One SMS per (recipient, inbox item) to recipients with a phone number, when the
-    tenant's gateway takes this kind of item. With ``unless_push``, only to recipients none
-    of whose devices can take a push. Returns how many were queued."""
+    tenant's gateway (looked up unless given) takes this kind of item. With
+    ``unless_push``, only to recipients none of whose devices can take a push. Returns how
+    many were queued."""
     by_recipient = dict(items)
     if not by_recipient:
         return 0
-    gateway = tenant_gateway(session, tenant_id)
+    gateway = gateway or tenant_gateway(session, tenant_id)
     if gateway is None or not gateway.allows(kind):
         return 0
     stmt = select(Staff.id, Staff.name, Staff.phone).where(
@@ -269,27 +270,6 @@ def enqueue(
         .returning(OutboxMessage.id)
     ).all()
     return len(inserted)
-
-
-def enqueue_unless_push(
-    session: Session,
-    tenant_id: uuid.UUID,
-    items: list[tuple[uuid.UUID, uuid.UUID]],
-    *,
-    title: str,
-    body: str,
-    kind: str,
-) -> int:
-    """At delivery: SMS to those who cannot get a push (everybody when push is off)."""
-    return enqueue(
-        session,
-        tenant_id,
-        items,
-        title=title,
-        body=body,
-        kind=kind,
-        unless_push=get_settings().push_enabled,
-    )
 
 
 def fall_back_after_push(session: Session, message: Claimed) -> bool:

@@ -54,24 +54,31 @@ def store(
     session: Session, owner: Owner, events: Sequence[Event], shift_start: datetime
 ) -> list[ZoneEvent]:
     """Write events opened or closed by a live step; returns the ones new to the table."""
-    new: list[ZoneEvent] = []
+    if not events:
+        return []
     table = cast(Table, ZoneEvent.__table__)
-    for e in events:
-        values = _values(owner, e, shift_start)
-        stmt = insert(table).values(values)
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "staff_id", "type", "started_at"],
-            set_={
-                "ended_at": stmt.excluded.ended_at,
-                "duration_s": stmt.excluded.duration_s,
-                "retracted_at": None,
-                "updated_at": stmt.excluded.updated_at,
-            },
-        ).returning(table.c.id, table.c.created_at, literal_column("xmax = 0", Boolean))
-        event_id, created_at, inserted = session.execute(upsert).one()
-        if inserted:  # described, not loaded: callers only read it
-            new.append(ZoneEvent(id=event_id, created_at=created_at, **values))
-    return new
+    values = {(e.type.value, e.started_at): _values(owner, e, shift_start) for e in events}
+    stmt = insert(table).values(list(values.values()))
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "staff_id", "type", "started_at"],
+        set_={
+            "ended_at": stmt.excluded.ended_at,
+            "duration_s": stmt.excluded.duration_s,
+            "retracted_at": None,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(
+        table.c.type,
+        table.c.started_at,
+        table.c.id,
+        table.c.created_at,
+        literal_column("xmax = 0", Boolean),
+    )
+    return [  # described, not loaded: callers only read them
+        ZoneEvent(id=event_id, created_at=created_at, **values[(kind, started)])
+        for kind, started, event_id, created_at, inserted in session.execute(upsert)
+        if inserted
+    ]
 
 
 def reconcile(
