@@ -20,6 +20,7 @@ from fieldforce.org.models import Staff
 from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
+from fieldforce.zones.events import store_steps
 from fieldforce.zones.machine import EventType
 from fieldforce.zones.models import ZoneEvent
 from fieldforce.zones.monitor import GoodFix, Monitor
@@ -58,25 +59,32 @@ def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 5
     done = 0
     while True:
         with owned_session(factory) as session:
-            n = 0
-            leads: dict[tuple[object, ...], list[uuid.UUID]] = {}  # same unit, same manager
-            messages: dict[uuid.UUID, list[Message]] = {}  # by tenant
-            for monitor in sweep_batch(session, now, batch):
-                n += 1
-                if not monitor.new_events:
-                    continue
-                person = monitor.staff
-                key = (person.tenant_id, person.org_unit_id, person.manager_id)
-                if key not in leads:
-                    leads[key] = supervisors_of(session, person)
-                messages.setdefault(person.tenant_id, []).extend(
-                    alerts(monitor.tenant, person, monitor.new_events, leads[key])
-                )
-            for tenant_id, batch_messages in messages.items():
-                deliver_many(session, tenant_id, batch_messages)
-        done += n
-        if n < batch:
+            monitors = list(sweep_batch(session, now, batch))
+            by_staff = {m.staff.id: m for m in monitors}
+            for event in store_steps(session, [step for m in monitors for step in m.pending]):
+                by_staff[event.staff_id].new_events.append(event)
+            _announce_batch(session, monitors)
+        done += len(monitors)
+        if len(monitors) < batch:
             return done
+
+
+def _announce_batch(session: Session, monitors: Sequence[Monitor]) -> None:
+    """The alerts of a sweep batch, delivered together per tenant."""
+    leads: dict[tuple[object, ...], list[uuid.UUID]] = {}  # same unit, same manager
+    messages: dict[uuid.UUID, list[Message]] = {}  # by tenant
+    for monitor in monitors:
+        if not monitor.new_events:
+            continue
+        person = monitor.staff
+        key = (person.tenant_id, person.org_unit_id, person.manager_id)
+        if key not in leads:
+            leads[key] = supervisors_of(session, person)
+        messages.setdefault(person.tenant_id, []).extend(
+            alerts(monitor.tenant, person, monitor.new_events, leads[key])
+        )
+    for tenant_id, batch_messages in messages.items():
+        deliver_many(session, tenant_id, batch_messages)
 
 
 _TITLES = {

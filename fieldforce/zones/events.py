@@ -50,14 +50,33 @@ def _values(owner: Owner, e: Event, shift_start: datetime) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class Step:
+    """Events a live step opened or closed, for one person's shift."""
+
+    owner: Owner
+    shift_start: datetime
+    events: Sequence[Event]
+
+
 def store(
     session: Session, owner: Owner, events: Sequence[Event], shift_start: datetime
 ) -> list[ZoneEvent]:
     """Write events opened or closed by a live step; returns the ones new to the table."""
-    if not events:
+    return store_steps(session, [Step(owner, shift_start, events)])
+
+
+def store_steps(session: Session, steps: Sequence[Step]) -> list[ZoneEvent]:
+    """Write the events of several steps in one statement (the last word on each event
+    counts); returns the ones new to the table."""
+    values = {
+        (s.owner.staff_id, e.type.value, e.started_at): _values(s.owner, e, s.shift_start)
+        for s in steps
+        for e in s.events
+    }
+    if not values:
         return []
     table = cast(Table, ZoneEvent.__table__)
-    values = {(e.type.value, e.started_at): _values(owner, e, shift_start) for e in events}
     stmt = insert(table).values(list(values.values()))
     upsert = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "staff_id", "type", "started_at"],
@@ -68,15 +87,18 @@ def store(
             "updated_at": stmt.excluded.updated_at,
         },
     ).returning(
+        table.c.staff_id,
         table.c.type,
         table.c.started_at,
         table.c.id,
         table.c.created_at,
         literal_column("xmax = 0", Boolean),
     )
+    with session.no_autoflush:  # state rows are written together when the batch commits
+        rows = session.execute(upsert).all()
     return [  # described, not loaded: callers only read them
-        ZoneEvent(id=event_id, created_at=created_at, **values[(kind, started)])
-        for kind, started, event_id, created_at, inserted in session.execute(upsert)
+        ZoneEvent(id=event_id, created_at=created_at, **values[(staff, kind, started)])
+        for staff, kind, started, event_id, created_at, inserted in rows
         if inserted
     ]
 

@@ -25,7 +25,7 @@ from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.zones.assignments import assigned_zones
 from fieldforce.zones.duty import DutyPlan, Shift
-from fieldforce.zones.events import Owner, reconcile, store
+from fieldforce.zones.events import Owner, Step, reconcile, store, store_steps
 from fieldforce.zones.machine import Event, Fix, Rules, ShiftState, Status, dump, load, replay
 from fieldforce.zones.models import (
     DutyException,
@@ -259,11 +259,16 @@ class Monitor(Judge):
         tenant: Tenant,
         now: datetime,
         shared: Shared | None = None,
+        *,
+        defer: bool = False,
     ) -> None:
         super().__init__(session, staff, tenant, now, shared)
         self.row = row
         self.machine: ShiftState | None = load(row.machine) if row.machine else None
         self.new_events: list[ZoneEvent] = []
+        # a sweep writes the events of a whole batch at once (``store_steps``)
+        self.defer = defer
+        self.pending: list[Step] = []
 
     @classmethod
     def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
@@ -394,9 +399,7 @@ class Monitor(Judge):
         self.machine = None
         if setup is not None:
             self.machine, events = self.replayed(start, end, setup, until=min(t, end))
-        self.new_events += reconcile(
-            self.session,
-            self.owner,
+        self.new_events += self._reconcile(
             events,
             start,
             min(old.start, start),
@@ -410,9 +413,7 @@ class Monitor(Judge):
         assert m is not None
         until = min(self.now, m.end)
         self.machine, events = self.replayed(m.start, m.end, self._current_setup(), until)
-        self.new_events += reconcile(
-            self.session, self.owner, events, m.start, m.start, m.end, self.now
-        )
+        self.new_events += self._reconcile(events, m.start, m.start, m.end, self.now)
 
     def _replay_past(self, fixes: Sequence[GoodFix]) -> None:
         shifts: dict[datetime, Shift] = {}
@@ -422,14 +423,25 @@ class Monitor(Judge):
         for shift in shifts.values():
             until = min(self.now, shift.end)
             _, events = self.replayed(shift.start, shift.end, self.setup(shift), until)
-            self.new_events += reconcile(
-                self.session, self.owner, events, shift.start, shift.start, shift.end, self.now
+            self.new_events += self._reconcile(
+                events, shift.start, shift.start, shift.end, self.now
             )
 
     # storing -----------------------------------------------------------------------------
     def _stored(self, events: Sequence[Event], shift_start: datetime) -> None:
-        if events:
+        if not events:
+            return
+        if self.defer:
+            self.pending.append(Step(self.owner, shift_start, list(events)))
+        else:
             self.new_events += store(self.session, self.owner, events, shift_start)
+
+    def _reconcile(self, events: Sequence[Event], *args: datetime) -> list[ZoneEvent]:
+        """``events.reconcile``, after what is waiting to be written."""
+        if self.pending:
+            self.new_events += store_steps(self.session, self.pending)
+            self.pending = []
+        return reconcile(self.session, self.owner, events, *args)
 
     def _save(self) -> None:
         r, m = self.row, self.machine

@@ -80,6 +80,6 @@ def sweep_batch(session: Session, now: datetime, limit: int = 500) -> Iterator[M
     shared = Shared(session, [r.staff_id for r in rows])
     for row in rows:
         person = staff[(row.tenant_id, row.staff_id)]
-        monitor = Monitor(session, row, person, tenants[row.tenant_id], now, shared)
+        monitor = Monitor(session, row, person, tenants[row.tenant_id], now, shared, defer=True)
         monitor.catch_up()
         yield monitor
