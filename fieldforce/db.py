@@ -75,6 +75,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         # fails its request and SQLAlchemy then discards the whole stale pool.
         pool_pre_ping=False,
         connect_args={"application_name": "fieldforce"},
+        # UPDATEs flushed together (a sweep's state rows) go in pages, not one by one
+        executemany_mode="values_plus_batch",
     )
 
 
