@@ -32,9 +32,12 @@ from fieldforce.org.models import Staff
 from fieldforce.settings import get_settings
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.jobs import maintain_ping_partitions
+from fieldforce.zones.models import Zone, ZoneAssignment
+from geo.zones import circle_polygon
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 LON, LAT = 121.4737, 31.2304
+ALL_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 FLEET = 202  # two batch uploaders and 200 phones sending single fixes
 
 WRK_SCRIPT = """
@@ -50,7 +53,7 @@ request = function()
   local id = string.format("%%08x-%%04x-4%%03x-8%%03x-%%08x%%04x",
     math.random(0, 2147483646), math.random(0, 65535), math.random(0, 4095),
     math.random(0, 4095), math.random(0, 2147483646), math.random(0, 65535))
-  local t = os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", os.time() - 3600 + (n %% 3000))
+  local t = os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", os.time() - 1)  -- phones send as they go
   local body = string.format(
     '{"pings":[{"id":"%%s","fix_time":"%%s","lon":%%.6f,"lat":%%.6f,"accuracy_m":8}]}',
     id, t, 121.4737 + math.random() * 0.001, 31.2304 + math.random() * 0.001)
@@ -160,6 +163,26 @@ def main() -> None:
                 session, tenant_name="Bench", admin_login="copy", admin_password="pass-word-1"
             )
             tenant_id, copy_staff = boot.tenant.id, boot.admin.id
+            # on duty around the clock: every fix is kept and judged by off-zone monitoring
+            boot.tenant.settings = {"default_duty_week": ALL_WEEK}
+            zone = Zone(
+                tenant_id=tenant_id,
+                org_unit_id=boot.admin.org_unit_id,
+                name="Work area",
+                kind="work_area",
+                shape="circle",
+                geom=f"SRID=4326;{circle_polygon(LON, LAT, 5000).wkt}",
+                center=f"SRID=4326;POINT({LON} {LAT})",
+                radius_m=5000.0,
+                area_m2=78_539_816.0,
+            )
+            session.add(zone)
+            session.flush()
+            session.add(
+                ZoneAssignment(
+                    tenant_id=tenant_id, zone_id=zone.id, org_unit_id=boot.admin.org_unit_id
+                )
+            )
             uploaders = []
             for k in range(FLEET):
                 s = Staff(
