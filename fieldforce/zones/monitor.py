@@ -272,19 +272,25 @@ class Monitor(Judge):
 
     @classmethod
     def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
-        stmt = insert(MonitorState).values(
-            tenant_id=staff.tenant_id,
-            staff_id=staff.id,
-            status=Status.UNKNOWN.value,
-            on_duty=False,
-            zone_ids=[],
-            next_check_at=now,
-            stale=True,
-        )
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "staff_id"], set_={"staff_id": stmt.excluded.staff_id}
-        ).returning(MonitorState)
-        row = session.scalars(upsert, execution_options={"populate_existing": True}).one()
+        """The person's row, locked for this transaction (made on first use)."""
+        key = (staff.tenant_id, staff.id)
+        row = session.get(MonitorState, key, with_for_update=True, populate_existing=True)
+        if row is None:
+            session.execute(
+                insert(MonitorState)
+                .values(
+                    tenant_id=staff.tenant_id,
+                    staff_id=staff.id,
+                    status=Status.UNKNOWN.value,
+                    on_duty=False,
+                    zone_ids=[],
+                    next_check_at=now,
+                    stale=True,
+                )
+                .on_conflict_do_nothing()
+            )
+            row = session.get(MonitorState, key, with_for_update=True, populate_existing=True)
+            assert row is not None
         return cls(session, row, staff, tenant, now)
 
     # duty --------------------------------------------------------------------------------
@@ -313,7 +319,10 @@ class Monitor(Judge):
         """Apply new good fixes (already stored), then bring everything up to now."""
         past: list[GoodFix] = []
         replay_current = False
-        for f in sorted(fixes, key=lambda f: f.time):
+        ordered = sorted(fixes, key=lambda f: f.time)
+        judged: dict[int, Fix] = {}  # by position, for the shift they were judged for
+        judged_for: ShiftState | None = None
+        for i, f in enumerate(ordered):
             if self.row.duty_from is not None and f.time < self.row.duty_from:
                 past.append(f)
                 continue
@@ -327,8 +336,12 @@ class Monitor(Judge):
             if replay_current or not m.takes(f.time):
                 replay_current = True
                 continue
-            (fix,) = self.judge(self._current_setup(), [f])
-            self._stored(m.observe(fix), m.start)
+            if judged_for is not m:  # the rest of this shift's fixes, in one go
+                rest = [(k, g) for k, g in enumerate(ordered) if k >= i and g.time < m.end]
+                found = self.judge(self._current_setup(), [g for _, g in rest])
+                judged = {k: fix for (k, _), fix in zip(rest, found, strict=True)}
+                judged_for = m
+            self._stored(m.observe(judged[i]), m.start)
         if replay_current:
             self._replay_current()
         self._replay_past(past)
