@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Boolean, ColumnElement, Table, literal_column, select
+from sqlalchemy import Boolean, ColumnElement, Table, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -101,6 +101,28 @@ def store_steps(session: Session, steps: Sequence[Step]) -> list[ZoneEvent]:
         for staff, kind, started, event_id, created_at, inserted in rows
         if inserted
     ]
+
+
+def retract(
+    session: Session,
+    owner: Owner,
+    keys: Sequence[tuple[EventType, datetime]],
+    now: datetime,
+) -> None:
+    """Events that fixes arriving late showed never happened."""
+    for kind, started in keys:
+        session.execute(
+            update(ZoneEvent)
+            .where(
+                ZoneEvent.tenant_id == owner.tenant_id,
+                ZoneEvent.staff_id == owner.staff_id,
+                ZoneEvent.type == kind.value,
+                ZoneEvent.started_at == started,
+                ZoneEvent.retracted_at.is_(None),
+            )
+            .values(retracted_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def reconcile(

@@ -97,6 +97,11 @@ class ShiftState:
     decided_at: datetime | None = None
     open: dict[EventType, Event] = field(default_factory=dict)
     segments: list[Segment] | None = None  # kept only when asked for (reports)
+    # the state as it was at the last fix, before the timers that fired since, and the
+    # events those timers opened or closed: a fix that comes late, but after the last
+    # one, rewinds to it instead of replaying the shift (offline buffers sent in parts)
+    checkpoint: dict[str, Any] | None = None
+    touched: list[tuple[EventType, datetime]] = field(default_factory=list)
 
     @classmethod
     def fresh(
@@ -127,6 +132,13 @@ class ShiftState:
             and (self.decided_at is None or t >= self.decided_at)
         )
 
+    def rewound(self, t: datetime) -> ShiftState | None:
+        """The state at the last fix, when a fix at ``t`` can be applied to it."""
+        if self.checkpoint is None:
+            return None
+        before = load(self.checkpoint)
+        return before if before.takes(t) else None
+
     def next_timer(self) -> datetime:
         return min(t for t, _ in self._timers())
 
@@ -139,7 +151,11 @@ class ShiftState:
             due, fire = min(self._timers(), key=lambda tf: tf[0])
             if due > until:
                 break
+            if self.checkpoint is None:
+                self.checkpoint = dump(self)
+            seen = len(changed)
             fire(due, changed)
+            self.touched += [e.key for e in changed[seen:] if e.key not in self.touched]
         self.as_of = max(self.as_of, until)
         return _unique(changed)
 
@@ -156,6 +172,7 @@ class ShiftState:
             elif fix.verdict is Verdict.OUTSIDE:
                 self._outside(fix, changed)
         self.as_of = max(self.as_of, fix.time)
+        self.checkpoint, self.touched = None, []  # the timers before this fix stand
         self._noting_status(fix.time)
         return _unique(changed)
 
@@ -323,6 +340,8 @@ def dump(state: ShiftState) -> dict[str, Any]:
             }
             for e in state.open.values()
         ],
+        "checkpoint": state.checkpoint,
+        "touched": [[kind.value, started.isoformat()] for kind, started in state.touched],
     }
 
 
@@ -359,4 +378,9 @@ def load(raw: dict[str, Any]) -> ShiftState:
         arrived_at=t(raw["arrived_at"]),
         decided_at=t(raw["decided_at"]),
         open={e.type: e for e in events},
+        checkpoint=raw.get("checkpoint"),
+        touched=[
+            (EventType(kind), datetime.fromisoformat(started))
+            for kind, started in raw.get("touched", [])
+        ],
     )

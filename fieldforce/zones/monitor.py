@@ -25,8 +25,18 @@ from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.zones.assignments import assigned_zones
 from fieldforce.zones.duty import DutyPlan, Shift
-from fieldforce.zones.events import Owner, Step, reconcile, store, store_steps
-from fieldforce.zones.machine import Event, Fix, Rules, ShiftState, Status, dump, load, replay
+from fieldforce.zones.events import Owner, Step, reconcile, retract, store, store_steps
+from fieldforce.zones.machine import (
+    Event,
+    EventType,
+    Fix,
+    Rules,
+    ShiftState,
+    Status,
+    dump,
+    load,
+    replay,
+)
 from fieldforce.zones.models import (
     DutyException,
     DutySchedule,
@@ -269,6 +279,7 @@ class Monitor(Judge):
         # a sweep writes the events of a whole batch at once (``store_steps``)
         self.defer = defer
         self.pending: list[Step] = []
+        self._written: set[tuple[EventType, datetime]] = set()
 
     @classmethod
     def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
@@ -322,6 +333,7 @@ class Monitor(Judge):
         ordered = sorted(fixes, key=lambda f: f.time)
         judged: dict[int, Fix] = {}  # by position, for the shift they were judged for
         judged_for: ShiftState | None = None
+        undone: set[tuple[EventType, datetime]] = set()
         for i, f in enumerate(ordered):
             if self.row.duty_from is not None and f.time < self.row.duty_from:
                 past.append(f)
@@ -333,8 +345,14 @@ class Monitor(Judge):
             m = self.machine
             if m is None or not m.start <= f.time < m.end:
                 continue  # off duty: stored only because the tenant tracks off duty
-            if replay_current or not m.takes(f.time):
-                replay_current = True
+            if not replay_current and not m.takes(f.time):
+                rewound = m.rewound(f.time)
+                if rewound is None:
+                    replay_current = True
+                else:  # back to the last fix: only what timers did since is undone
+                    undone.update(m.touched)
+                    self.machine = m = rewound
+            if replay_current:
                 continue
             if judged_for is not m:  # the rest of this shift's fixes, in one go
                 rest = [(k, g) for k, g in enumerate(ordered) if k >= i and g.time < m.end]
@@ -344,15 +362,21 @@ class Monitor(Judge):
             self._stored(m.observe(judged[i]), m.start)
         if replay_current:
             self._replay_current()
+            undone.clear()  # the replay reconciled everything
         self._replay_past(past)
-        self.catch_up()
+        # Timers only up to the newest fix: a phone sending an old buffer in parts is not
+        # silent after the first part. The sweep fires whatever is due within a minute.
+        self.catch_up(max((f.time for f in fixes), default=self.now))
+        self._settle(undone)
 
     # time --------------------------------------------------------------------------------
-    def catch_up(self) -> None:
-        """Fire the timers due by now, moving into the next window where one ends."""
-        self._roll(self.now)
+    def catch_up(self, until: datetime | None = None) -> None:
+        """Fire the timers due by ``until`` (now), moving into the next window where one
+        ends."""
+        until = self.now if until is None else min(until, self.now)
+        self._roll(until)
         if self.machine is not None:
-            self._stored(self.machine.advance(self.now), self.machine.start)
+            self._stored(self.machine.advance(until), self.machine.start)
         self._save()
 
     def _roll(self, t: datetime) -> None:
@@ -440,10 +464,23 @@ class Monitor(Judge):
                 events, shift.start, shift.start, shift.end, self.now
             )
 
+    def _settle(self, undone: set[tuple[EventType, datetime]]) -> None:
+        """Events that timers opened or closed before a rewind: those still open are
+        written as they are now, those written since are fine, the rest never happened."""
+        if not undone:
+            return
+        m = self.machine
+        still_open = {e.key: e for e in (m.open.values() if m is not None else ())}
+        self._stored([still_open[k] for k in undone if k in still_open], m.start if m else self.now)
+        gone = [k for k in undone if k not in still_open and k not in self._written]
+        if gone:
+            retract(self.session, self.owner, gone, self.now)
+
     # storing -----------------------------------------------------------------------------
     def _stored(self, events: Sequence[Event], shift_start: datetime) -> None:
         if not events:
             return
+        self._written.update(e.key for e in events)
         if self.defer:
             self.pending.append(Step(self.owner, shift_start, list(events)))
         else:

@@ -178,3 +178,18 @@ def test_someone_without_zones_gets_no_signal_only(
     scene.live(outside(0, 30), until=60)
     assert [e.type for e in scene.events()] == ["no_signal"]
     assert scene.status() == "no_signal"
+
+
+def test_an_offline_buffer_sent_in_parts_with_sweeps_between_gives_one_event(
+    scene: Scene,
+) -> None:
+    scene.live(inside(0, 60), until=100)  # silent from 59: no_signal raised at 79
+    buffered = inside(60, 65) + outside(65, 85) + inside(85, 101)
+    for part, minute in zip(range(0, 41, 10), range(100, 105), strict=False):
+        scene.upload(buffered[part : part + 10], at(minute) + timedelta(seconds=10))
+        scene.sweep(at(minute) + timedelta(seconds=20))  # a sweep between the parts
+    scene.live(inside(105, 110), until=110)
+    assert summary(scene.events()) == [("off_zone", at(65), at(85), 1200)]
+    titles = sorted(a.title for a in scene.alerts())
+    assert titles.count("Off zone: North Rep") == 1
+    assert scene.status() == "in_zone"
