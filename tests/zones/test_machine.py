@@ -142,3 +142,20 @@ def test_status_segments_cover_the_shift_with_real_start_times() -> None:
         (Status.NO_SIGNAL, at(46)),
         (Status.OFF_DUTY, END),
     ]
+
+
+def test_a_fix_between_the_last_fix_and_a_timer_rewinds_to_the_last_fix() -> None:
+    state = ShiftState.fresh(START, END, Rules())
+    state.observe(Fix(at(0), IN))
+    state.observe(Fix(at(5), OUT))
+    state.observe(Fix(at(6), OUT))
+    state.advance(at(40))  # dwell at 15, then no signal at 26
+    assert state.touched == [(EventType.OFF_ZONE, at(5)), (EventType.NO_SIGNAL, at(6))]
+    assert not state.takes(at(7))
+    before = load(dump(state)).rewound(at(7))
+    assert before is not None
+    assert (before.last_good, before.run_count, before.open) == (at(6), 2, {})
+    assert before.rewound(at(7)) is None  # nothing to undo there
+    assert state.rewound(at(5)) is None  # older than the last fix: a replay
+    before.observe(Fix(at(7), IN))
+    assert before.status is Status.IN_ZONE
