@@ -12,7 +12,8 @@ Polygon edges are densified along great circles (segments of at most 1 km, where
 differ from straight lines in lon/lat by centimetres), so containment in lon/lat is
 containment on the sphere. The nearest boundary point is found in the zone's own
 equirectangular frame and the distance to it is a geodesic; for large zones, a fix close
-to the boundary is refined in a frame centred on the fix.
+to the boundary is refined in a frame centred on the fix, and a fix far from it takes the
+least geodesic distance to the boundary's points.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class _Polygon:
     lat0: float
     kx: float  # x = (lon - lon0) * kx; y = lat - lat0
     large: bool
+    vertices: FloatArray | None = None  # a large zone's boundary points (lon, lat)
 
 
 class ZoneIndex:
@@ -167,9 +169,9 @@ class ZoneIndex:
                     [(c[:, 0] - lon0) * kx, c[:, 1] - lat0]
                 ),
             )
-            self._polys[i] = _Polygon(
-                dense, boundary, lon0, lat0, kx, large=(maxy - miny) > _LARGE_ZONE_DEG
-            )
+            large = (maxy - miny) > _LARGE_ZONE_DEG
+            vertices = shapely.get_coordinates(dense.boundary) if large else None
+            self._polys[i] = _Polygon(dense, boundary, lon0, lat0, kx, large, vertices)
             envelopes.append(shapely.envelope(dense))
         self._tree = shapely.STRtree(envelopes)
 
@@ -199,6 +201,12 @@ class ZoneIndex:
         _, _, d = WGS84.inv(lon, lat, qlon, qlat)
         if p.large and d < _REFINE_WITHIN_M:
             d = self._refined_distance(p, lon, lat, d)
+        elif p.vertices is not None:  # far from a large zone, the frame is off by percents
+            n = len(p.vertices)
+            _, _, ds = WGS84.inv(
+                np.full(n, lon), np.full(n, lat), p.vertices[:, 0], p.vertices[:, 1]
+            )
+            d = min(d, float(np.min(ds)))
         return float(d if inside else -d)
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import Connection, text
@@ -143,6 +143,7 @@ _SQL = text("""
     vertices=st.integers(3, 30),
     seed=st.integers(0, 2**32 - 1),
 )
+@example(lon=0.0, lat=69.0, size_m=400_000.0, vertices=6, seed=0)  # far: was 5.1% off
 def test_polygons_match_postgis_geography(
     connection: Connection, lon: float, lat: float, size_m: float, vertices: int, seed: int
 ) -> None:
@@ -164,7 +165,7 @@ def test_polygons_match_postgis_geography(
         if boundary_m < 5_000:  # where decisions are made: metre-accurate
             assert abs(signed) == pytest.approx(boundary_m, rel=1e-3, abs=0.5)
         else:
-            assert abs(signed) == pytest.approx(boundary_m, rel=0.05)
+            assert abs(signed) == pytest.approx(boundary_m, rel=0.005)
 
 
 @CHECK
