@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.zones.models import ZoneEvent
 from tests.world import World
-from tests.zones.scene import MONDAY, RADIUS, P, Scene, at, inside, outside
+from tests.zones.scene import MONDAY, RADIUS, P, Scene, at, inside, outside, spot
 
 
 def summary(events: list[ZoneEvent]) -> list[tuple[str, datetime, datetime | None, int | None]]:
@@ -193,3 +193,28 @@ def test_an_offline_buffer_sent_in_parts_with_sweeps_between_gives_one_event(
     titles = sorted(a.title for a in scene.alerts())
     assert titles.count("Off zone: North Rep") == 1
     assert scene.status() == "in_zone"
+
+
+def test_being_in_a_restricted_zone_is_not_being_where_one_should_be(scene: Scene) -> None:
+    sup = scene.world.headers("north.sup")
+    lon, lat = spot(1000)  # where outside() puts the rep
+    r = scene.client.post(
+        "/api/v1/zones",
+        headers=sup,
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"name": "Rival's shop", "kind": "restricted", "radius_m": 400},
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = scene.client.post(
+        f"/api/v1/zones/{r.json()['id']}/assignments",
+        headers=sup,
+        json={"staff_id": scene.world.staff_id("north.rep")},
+    )
+    assert r.status_code == 201, r.text
+    scene.live(inside(0, 30) + outside(30, 50) + inside(50, 60), until=60)
+    (event,) = scene.events()
+    assert summary([event]) == [("off_zone", at(30), at(50), 1200)]
+    assert event.zone_id == uuid.UUID(scene.zone_id)  # the nearest zone the rep should be in
