@@ -11,10 +11,11 @@ difference allowed); it is linked when the request is read, so ingest pays nothi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
@@ -101,24 +102,37 @@ def commands_for_reply(session: Session, device: Device) -> list[dict[str, Any]]
     return [OWNTRACKS_COMMAND] if taken else []
 
 
-def _link_answer(session: Session, request: LocateRequest) -> None:
-    if request.ping_id is not None:
+_FIRST_FIXES = text("""
+    SELECT r.id, p.id, p.received_at
+      FROM unnest(CAST(:ids AS uuid[]), CAST(:times AS timestamptz[]), CAST(:staff AS uuid[]))
+           AS r(id, requested_at, staff_id)
+     CROSS JOIN LATERAL (
+        SELECT id, received_at FROM ping
+         WHERE tenant_id = :tenant AND staff_id = r.staff_id AND flags = 0
+           AND fix_time >= r.requested_at - :slack
+           AND fix_time <= clock_timestamp() + :slack
+         ORDER BY fix_time LIMIT 1) AS p
+""")
+
+
+def _link_answers(session: Session, requests: Sequence[LocateRequest]) -> None:
+    """Link unanswered requests to the first good fix after each, in one query."""
+    waiting = {r.id: r for r in requests if r.ping_id is None}
+    if not waiting:
         return
-    found = session.execute(
-        select(Ping.id, Ping.received_at)
-        .where(
-            Ping.tenant_id == request.tenant_id,
-            Ping.staff_id == request.staff_id,
-            Ping.flags == 0,
-            Ping.fix_time >= request.requested_at - CLOCK_SLACK,
-            Ping.fix_time <= func.clock_timestamp() + CLOCK_SLACK,
-        )
-        .order_by(Ping.fix_time)
-        .limit(1)
-    ).first()
-    if found:
-        request.ping_id, request.answered_at = found
-        session.flush()
+    rows = session.execute(
+        _FIRST_FIXES,
+        {
+            "tenant": next(iter(waiting.values())).tenant_id,
+            "ids": list(waiting),
+            "times": [r.requested_at for r in waiting.values()],
+            "staff": [r.staff_id for r in waiting.values()],
+            "slack": CLOCK_SLACK,
+        },
+    )
+    for request_id, ping_id, received_at in rows:
+        waiting[request_id].ping_id, waiting[request_id].answered_at = ping_id, received_at
+    session.flush()
 
 
 def _visible(actor: Actor) -> Any:
@@ -133,7 +147,7 @@ def get_request(session: Session, actor: Actor, request_id: uuid.UUID) -> Locate
     )
     if request is None:
         raise NotFound("no such locate request", details={"request_id": str(request_id)})
-    _link_answer(session, request)
+    _link_answers(session, [request])
     return request
 
 
@@ -163,6 +177,5 @@ def list_requests(
         cursor=cursor,
         descending=True,
     )
-    for request in page.items:
-        _link_answer(session, request)
+    _link_answers(session, page.items)
     return page

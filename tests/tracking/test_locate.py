@@ -145,3 +145,21 @@ def test_who_may_locate_whom(client: TestClient, world: World) -> None:
     )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "no_device"
+
+
+def test_the_request_list_links_each_waiting_request_to_its_answer(
+    client: TestClient, world: World, db: Session
+) -> None:
+    register(client, world, "owntracks")
+    first, second = locate(client, world)[0], locate(client, world)[0]
+    staff = world.staff["north.rep"]
+    who = Uploader(staff.tenant_id, staff.id, None, TenantSettings())
+    [fix] = [PingIn(uuid.uuid4(), datetime.now(UTC), 121.47, 31.23, accuracy_m=5)]
+    ingest_pings(db, who, [fix])
+    db.commit()
+    listed = client.get(
+        f"/api/v1/staff/{world.staff_id('north.rep')}/locate-requests",
+        headers=world.headers("north.sup"),
+    ).json()["items"]
+    assert {r["id"] for r in listed} == {first["id"], second["id"]}
+    assert [r["ping_id"] for r in listed] == [str(fix.id), str(fix.id)]
