@@ -5,7 +5,8 @@ Two sweeps are timed, each with every person due at once (the worst minutes of a
 - shift start: everyone enrolled, their duty plan, zones and rules looked up, their shift
   opened;
 - silence: 21 minutes later with no fix from anyone: every person's no-signal timer fires,
-  each an event and an alert to the team's supervisor (inbox and outbox rows).
+  each an event and an alert to the team's supervisor (inbox and outbox rows);
+and then an ordinary minute in which nobody is due (who is monitored is still checked).
 Both are compared with the floor of touching the same rows: one UPDATE of all 100,000
 state rows, measured in the same run.
 
@@ -127,6 +128,7 @@ def main() -> None:
 
         opened, n_open = sweep(START + timedelta(minutes=1))
         silent, n_silent = sweep(START + timedelta(minutes=21, seconds=30))
+        idle, n_idle = sweep(START + timedelta(minutes=22, seconds=30))  # nobody due
         with engine.begin() as conn:
             began = time.perf_counter()
             touched = conn.execute(
@@ -142,6 +144,7 @@ def main() -> None:
         f"  silence:     {n_silent:,} people in {silent:7.1f} s = {n_silent / silent:8,.0f} /s"
         f"  ({events:,} events, {alerts:,} alerts)"
     )
+    print(f"  a minute later, nobody due: {n_idle:,} people looked at in {idle:6.2f} s")
     print(f"  floor: one UPDATE of {touched:,} state rows {floor:6.2f} s")
     print(f"  ratio: shift start {opened / floor:6.1f}x the floor, silence {silent / floor:6.1f}x")
 
