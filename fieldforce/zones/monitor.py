@@ -359,7 +359,7 @@ class Monitor(Judge):
                 found = self.judge(self._current_setup(), [g for _, g in rest])
                 judged = {k: fix for (k, _), fix in zip(rest, found, strict=True)}
                 judged_for = m
-            self._stored(m.observe(judged[i]), m.start)
+            self._stored(m.observe(judged[i]), self._shift_start(m))
         if replay_current:
             self._replay_current()
             undone.clear()  # the replay reconciled everything
@@ -376,7 +376,7 @@ class Monitor(Judge):
         until = self.now if until is None else min(until, self.now)
         self._roll(until)
         if self.machine is not None:
-            self._stored(self.machine.advance(until), self.machine.start)
+            self._stored(self.machine.advance(until), self._shift_start(self.machine))
         self._save()
 
     def _roll(self, t: datetime) -> None:
@@ -390,13 +390,27 @@ class Monitor(Judge):
             self._finish()
             self._enter(t)  # long unattended: shifts in between are not filled in
         while r.duty_until is None or t >= r.duty_until:
+            if self._extended():
+                continue
             self._finish()
             self._enter(r.duty_until or t)
+
+    def _extended(self) -> bool:
+        """Duty that runs on past the window (around the clock, or longer than the plan
+        was looked at for) keeps its shift: the window grows instead."""
+        m, r = self.machine, self.row
+        if m is None or r.duty_until is None:
+            return False
+        start, end, shift = self._window_at(r.duty_until)
+        if shift is None or start >= m.end or end <= m.end:
+            return False
+        m.end = r.duty_until = end
+        return True
 
     def _finish(self) -> None:
         m = self.machine
         if m is not None:
-            self._stored(m.advance(m.end), m.start)
+            self._stored(m.advance(m.end), self._shift_start(m))
             self.machine = None
 
     def _enter(self, t: datetime) -> None:
@@ -408,38 +422,45 @@ class Monitor(Judge):
             return
         setup = self.setup(shift)
         r.zone_ids, r.zone_key = setup.zone_ids, setup.zone_key
-        self.machine = ShiftState.fresh(shift.start, shift.end, setup.rules)
+        # joining a shift under way (first look at a person): it counts from now
+        self.machine = ShiftState.fresh(max(shift.start, t), shift.end, setup.rules)
 
     def _refresh(self, t: datetime) -> None:
         """Schedules, zones or thresholds changed: judge the running shift again by them."""
         r, old = self.row, self.machine
+        old_key = r.zone_key
         r.stale = False
         if old is not None and old.end <= t:
             return  # it ended by the old plan; the loop in _roll finishes it
         start, end, shift = self._window_at(t)
         r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
         setup = None if shift is None else self.setup(shift)
+        r.zone_ids = [] if setup is None else setup.zone_ids
+        r.zone_key = None if setup is None else setup.zone_key
         if old is None:
-            self.machine = None if setup is None else ShiftState.fresh(start, end, setup.rules)
-            r.zone_ids = [] if setup is None else setup.zone_ids
-            r.zone_key = None if setup is None else setup.zone_key
+            self.machine = None
+            if setup is not None:  # a first look: the shift counts from now
+                self.machine = ShiftState.fresh(max(start, t), end, setup.rules)
             return
         if (
             setup is not None
-            and (old.start, old.end, old.rules) == (start, end, setup.rules)
-            and r.zone_key == setup.zone_key
+            and old.rules == setup.rules
+            and old_key == setup.zone_key
+            and start <= old.start
+            and end >= old.end
         ):
+            old.end = end  # the same shift (or longer): nothing to judge again
             return
-        r.zone_ids = [] if setup is None else setup.zone_ids
-        r.zone_key = None if setup is None else setup.zone_key
+        # judged again from where it was watched, never before: no lateness in hindsight
+        begin = max(start, old.start)
         events: list[Event] = []
         self.machine = None
         if setup is not None:
-            self.machine, events = self.replayed(start, end, setup, until=min(t, end))
+            self.machine, events = self.replayed(begin, end, setup, until=min(t, end))
         self.new_events += self._reconcile(
             events,
             start,
-            min(old.start, start),
+            min(old.start, begin),
             max(old.end, end),
             self.now,
         )
@@ -450,7 +471,8 @@ class Monitor(Judge):
         assert m is not None
         until = min(self.now, m.end)
         self.machine, events = self.replayed(m.start, m.end, self._current_setup(), until)
-        self.new_events += self._reconcile(events, m.start, m.start, m.end, self.now)
+        shift_start = self._shift_start(m)
+        self.new_events += self._reconcile(events, shift_start, m.start, m.end, self.now)
 
     def _replay_past(self, fixes: Sequence[GoodFix]) -> None:
         shifts: dict[datetime, Shift] = {}
@@ -471,12 +493,21 @@ class Monitor(Judge):
             return
         m = self.machine
         still_open = {e.key: e for e in (m.open.values() if m is not None else ())}
-        self._stored([still_open[k] for k in undone if k in still_open], m.start if m else self.now)
+        self._stored(
+            [still_open[k] for k in undone if k in still_open],
+            self._shift_start(m) if m else self.now,
+        )
         gone = [k for k in undone if k not in still_open and k not in self._written]
         if gone:
             retract(self.session, self.owner, gone, self.now)
 
     # storing -----------------------------------------------------------------------------
+    def _shift_start(self, m: ShiftState) -> datetime:
+        """When the shift watched by ``m`` began by the schedule: earlier than the
+        machine's own start when the person was first seen with the shift under way."""
+        begun = self.row.duty_from
+        return begun if begun is not None and begun <= m.start else m.start
+
     def _stored(self, events: Sequence[Event], shift_start: datetime) -> None:
         if not events:
             return

@@ -218,3 +218,17 @@ def test_being_in_a_restricted_zone_is_not_being_where_one_should_be(scene: Scen
     (event,) = scene.events()
     assert summary([event]) == [("off_zone", at(30), at(50), 1200)]
     assert event.zone_id == uuid.UUID(scene.zone_id)  # the nearest zone the rep should be in
+
+
+def test_duty_around_the_clock_for_days_raises_nothing_while_the_rep_stays(
+    client: TestClient, world: World, db: Session, session_factory: sessionmaker[Session]
+) -> None:
+    always = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
+    scene = Scene(client, world, db, session_factory, weekly=always)
+    every_quarter = [P(m, 50) for m in range(0, 5 * 24 * 60, 15)]  # five days
+    for p in every_quarter:
+        now = at(p.minute) + timedelta(seconds=5)
+        scene.upload([p], now)
+        scene.sweep(now)
+    assert scene.events() == []  # the shift runs on; nobody was late, silent or away
+    assert scene.status() == "in_zone"
