@@ -33,7 +33,7 @@ from fieldforce.settings import get_settings
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.jobs import maintain_ping_partitions
 from fieldforce.zones.models import Zone, ZoneAssignment
-from geo.zones import circle_polygon
+from fieldforce.zones.service import circle_columns
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 LON, LAT = 121.4737, 31.2304
@@ -170,11 +170,7 @@ def main() -> None:
                 org_unit_id=boot.admin.org_unit_id,
                 name="Work area",
                 kind="work_area",
-                shape="circle",
-                geom=f"SRID=4326;{circle_polygon(LON, LAT, 5000).wkt}",
-                center=f"SRID=4326;POINT({LON} {LAT})",
-                radius_m=5000.0,
-                area_m2=78_539_816.0,
+                **circle_columns(LON, LAT, 5000),
             )
             session.add(zone)
             session.flush()

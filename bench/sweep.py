@@ -30,7 +30,7 @@ from fieldforce.org.models import OrgUnit, Staff, path_label
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.models import LatestPosition
 from fieldforce.zones.models import Zone, ZoneAssignment
-from geo.zones import circle_polygon
+from fieldforce.zones.service import circle_columns
 
 TEAM = 100
 START = datetime(2026, 11, 16, 8, 30, tzinfo=UTC)  # a Monday, 08:30 in the tenant's UTC
@@ -64,11 +64,7 @@ def build(session: Session, people: int) -> None:
                 "org_unit_id": unit_id,
                 "name": f"Area {t}",
                 "kind": "work_area",
-                "shape": "circle",
-                "geom": f"SRID=4326;{circle_polygon(lon, lat, 2000).wkt}",
-                "center": f"SRID=4326;POINT({lon} {lat})",
-                "radius_m": 2000.0,
-                "area_m2": 12_566_370.0,
+                **circle_columns(lon, lat, 2000),
             }
         )
         assignments.append({"tenant_id": tenant, "zone_id": zone_id, "org_unit_id": unit_id})

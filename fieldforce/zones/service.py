@@ -177,12 +177,25 @@ def _check_code(session: Session, tenant_id: uuid.UUID, code: str | None, zone_i
         raise Conflict(f"zone code '{code}' is taken", code="duplicate_code")
 
 
+def shape_columns(checked: CheckedShape) -> dict[str, Any]:
+    """The zone columns that hold a checked shape."""
+    return {
+        "shape": checked.shape,
+        "geom": from_shape(checked.geometry, srid=4326),
+        "center": from_shape(Point(checked.center), srid=4326) if checked.center else None,
+        "radius_m": checked.radius_m,
+        "area_m2": checked.area_m2,
+    }
+
+
+def circle_columns(lon: float, lat: float, radius_m: float) -> dict[str, Any]:
+    """The zone columns of a checked circle, for rows written in bulk."""
+    return shape_columns(check_shape({"type": "Point", "coordinates": [lon, lat]}, radius_m))
+
+
 def _apply_shape(zone: Zone, checked: CheckedShape) -> None:
-    zone.shape = checked.shape
-    zone.geom = from_shape(checked.geometry, srid=4326)
-    zone.center = from_shape(Point(checked.center), srid=4326) if checked.center else None
-    zone.radius_m = checked.radius_m
-    zone.area_m2 = checked.area_m2
+    for column, value in shape_columns(checked).items():
+        setattr(zone, column, value)
 
 
 def create_zone(

@@ -22,8 +22,8 @@ from fieldforce.notify.models import InboxItem
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, Uploader
 from fieldforce.zones.models import Zone, ZoneAssignment, ZoneEvent
+from fieldforce.zones.service import circle_columns
 from geo.distance import WGS84
-from geo.zones import circle_polygon
 from tests.world import add_staff, add_tenant, add_unit
 
 START = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # a Monday
@@ -57,11 +57,7 @@ def committed(engine: Engine) -> Iterator[tuple[sessionmaker[Session], uuid.UUID
             org_unit_id=unit.id,
             name="Area",
             kind="work_area",
-            shape="circle",
-            geom=f"SRID=4326;{circle_polygon(*CENTER, 300).wkt}",
-            center=f"SRID=4326;POINT({CENTER[0]} {CENTER[1]})",
-            radius_m=300,
-            area_m2=282_743,
+            **circle_columns(*CENTER, 300),
         )
         db.add(zone)
         db.flush()
