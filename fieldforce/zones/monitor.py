@@ -51,6 +51,9 @@ from fieldforce.zones.service import shapes
 from geo.zones import Verdict, ZoneIndex
 
 LOOKAHEAD = timedelta(days=2)  # an off-duty window is looked at again after this at most
+# A phone sending an offline buffer sends it in parts, seconds apart: timers wait this long
+# after an upload so that a sweep between two parts does not call the phone silent.
+UPLOAD_SETTLE = timedelta(minutes=2)
 NEAREST_AMONG = 20  # up to this many zones, a fix far from all of them names the nearest
 
 
@@ -278,6 +281,7 @@ class Monitor(Judge):
         self.new_events: list[ZoneEvent] = []
         # a sweep writes the events of a whole batch at once (``store_steps``)
         self.defer = defer
+        self.received = False  # fixes came in with this change, not only time
         self.pending: list[Step] = []
         self._written: set[tuple[EventType, datetime]] = set()
 
@@ -328,6 +332,7 @@ class Monitor(Judge):
     # fixes -------------------------------------------------------------------------------
     def observe(self, fixes: Sequence[GoodFix]) -> None:
         """Apply new good fixes (already stored), then bring everything up to now."""
+        self.received = self.received or bool(fixes)
         past: list[GoodFix] = []
         replay_current = False
         ordered = sorted(fixes, key=lambda f: f.time)
@@ -532,5 +537,7 @@ class Monitor(Judge):
             r.next_check_at = self.now
         elif m is not None:
             r.next_check_at = m.next_timer()
+            if self.received:
+                r.next_check_at = max(r.next_check_at, self.now + UPLOAD_SETTLE)
         else:
             r.next_check_at = r.duty_until or self.now + LOOKAHEAD

@@ -192,6 +192,7 @@ def test_an_offline_buffer_sent_in_parts_with_sweeps_between_gives_one_event(
     assert summary(scene.events()) == [("off_zone", at(65), at(85), 1200)]
     titles = sorted(a.title for a in scene.alerts())
     assert titles.count("Off zone: North Rep") == 1
+    assert titles.count("No signal: North Rep") == 1, titles
     assert scene.status() == "in_zone"
 
 
