@@ -123,10 +123,17 @@ def densify_great_circles(
 # --- frames ---
 
 
-def _query_box(lon: float, lat: float, reach_m: float) -> BaseGeometry:
+def _query_boxes(lons: FloatArray, lats: FloatArray, reach_m: FloatArray) -> NDArray[np.object_]:
+    """Lon/lat boxes holding every point within ``reach_m`` of each point."""
     dlat = reach_m / _M_PER_DEG_LAT_MIN * 1.001 + 1e-9
-    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-3)
-    return shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    dlon = dlat / np.maximum(np.cos(np.radians(np.minimum(np.abs(lats) + dlat, 89.9))), 1e-3)
+    return shapely.box(lons - dlon, lats - dlat, lons + dlon, lats + dlat)  # type: ignore[no-any-return]
+
+
+def _query_box(lon: float, lat: float, reach_m: float) -> BaseGeometry:
+    box = _query_boxes(np.array([lon]), np.array([lat]), np.array([reach_m]))[0]
+    assert isinstance(box, BaseGeometry)
+    return box
 
 
 @dataclass
@@ -174,6 +181,11 @@ class ZoneIndex:
             self._polys[i] = _Polygon(dense, boundary, lon0, lat0, kx, large, vertices)
             envelopes.append(shapely.envelope(dense))
         self._tree = shapely.STRtree(envelopes)
+        # per position: whether a circle, and its centre and radius (for array maths)
+        self._is_circle = np.zeros(len(zones), dtype=bool)
+        self._circle_at = np.zeros((len(zones), 3), dtype=float)
+        for i, circle in self._circles.items():
+            self._is_circle[i], self._circle_at[i] = True, circle
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -188,26 +200,43 @@ class ZoneIndex:
             return float(r - d)
         return self._polygon_signed(i, lon, lat)
 
+    def signed_distances(self, zone_id: Hashable, lons: FloatArray, lats: FloatArray) -> FloatArray:
+        """``signed_distance`` for many points at once."""
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        i = self._pos[zone_id]
+        if i in self._circles:
+            clon, clat, r = self._circles[i]
+            _, _, d = WGS84.inv(lons, lats, np.full(len(lons), clon), np.full(len(lons), clat))
+            return r - np.asarray(d, dtype=float)
+        return self._polygon_signed_many(i, lons, lats)
+
     def covers(self, zone_id: Hashable, lon: float, lat: float) -> bool:
         return self.signed_distance(zone_id, lon, lat) >= 0
 
     def _polygon_signed(self, i: int, lon: float, lat: float) -> float:
+        return float(self._polygon_signed_many(i, np.array([lon]), np.array([lat]))[0])
+
+    def _polygon_signed_many(self, i: int, lons: FloatArray, lats: FloatArray) -> FloatArray:
+        """Signed distances of points to polygon zone ``i``, each as ``signed_distance``."""
         p = self._polys[i]
-        inside = bool(shapely.intersects_xy(p.geometry, lon, lat))
-        point = shapely.Point((lon - p.lon0) * p.kx, lat - p.lat0)
-        nearest = shapely.shortest_line(point, p.boundary_frame)
-        qx, qy = shapely.get_coordinates(nearest)[1]
-        qlon, qlat = qx / p.kx + p.lon0, qy + p.lat0
-        _, _, d = WGS84.inv(lon, lat, qlon, qlat)
-        if p.large and d < _REFINE_WITHIN_M:
-            d = self._refined_distance(p, lon, lat, d)
-        elif p.vertices is not None:  # far from a large zone, the frame is off by percents
-            n = len(p.vertices)
-            _, _, ds = WGS84.inv(
-                np.full(n, lon), np.full(n, lat), p.vertices[:, 0], p.vertices[:, 1]
-            )
-            d = min(d, float(np.min(ds)))
-        return float(d if inside else -d)
+        inside = shapely.intersects_xy(p.geometry, lons, lats)
+        points = shapely.points((lons - p.lon0) * p.kx, lats - p.lat0)
+        nearest = shapely.get_coordinates(shapely.shortest_line(points, p.boundary_frame))
+        q = nearest.reshape(len(lons), 2, 2)[:, 1]  # each line runs from the point
+        _, _, d = WGS84.inv(lons, lats, q[:, 0] / p.kx + p.lon0, q[:, 1] + p.lat0)
+        d = np.asarray(d, dtype=float)
+        if p.large:
+            for k in np.flatnonzero(d < _REFINE_WITHIN_M).tolist():
+                d[k] = self._refined_distance(p, float(lons[k]), float(lats[k]), float(d[k]))
+            assert p.vertices is not None
+            far = np.flatnonzero(d >= _REFINE_WITHIN_M).tolist()
+            for k in far:  # far from a large zone, the frame is off by percents
+                n = len(p.vertices)
+                _, _, ds = WGS84.inv(
+                    np.full(n, lons[k]), np.full(n, lats[k]), p.vertices[:, 0], p.vertices[:, 1]
+                )
+                d[k] = min(d[k], float(np.min(ds)))
+        return np.where(inside, d, -d)
 
     @staticmethod
     def _refined_distance(p: _Polygon, lon: float, lat: float, d: float) -> float:
@@ -253,29 +282,29 @@ class ZoneIndex:
         allowed: Sequence[Collection[Hashable] | None],
     ) -> list[Standing]:
         """Where each fix stands against its own allowed zones; one tree query for all."""
-        n = len(lons)
-        reach = np.asarray(accuracies_m, dtype=float) + np.asarray(margins_m, dtype=float)
-        boxes = [_query_box(float(lons[k]), float(lats[k]), float(reach[k])) for k in range(n)]
-        fix_idx, zone_idx = self._tree.query(boxes, predicate="intersects")
-        allowed_pos: list[set[int] | None] = [
-            None if a is None else {self._pos[z] for z in a if z in self._pos} for a in allowed
-        ]
-        best: list[tuple[float, int] | None] = [None] * n
-        for k, i in zip(fix_idx.tolist(), zone_idx.tolist(), strict=True):
-            permitted = allowed_pos[k]
-            if permitted is not None and i not in permitted:
-                continue
-            s = self.signed_distance(self.ids[i], float(lons[k]), float(lats[k]))
-            if best[k] is None or s > best[k][0]:
-                best[k] = (s, i)
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        accuracies = np.asarray(accuracies_m, dtype=float)
+        reach = accuracies + np.asarray(margins_m, dtype=float)
+        fix_idx, zone_idx = self._tree.query(
+            _query_boxes(lons, lats, reach), predicate="intersects"
+        )
+        if any(a is not None for a in allowed):
+            keep = self._permitted(fix_idx, zone_idx, allowed)
+            fix_idx, zone_idx = fix_idx[keep], zone_idx[keep]
+        signed = self._signed_pairs(lons, lats, fix_idx, zone_idx)
+        # per fix, the zone it stands best in: sorted by fix, then most inside first
+        order = np.lexsort((-signed, fix_idx))
+        firsts = order[np.unique(fix_idx[order], return_index=True)[1]]
+        best: dict[int, tuple[float, int]] = {
+            int(fix_idx[j]): (float(signed[j]), int(zone_idx[j])) for j in firsts
+        }
         out = []
-        for k in range(n):
-            b = best[k]
-            if b is None:  # nothing within reach
+        for k in range(len(lons)):
+            if k not in best:  # nothing within reach
                 out.append(Standing(Verdict.OUTSIDE, None, None))
                 continue
-            s, i = b
-            if s >= accuracies_m[k]:
+            s, i = best[k]
+            if s >= accuracies[k]:
                 verdict = Verdict.INSIDE
             elif s < -reach[k]:
                 verdict = Verdict.OUTSIDE
@@ -283,6 +312,47 @@ class ZoneIndex:
                 verdict = Verdict.STRADDLING
             out.append(Standing(verdict, self.ids[i], s))
         return out
+
+    def _permitted(
+        self,
+        fix_idx: NDArray[np.intp],
+        zone_idx: NDArray[np.intp],
+        allowed: Sequence[Collection[Hashable] | None],
+    ) -> NDArray[np.bool_]:
+        positions: list[set[int] | None] = [
+            None if a is None else {self._pos[z] for z in a if z in self._pos} for a in allowed
+        ]
+        return np.array(
+            [
+                (p := positions[k]) is None or i in p
+                for k, i in zip(fix_idx.tolist(), zone_idx.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+
+    def _signed_pairs(
+        self,
+        lons: FloatArray,
+        lats: FloatArray,
+        fix_idx: NDArray[np.intp],
+        zone_idx: NDArray[np.intp],
+    ) -> FloatArray:
+        """The signed distance of each (fix, zone) pair: circles in one geodesic call."""
+        signed = np.empty(len(fix_idx), dtype=float)
+        circle = self._is_circle[zone_idx]
+        if circle.any():
+            f, c = fix_idx[circle], self._circle_at[zone_idx[circle]]
+            _, _, d = WGS84.inv(lons[f], lats[f], c[:, 0], c[:, 1])
+            signed[circle] = c[:, 2] - np.asarray(d, dtype=float)
+        polygon = np.flatnonzero(~circle)
+        if not len(polygon):
+            return signed
+        polygon = polygon[np.argsort(zone_idx[polygon], kind="stable")]
+        zones, firsts = np.unique(zone_idx[polygon], return_index=True)
+        for i, j in zip(zones.tolist(), np.split(polygon, firsts[1:]), strict=True):
+            f = fix_idx[j]  # a zone's fixes at once
+            signed[j] = self._polygon_signed_many(i, lons[f], lats[f])
+        return signed
 
 
 def circle_polygon(lon: float, lat: float, radius_m: float, segments: int = 64) -> Polygon:

@@ -94,6 +94,10 @@ def test_stand_many_matches_stand() -> None:
     rng = np.random.default_rng(7)
     zones = [
         ZoneShape(i, square(LON + rng.uniform(-0.5, 0.5), LAT + rng.uniform(-0.5, 0.5), 800))
+        if i % 3
+        else ZoneShape(
+            i, center=(LON + rng.uniform(-0.5, 0.5), LAT + rng.uniform(-0.5, 0.5)), radius_m=900
+        )
         for i in range(300)
     ]
     index = ZoneIndex(zones)
@@ -104,6 +108,9 @@ def test_stand_many_matches_stand() -> None:
     many = index.stand_many(lons, lats, accs, margins, allowed)
     for k in range(n):
         assert many[k] == index.stand(lons[k], lats[k], accs[k], margins[k], allowed[k])
+        if many[k].zone_id is not None:  # pairs measured together as each alone
+            alone = index.signed_distance(many[k].zone_id, lons[k], lats[k])
+            assert many[k].distance_m == pytest.approx(alone, abs=1e-6)
     assert {s.verdict for s in many} == set(Verdict)
 
 
@@ -158,8 +165,10 @@ def test_polygons_match_postgis_geography(
         np.full(m, c.x), np.full(m, c.y), rng.uniform(0, 360, m), rng.uniform(0, 1.3, m) * size_m
     )
     rows = connection.execute(_SQL, {"wkt": poly.wkt, "xs": xs.tolist(), "ys": ys.tolist()})
-    for (covers, boundary_m), x, y in zip(rows, xs, ys, strict=True):
+    at_once = index.signed_distances("z", xs, ys)
+    for (covers, boundary_m), x, y, together in zip(rows, xs, ys, at_once, strict=True):
         signed = index.signed_distance("z", float(x), float(y))
+        assert together == signed  # the same answer alone or with the others
         if boundary_m > 0.5:
             assert (signed >= 0) == covers, (x, y, signed, boundary_m)
         if boundary_m < 5_000:  # where decisions are made: metre-accurate
