@@ -21,9 +21,10 @@ from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 from fieldforce.zones.events import store_steps
+from fieldforce.zones.judge import GoodFix
 from fieldforce.zones.machine import EventType
 from fieldforce.zones.models import ZoneEvent
-from fieldforce.zones.monitor import GoodFix, Monitor
+from fieldforce.zones.monitor import Monitor
 from fieldforce.zones.sweep import enrol, sweep_batch
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid
 from fieldforce.tenancy.models import Tenant
+from fieldforce.zones.judge import Judge
 from fieldforce.zones.machine import ShiftState, Status
-from fieldforce.zones.monitor import Judge
 from fieldforce.zones.schedules import plan_for
 
 MAX_DAYS = 31

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
+from fieldforce.zones.judge import Shared
 from fieldforce.zones.models import MonitorState
-from fieldforce.zones.monitor import Monitor, Shared
+from fieldforce.zones.monitor import Monitor
 
 # Monitored: active staff of tenants with tracking who have a phone or sent a fix lately.
 _MONITORED = """

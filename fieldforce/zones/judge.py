@@ -1,0 +1,235 @@
+"""How one person's shifts are judged (DESIGN §4): their duty plan, the zones and rules
+of each shift, fixes against those zones (through zone indexes cached per process), and a
+shift replayed from the stored fixes."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from fieldforce.org.models import Staff
+from fieldforce.tenancy.models import Tenant, TenantSettings
+from fieldforce.zones.assignments import assigned_zones
+from fieldforce.zones.duty import DutyPlan, Shift
+from fieldforce.zones.events import Owner
+from fieldforce.zones.machine import Event, Fix, Rules, ShiftState, replay
+from fieldforce.zones.models import DutyException, DutySchedule, Zone, ZoneAssignment, ZoneKind
+from fieldforce.zones.schedules import plan_for
+from fieldforce.zones.service import shapes
+from geo.zones import Verdict, ZoneIndex
+
+LOOKAHEAD = timedelta(days=2)  # an off-duty window is looked at again after this at most
+NEAREST_AMONG = 20  # up to this many zones, a fix far from all of them names the nearest
+
+
+@dataclass(frozen=True)
+class GoodFix:
+    time: datetime
+    lon: float
+    lat: float
+    accuracy_m: float | None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a shift is judged with."""
+
+    rules: Rules
+    zone_ids: list[uuid.UUID]
+    zone_key: str | None
+
+
+def rules_for(settings: TenantSettings, zones: Sequence[Zone]) -> Rules:
+    """The tenant's thresholds, overridden by the zones; where several zones set one, the
+    most lenient wins (a person is judged against all their zones at once)."""
+
+    def most(key: str, default: float) -> float:
+        values = [z.settings[key] for z in zones if (z.settings or {}).get(key) is not None]
+        return max(values, default=default)
+
+    s = settings
+    return Rules(
+        margin_m=float(most("offzone_margin_m", s.offzone_margin_m)),
+        dwell_s=int(most("offzone_dwell_s", s.offzone_dwell_s)),
+        min_fixes=int(most("offzone_min_fixes", s.offzone_min_fixes)),
+        no_signal_after_s=int(most("no_signal_after_s", s.no_signal_after_s)),
+        late_grace_s=int(most("late_arrival_grace_s", s.late_arrival_grace_s)),
+        zoned=bool(zones),
+    )
+
+
+def zone_key(zones: Iterable[Zone]) -> str | None:
+    """Names a set of zones as they are now: their ids and shapes."""
+    ordered = sorted(zones, key=lambda z: z.id)
+    if not ordered:
+        return None
+    digest = hashlib.sha1(usedforsecurity=False)
+    for z in ordered:
+        digest.update(z.id.bytes)
+        digest.update(bytes(z.geom.data) if hasattr(z.geom, "data") else str(z.geom).encode())
+        digest.update(repr(z.radius_m).encode())
+    return digest.hexdigest()
+
+
+class _IndexCache:
+    """Zone indexes by zone key (ids and versions), shared by the requests of a process:
+    people of one team share their zones, and building an index costs milliseconds."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[str, ZoneIndex] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, session: Session, tenant_id: uuid.UUID, setup: Setup) -> ZoneIndex:
+        assert setup.zone_key is not None
+        with self._lock:
+            if (index := self._items.get(setup.zone_key)) is not None:
+                self._items.move_to_end(setup.zone_key)
+                return index
+        zones = list(
+            session.scalars(
+                select(Zone).where(Zone.tenant_id == tenant_id, Zone.id.in_(setup.zone_ids))
+            )
+        )
+        index = ZoneIndex(shapes(session, zones))
+        with self._lock:
+            self._items[setup.zone_key] = index
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return index
+
+
+INDEXES = _IndexCache()
+
+_GOOD_FIXES = text("""
+    SELECT fix_time, ST_X(geom), ST_Y(geom), accuracy_m FROM ping
+     WHERE tenant_id = :tenant AND staff_id = :staff AND flags = 0
+       AND fix_time >= :start AND fix_time < :end
+     ORDER BY fix_time
+""")
+
+
+class Shared:
+    """What the people of one org unit share, worked out once for a sweep batch: the duty
+    plan and the zones of everyone without a schedule, exception or zone of their own."""
+
+    def __init__(self, session: Session, staff_ids: Collection[uuid.UUID]) -> None:
+        self.personal: set[uuid.UUID] = set()
+        for model in (DutySchedule, DutyException, ZoneAssignment):
+            self.personal.update(
+                session.scalars(select(model.staff_id).where(model.staff_id.in_(staff_ids)))
+            )
+        self.plans: dict[uuid.UUID, DutyPlan] = {}
+        self.zones: dict[tuple[uuid.UUID, date], list[Zone]] = {}
+
+
+class Judge:
+    """How one person's shifts are judged: their duty plan, the zones and rules of each
+    shift, fixes against those zones, and a shift replayed from the stored fixes."""
+
+    def __init__(
+        self,
+        session: Session,
+        staff: Staff,
+        tenant: Tenant,
+        now: datetime,
+        shared: Shared | None = None,
+    ) -> None:
+        self.session, self.staff, self.tenant, self.now = session, staff, tenant, now
+        self.settings = tenant.effective_settings
+        self.owner = Owner(staff.tenant_id, staff.id)
+        self._plan: DutyPlan | None = None
+        self._shared = None if shared is None or staff.id in shared.personal else shared
+
+    @property
+    def plan(self) -> DutyPlan:
+        if self._plan is None:
+            unit, shared = self.staff.org_unit_id, self._shared
+            if shared is not None and unit in shared.plans:
+                self._plan = shared.plans[unit]
+            else:
+                back = timedelta(days=self.settings.upload_window_days + 2)
+                self._plan = plan_for(
+                    self.session, self.staff, self.now - back, self.now + LOOKAHEAD
+                )
+                if shared is not None:
+                    shared.plans[unit] = self._plan
+        return self._plan
+
+    def setup(self, shift: Shift) -> Setup:
+        key, shared = (self.staff.org_unit_id, shift.day), self._shared
+        if shared is not None and key in shared.zones:
+            zones = shared.zones[key]
+        else:
+            zones = [
+                z
+                for z, _ in assigned_zones(self.session, self.staff, shift.day)
+                if z.kind != ZoneKind.RESTRICTED.value
+            ]
+            if shared is not None:
+                shared.zones[key] = zones
+        return Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
+
+    def judge(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
+        if not fixes:
+            return []
+        if not setup.rules.zoned or setup.zone_key is None:
+            return [Fix(f.time, Verdict.STRADDLING) for f in fixes]
+        index = INDEXES.get(self.session, self.owner.tenant_id, setup)
+        worst = self.settings.accuracy_limit_m  # a fix that does not say counts as the worst
+        standings = index.stand_many(
+            np.array([f.lon for f in fixes]),
+            np.array([f.lat for f in fixes]),
+            np.array([worst if f.accuracy_m is None else f.accuracy_m for f in fixes]),
+            np.full(len(fixes), setup.rules.margin_m),
+            [None] * len(fixes),
+        )
+        out = []
+        for f, s in zip(fixes, standings, strict=True):
+            zone_id, distance = s.zone_id, s.distance_m
+            if zone_id is None and len(index) <= NEAREST_AMONG:  # far from all: which is nearest
+                distance, zone_id = max(
+                    (index.signed_distance(z, f.lon, f.lat), z) for z in index.ids
+                )
+            out.append(
+                Fix(
+                    f.time,
+                    s.verdict,
+                    zone_id if isinstance(zone_id, uuid.UUID) else None,
+                    None if distance is None else float(distance),
+                )
+            )
+        return out
+
+    def replayed(
+        self,
+        start: datetime,
+        end: datetime,
+        setup: Setup,
+        until: datetime,
+        *,
+        keep_segments: bool = False,
+    ) -> tuple[ShiftState, list[Event]]:
+        rows = self.session.execute(
+            _GOOD_FIXES,
+            {
+                "tenant": self.owner.tenant_id,
+                "staff": self.owner.staff_id,
+                "start": start,
+                "end": end,
+            },
+        )
+        fixes = [GoodFix(t, float(x), float(y), a) for t, x, y, a in rows]
+        if fixes:  # a phone's clock may run a little ahead of ours
+            until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
+        judged = self.judge(setup, fixes)
+        return replay(start, end, setup.rules, judged, until, keep_segments=keep_segments)
