@@ -218,6 +218,7 @@ class Judge:
         until: datetime,
         *,
         keep_segments: bool = False,
+        scheduled: datetime | None = None,
     ) -> tuple[ShiftState, list[Event]]:
         rows = self.session.execute(
             _GOOD_FIXES,
@@ -232,4 +233,6 @@ class Judge:
         if fixes:  # a phone's clock may run a little ahead of ours
             until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
         judged = self.judge(setup, fixes)
-        return replay(start, end, setup.rules, judged, until, keep_segments=keep_segments)
+        return replay(
+            start, end, setup.rules, judged, until, keep_segments=keep_segments, scheduled=scheduled
+        )

@@ -95,6 +95,7 @@ class ShiftState:
     run_zone: uuid.UUID | None = None
     arrived_at: datetime | None = None
     decided_at: datetime | None = None
+    late_by: datetime | None = None  # the late-arrival deadline, unless joined after it
     open: dict[EventType, Event] = field(default_factory=dict)
     segments: list[Segment] | None = None  # kept only when asked for (reports)
     # the state as it was at the last fix, before the timers that fired since, and the
@@ -105,9 +106,18 @@ class ShiftState:
 
     @classmethod
     def fresh(
-        cls, start: datetime, end: datetime, rules: Rules, *, keep_segments: bool = False
+        cls,
+        start: datetime,
+        end: datetime,
+        rules: Rules,
+        *,
+        keep_segments: bool = False,
+        scheduled: datetime | None = None,
     ) -> ShiftState:
+        """A shift watched from ``start``; ``scheduled`` is when it began by the schedule
+        when that was earlier (the person was first looked at with the shift under way)."""
         state = cls(start, end, rules, as_of=start, segments=[] if keep_segments else None)
+        state.late_by = _late_by(start, rules, scheduled)
         return state._noting_status(start)
 
     # what it says ------------------------------------------------------------------------
@@ -231,8 +241,13 @@ class ShiftState:
                 and self.run_count >= r.min_fixes
             ):
                 yield self.run_start + timedelta(seconds=r.dwell_s), self._fire_dwell
-        if r.zoned and self.arrived_at is None and EventType.LATE_ARRIVAL not in self.open:
-            yield self.start + timedelta(seconds=r.late_grace_s), self._fire_late
+        if (
+            r.zoned
+            and self.late_by is not None
+            and self.arrived_at is None
+            and EventType.LATE_ARRIVAL not in self.open
+        ):
+            yield self.late_by, self._fire_late
 
     def _fire_end(self, due: datetime, changed: list[Event]) -> None:
         for event in self.open.values():
@@ -281,6 +296,12 @@ class ShiftState:
         return self
 
 
+def _late_by(start: datetime, rules: Rules, scheduled: datetime | None) -> datetime | None:
+    """Late arrival is judged only by someone watching from before its deadline."""
+    deadline = min(start, scheduled or start) + timedelta(seconds=rules.late_grace_s)
+    return deadline if start < deadline else None
+
+
 def _ended(event: Event, at: datetime) -> Event:
     event.ended_at = max(at, event.started_at)
     return event
@@ -298,10 +319,11 @@ def replay(
     until: datetime,
     *,
     keep_segments: bool = False,
+    scheduled: datetime | None = None,
 ) -> tuple[ShiftState, list[Event]]:
     """The shift from its start with every fix, up to ``until``: the final state and every
     event it had, in order of start."""
-    state = ShiftState.fresh(start, end, rules, keep_segments=keep_segments)
+    state = ShiftState.fresh(start, end, rules, keep_segments=keep_segments, scheduled=scheduled)
     events: dict[tuple[EventType, datetime], Event] = {}
     for fix in sorted(fixes, key=lambda f: f.time):
         if fix.time >= until:
@@ -331,6 +353,7 @@ def dump(state: ShiftState) -> dict[str, Any]:
         "run_zone": None if state.run_zone is None else str(state.run_zone),
         "arrived_at": t(state.arrived_at),
         "decided_at": t(state.decided_at),
+        "late_by": t(state.late_by),
         "open": [
             {
                 "type": e.type.value,
@@ -365,10 +388,11 @@ def load(raw: dict[str, Any]) -> ShiftState:
         )
         for e in raw["open"]
     ]
+    rules = Rules(**raw["rules"])
     return ShiftState(
         start,
         end,
-        Rules(**raw["rules"]),
+        rules,
         as_of,
         zone_status=Status(raw["zone_status"]),
         last_good=t(raw["last_good"]),
@@ -377,6 +401,7 @@ def load(raw: dict[str, Any]) -> ShiftState:
         run_zone=u(raw["run_zone"]),
         arrived_at=t(raw["arrived_at"]),
         decided_at=t(raw["decided_at"]),
+        late_by=t(raw["late_by"]) if "late_by" in raw else _late_by(start, rules, None),
         open={e.type: e for e in events},
         checkpoint=raw.get("checkpoint"),
         touched=[

@@ -194,7 +194,9 @@ class Monitor(Judge):
         setup = self.setup(shift)
         r.zone_ids, r.zone_key = setup.zone_ids, setup.zone_key
         # joining a shift under way (first look at a person): it counts from now
-        self.machine = ShiftState.fresh(max(shift.start, t), shift.end, setup.rules)
+        self.machine = ShiftState.fresh(
+            max(shift.start, t), shift.end, setup.rules, scheduled=shift.start
+        )
 
     def _refresh(self, t: datetime) -> None:
         """Schedules, zones or thresholds changed: judge the running shift again by them."""
@@ -211,7 +213,7 @@ class Monitor(Judge):
         if old is None:
             self.machine = None
             if setup is not None:  # a first look: the shift counts from now
-                self.machine = ShiftState.fresh(max(start, t), end, setup.rules)
+                self.machine = ShiftState.fresh(max(start, t), end, setup.rules, scheduled=start)
             return
         if (
             setup is not None
@@ -227,7 +229,9 @@ class Monitor(Judge):
         events: list[Event] = []
         self.machine = None
         if setup is not None:
-            self.machine, events = self.replayed(begin, end, setup, until=min(t, end))
+            self.machine, events = self.replayed(
+                begin, end, setup, until=min(t, end), scheduled=start
+            )
         self.new_events += self._reconcile(
             events,
             start,
@@ -241,8 +245,10 @@ class Monitor(Judge):
         m = self.machine
         assert m is not None
         until = min(self.now, m.end)
-        self.machine, events = self.replayed(m.start, m.end, self._current_setup(), until)
         shift_start = self._shift_start(m)
+        self.machine, events = self.replayed(
+            m.start, m.end, self._current_setup(), until, scheduled=shift_start
+        )
         self.new_events += self._reconcile(events, shift_start, m.start, m.end, self.now)
 
     def _replay_past(self, fixes: Sequence[GoodFix]) -> None:

@@ -88,6 +88,25 @@ def test_late_arrival_runs_from_the_shift_start_to_the_first_inside_fix() -> Non
     assert on_time == []
 
 
+def test_joining_a_shift_under_way_keeps_its_late_deadline_or_drops_it() -> None:
+    outside_all_along = fixes(every_minute(5, 60, OUT))
+    # first looked at five minutes in: still late by the scheduled start + 15 min
+    _, events = replay(at(5), END, Rules(), outside_all_along, at(60), scheduled=START)
+    late = [e for e in events if e.type is EventType.LATE_ARRIVAL]
+    assert [(e.started_at, e.details["detected_at"]) for e in late] == [(at(5), at(15).isoformat())]
+    # first looked at after the deadline: nobody can say whether they came on time
+    _, events = replay(
+        at(20), END, Rules(), fixes(every_minute(20, 60, OUT)), at(60), scheduled=START
+    )
+    assert EventType.LATE_ARRIVAL not in {e.type for e in events}
+    assert EventType.OFF_ZONE in {e.type for e in events}
+    # and the deadline survives being stored between requests
+    joined = ShiftState.fresh(at(20), END, Rules(), scheduled=START)
+    assert joined.late_by is None
+    assert load(dump(joined)).late_by is None
+    assert load(dump(ShiftState.fresh(START, END, Rules()))).late_by == at(15)
+
+
 def test_the_shift_end_closes_what_is_open_and_the_status_is_off_duty() -> None:
     state, events = run(every_minute(500, 570, OUT), until=700)
     by_type = {e.type: e for e in events}

@@ -233,3 +233,14 @@ def test_duty_around_the_clock_for_days_raises_nothing_while_the_rep_stays(
         scene.sweep(now)
     assert scene.events() == []  # the shift runs on; nobody was late, silent or away
     assert scene.status() == "in_zone"
+
+
+def test_someone_first_seen_mid_shift_is_watched_from_then(scene: Scene) -> None:
+    # nothing looked at the rep before 10:00 (say monitoring was switched on then)
+    for minute in range(90, 121):
+        now = at(minute) + timedelta(seconds=5)
+        scene.upload([P(minute, 1000)], now)
+        scene.sweep(now)
+    (away,) = scene.events()  # not late: lateness is not made up for in hindsight
+    assert summary([away]) == [("off_zone", at(90), None, None)]
+    assert away.shift_start == MONDAY  # the shift it belongs to, as scheduled
