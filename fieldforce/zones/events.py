@@ -8,14 +8,13 @@ longer finds are marked retracted."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Boolean, ColumnElement, Table, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
@@ -76,31 +75,38 @@ def store_steps(session: Session, steps: Sequence[Step]) -> list[ZoneEvent]:
     }
     if not values:
         return []
-    table = cast(Table, ZoneEvent.__table__)
-    stmt = insert(table).values(list(values.values()))
-    upsert = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", "staff_id", "type", "started_at"],
-        set_={
-            "ended_at": stmt.excluded.ended_at,
-            "duration_s": stmt.excluded.duration_s,
-            "retracted_at": None,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    ).returning(
-        table.c.staff_id,
-        table.c.type,
-        table.c.started_at,
-        table.c.id,
-        table.c.created_at,
-        literal_column("xmax = 0", Boolean),
-    )
     with session.no_autoflush:  # state rows are written together when the batch commits
-        rows = session.execute(upsert).all()
+        rows = session.execute(_UPSERT, {"rows": json.dumps([_json(v) for v in values.values()])})
     return [  # described, not loaded: callers only read them
         ZoneEvent(id=event_id, created_at=created_at, **values[(staff, kind, started)])
         for staff, kind, started, event_id, created_at, inserted in rows
         if inserted
     ]
+
+
+# One statement with one parameter however many events a sweep batch has: a multi-row
+# VALUES would be compiled afresh for each batch (a bind parameter per value).
+_UPSERT = text("""
+    INSERT INTO zone_event (tenant_id, staff_id, type, started_at, ended_at, duration_s,
+                            zone_id, shift_start, details)
+    SELECT tenant_id, staff_id, type, started_at, ended_at, duration_s, zone_id, shift_start,
+           details
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+           tenant_id uuid, staff_id uuid, type text, started_at timestamptz,
+           ended_at timestamptz, duration_s integer, zone_id uuid, shift_start timestamptz,
+           details jsonb)
+        ON CONFLICT (tenant_id, staff_id, type, started_at) DO UPDATE
+       SET ended_at = excluded.ended_at, duration_s = excluded.duration_s,
+           retracted_at = NULL, updated_at = excluded.updated_at
+    RETURNING staff_id, type, started_at, id, created_at, xmax = 0
+""")
+
+
+def _json(values: dict[str, object]) -> dict[str, object]:
+    return {
+        k: v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+        for k, v in values.items()
+    }
 
 
 def retract(
