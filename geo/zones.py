@@ -154,14 +154,16 @@ class ZoneIndex:
         self.ids: list[Hashable] = [z.id for z in zones]
         self._pos = {zid: i for i, zid in enumerate(self.ids)}
         self._polys: dict[int, _Polygon] = {}
-        self._circles: dict[int, tuple[float, float, float]] = {}
+        # per position: whether a circle, and its centre and radius (for array maths)
+        self._is_circle = np.zeros(len(zones), dtype=bool)
+        self._circle_at = np.zeros((len(zones), 3), dtype=float)
         envelopes: list[BaseGeometry] = []
         for i, z in enumerate(zones):
             if z.is_circle:
                 assert z.center is not None
                 assert z.radius_m is not None
                 lon, lat = z.center
-                self._circles[i] = (lon, lat, z.radius_m)
+                self._is_circle[i], self._circle_at[i] = True, (lon, lat, z.radius_m)
                 envelopes.append(_query_box(lon, lat, z.radius_m))
                 continue
             assert z.geometry is not None
@@ -181,11 +183,6 @@ class ZoneIndex:
             self._polys[i] = _Polygon(dense, boundary, lon0, lat0, kx, large, vertices)
             envelopes.append(shapely.envelope(dense))
         self._tree = shapely.STRtree(envelopes)
-        # per position: whether a circle, and its centre and radius (for array maths)
-        self._is_circle = np.zeros(len(zones), dtype=bool)
-        self._circle_at = np.zeros((len(zones), 3), dtype=float)
-        for i, circle in self._circles.items():
-            self._is_circle[i], self._circle_at[i] = True, circle
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -193,28 +190,27 @@ class ZoneIndex:
     # one zone ---------------------------------------------------------------------------
     def signed_distance(self, zone_id: Hashable, lon: float, lat: float) -> float:
         """Metres from the zone's boundary: positive inside (or on it), negative outside."""
-        i = self._pos[zone_id]
-        if i in self._circles:
-            clon, clat, r = self._circles[i]
-            _, _, d = WGS84.inv(lon, lat, clon, clat)
-            return float(r - d)
-        return self._polygon_signed(i, lon, lat)
+        return float(self.signed_distances(zone_id, np.array([lon]), np.array([lat]))[0])
 
     def signed_distances(self, zone_id: Hashable, lons: FloatArray, lats: FloatArray) -> FloatArray:
         """``signed_distance`` for many points at once."""
         lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
         i = self._pos[zone_id]
-        if i in self._circles:
-            clon, clat, r = self._circles[i]
-            _, _, d = WGS84.inv(lons, lats, np.full(len(lons), clon), np.full(len(lons), clat))
-            return r - np.asarray(d, dtype=float)
+        if self._is_circle[i]:
+            return self._circle_signed(np.full(len(lons), i), lons, lats)
         return self._polygon_signed_many(i, lons, lats)
 
     def covers(self, zone_id: Hashable, lon: float, lat: float) -> bool:
         return self.signed_distance(zone_id, lon, lat) >= 0
 
-    def _polygon_signed(self, i: int, lon: float, lat: float) -> float:
-        return float(self._polygon_signed_many(i, np.array([lon]), np.array([lat]))[0])
+    def _circle_signed(
+        self, positions: NDArray[np.intp], lons: FloatArray, lats: FloatArray
+    ) -> FloatArray:
+        """Signed distances of points to the circles at ``positions``, pair by pair."""
+        c = self._circle_at[positions]
+        _, _, d = WGS84.inv(lons, lats, c[:, 0], c[:, 1])
+        signed: FloatArray = c[:, 2] - np.asarray(d, dtype=float)
+        return signed
 
     def _polygon_signed_many(self, i: int, lons: FloatArray, lats: FloatArray) -> FloatArray:
         """Signed distances of points to polygon zone ``i``, each as ``signed_distance``."""
@@ -341,9 +337,8 @@ class ZoneIndex:
         signed = np.empty(len(fix_idx), dtype=float)
         circle = self._is_circle[zone_idx]
         if circle.any():
-            f, c = fix_idx[circle], self._circle_at[zone_idx[circle]]
-            _, _, d = WGS84.inv(lons[f], lats[f], c[:, 0], c[:, 1])
-            signed[circle] = c[:, 2] - np.asarray(d, dtype=float)
+            f = fix_idx[circle]
+            signed[circle] = self._circle_signed(zone_idx[circle], lons[f], lats[f])
         polygon = np.flatnonzero(~circle)
         if not len(polygon):
             return signed
