@@ -95,7 +95,8 @@ class ShiftState:
     run_zone: uuid.UUID | None = None
     arrived_at: datetime | None = None
     decided_at: datetime | None = None
-    late_by: datetime | None = None  # the late-arrival deadline, unless joined after it
+    # when the shift began by the schedule, if before ``start`` (first looked at mid-shift)
+    scheduled: datetime | None = None
     open: dict[EventType, Event] = field(default_factory=dict)
     segments: list[Segment] | None = None  # kept only when asked for (reports)
     # the state as it was at the last fix, before the timers that fired since, and the
@@ -116,11 +117,27 @@ class ShiftState:
     ) -> ShiftState:
         """A shift watched from ``start``; ``scheduled`` is when it began by the schedule
         when that was earlier (the person was first looked at with the shift under way)."""
-        state = cls(start, end, rules, as_of=start, segments=[] if keep_segments else None)
-        state.late_by = _late_by(start, rules, scheduled)
+        state = cls(
+            start,
+            end,
+            rules,
+            as_of=start,
+            scheduled=scheduled if scheduled is not None and scheduled < start else None,
+            segments=[] if keep_segments else None,
+        )
         return state._noting_status(start)
 
     # what it says ------------------------------------------------------------------------
+    @property
+    def shift_start(self) -> datetime:
+        return self.scheduled or self.start
+
+    @property
+    def late_deadline(self) -> datetime | None:
+        """Not in a zone by then is late; none for someone first looked at after it."""
+        deadline = self.shift_start + timedelta(seconds=self.rules.late_grace_s)
+        return deadline if self.start < deadline else None
+
     @property
     def finished(self) -> bool:
         return self.as_of >= self.end
@@ -243,11 +260,11 @@ class ShiftState:
                 yield self.run_start + timedelta(seconds=r.dwell_s), self._fire_dwell
         if (
             r.zoned
-            and self.late_by is not None
             and self.arrived_at is None
             and EventType.LATE_ARRIVAL not in self.open
+            and (deadline := self.late_deadline) is not None
         ):
-            yield self.late_by, self._fire_late
+            yield deadline, self._fire_late
 
     def _fire_end(self, due: datetime, changed: list[Event]) -> None:
         for event in self.open.values():
@@ -294,12 +311,6 @@ class ShiftState:
             if not self.segments or self.segments[-1].status is not status:
                 self.segments.append(Segment(status, max(when, self.start)))
         return self
-
-
-def _late_by(start: datetime, rules: Rules, scheduled: datetime | None) -> datetime | None:
-    """Late arrival is judged only by someone watching from before its deadline."""
-    deadline = min(start, scheduled or start) + timedelta(seconds=rules.late_grace_s)
-    return deadline if start < deadline else None
 
 
 def _ended(event: Event, at: datetime) -> Event:
@@ -353,7 +364,7 @@ def dump(state: ShiftState) -> dict[str, Any]:
         "run_zone": None if state.run_zone is None else str(state.run_zone),
         "arrived_at": t(state.arrived_at),
         "decided_at": t(state.decided_at),
-        "late_by": t(state.late_by),
+        "scheduled": t(state.scheduled),
         "open": [
             {
                 "type": e.type.value,
@@ -388,11 +399,10 @@ def load(raw: dict[str, Any]) -> ShiftState:
         )
         for e in raw["open"]
     ]
-    rules = Rules(**raw["rules"])
     return ShiftState(
         start,
         end,
-        rules,
+        Rules(**raw["rules"]),
         as_of,
         zone_status=Status(raw["zone_status"]),
         last_good=t(raw["last_good"]),
@@ -401,7 +411,7 @@ def load(raw: dict[str, Any]) -> ShiftState:
         run_zone=u(raw["run_zone"]),
         arrived_at=t(raw["arrived_at"]),
         decided_at=t(raw["decided_at"]),
-        late_by=t(raw["late_by"]) if "late_by" in raw else _late_by(start, rules, None),
+        scheduled=t(raw.get("scheduled")),
         open={e.type: e for e in events},
         checkpoint=raw.get("checkpoint"),
         touched=[

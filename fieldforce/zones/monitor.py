@@ -130,7 +130,7 @@ class Monitor(Judge):
                 found = self.judge(self._current_setup(), [g for _, g in rest])
                 judged = {k: fix for (k, _), fix in zip(rest, found, strict=True)}
                 judged_for = m
-            self._stored(m.observe(judged[i]), self._shift_start(m))
+            self._stored(m.observe(judged[i]), m.shift_start)
         if replay_current:
             self._replay_current()
             undone.clear()  # the replay reconciled everything
@@ -147,7 +147,7 @@ class Monitor(Judge):
         until = self.now if until is None else min(until, self.now)
         self._roll(until)
         if self.machine is not None:
-            self._stored(self.machine.advance(until), self._shift_start(self.machine))
+            self._stored(self.machine.advance(until), self.machine.shift_start)
         self._save()
 
     def _roll(self, t: datetime) -> None:
@@ -181,7 +181,7 @@ class Monitor(Judge):
     def _finish(self) -> None:
         m = self.machine
         if m is not None:
-            self._stored(m.advance(m.end), self._shift_start(m))
+            self._stored(m.advance(m.end), m.shift_start)
             self.machine = None
 
     def _enter(self, t: datetime) -> None:
@@ -193,7 +193,7 @@ class Monitor(Judge):
             return
         setup = self.setup(shift)
         r.zone_ids, r.zone_key = setup.zone_ids, setup.zone_key
-        # joining a shift under way (first look at a person): it counts from now
+        # joining a shift under way (a first look at a person): it counts from then
         self.machine = ShiftState.fresh(
             max(shift.start, t), shift.end, setup.rules, scheduled=shift.start
         )
@@ -203,18 +203,16 @@ class Monitor(Judge):
         r, old = self.row, self.machine
         old_key = r.zone_key
         r.stale = False
-        if old is not None and old.end <= t:
+        if old is None:
+            self._enter(t)  # a first look, or off duty: nothing was judged yet
+            return
+        if old.end <= t:
             return  # it ended by the old plan; the loop in _roll finishes it
         start, end, shift = self._window_at(t)
         r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
         setup = None if shift is None else self.setup(shift)
         r.zone_ids = [] if setup is None else setup.zone_ids
         r.zone_key = None if setup is None else setup.zone_key
-        if old is None:
-            self.machine = None
-            if setup is not None:  # a first look: the shift counts from now
-                self.machine = ShiftState.fresh(max(start, t), end, setup.rules, scheduled=start)
-            return
         if (
             setup is not None
             and old.rules == setup.rules
@@ -245,11 +243,10 @@ class Monitor(Judge):
         m = self.machine
         assert m is not None
         until = min(self.now, m.end)
-        shift_start = self._shift_start(m)
         self.machine, events = self.replayed(
-            m.start, m.end, self._current_setup(), until, scheduled=shift_start
+            m.start, m.end, self._current_setup(), until, scheduled=m.shift_start
         )
-        self.new_events += self._reconcile(events, shift_start, m.start, m.end, self.now)
+        self.new_events += self._reconcile(events, m.shift_start, m.start, m.end, self.now)
 
     def _replay_past(self, fixes: Sequence[GoodFix]) -> None:
         shifts: dict[datetime, Shift] = {}
@@ -272,19 +269,13 @@ class Monitor(Judge):
         still_open = {e.key: e for e in (m.open.values() if m is not None else ())}
         self._stored(
             [still_open[k] for k in undone if k in still_open],
-            self._shift_start(m) if m else self.now,
+            m.shift_start if m else self.now,
         )
         gone = [k for k in undone if k not in still_open and k not in self._written]
         if gone:
             retract(self.session, self.owner, gone, self.now)
 
     # storing -----------------------------------------------------------------------------
-    def _shift_start(self, m: ShiftState) -> datetime:
-        """When the shift watched by ``m`` began by the schedule: earlier than the
-        machine's own start when the person was first seen with the shift under way."""
-        begun = self.row.duty_from
-        return begun if begun is not None and begun <= m.start else m.start
-
     def _stored(self, events: Sequence[Event], shift_start: datetime) -> None:
         if not events:
             return

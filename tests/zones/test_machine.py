@@ -102,9 +102,9 @@ def test_joining_a_shift_under_way_keeps_its_late_deadline_or_drops_it() -> None
     assert EventType.OFF_ZONE in {e.type for e in events}
     # and the deadline survives being stored between requests
     joined = ShiftState.fresh(at(20), END, Rules(), scheduled=START)
-    assert joined.late_by is None
-    assert load(dump(joined)).late_by is None
-    assert load(dump(ShiftState.fresh(START, END, Rules()))).late_by == at(15)
+    assert load(dump(joined)).late_deadline is None
+    assert load(dump(joined)).shift_start == START
+    assert load(dump(ShiftState.fresh(START, END, Rules()))).late_deadline == at(15)
 
 
 def test_the_shift_end_closes_what_is_open_and_the_status_is_off_duty() -> None:
