@@ -76,7 +76,8 @@ def store_steps(session: Session, steps: Sequence[Step]) -> list[ZoneEvent]:
     if not values:
         return []
     with session.no_autoflush:  # state rows are written together when the batch commits
-        rows = session.execute(_UPSERT, {"rows": json.dumps([_json(v) for v in values.values()])})
+        # ids and times as text (str(datetime) keeps its offset and microseconds)
+        rows = session.execute(_UPSERT, {"rows": json.dumps(list(values.values()), default=str)})
     return [  # described, not loaded: callers only read them
         ZoneEvent(id=event_id, created_at=created_at, **values[(staff, kind, started)])
         for staff, kind, started, event_id, created_at, inserted in rows
@@ -100,13 +101,6 @@ _UPSERT = text("""
            retracted_at = NULL, updated_at = excluded.updated_at
     RETURNING staff_id, type, started_at, id, created_at, xmax = 0
 """)
-
-
-def _json(values: dict[str, object]) -> dict[str, object]:
-    return {
-        k: v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
-        for k, v in values.items()
-    }
 
 
 def retract(

@@ -193,13 +193,12 @@ class Judge:
             np.full(len(fixes), setup.rules.margin_m),
             [None] * len(fixes),
         )
+        nearest = self._nearest(
+            index, fixes, [k for k, s in enumerate(standings) if s.zone_id is None]
+        )
         out = []
-        for f, s in zip(fixes, standings, strict=True):
-            zone_id, distance = s.zone_id, s.distance_m
-            if zone_id is None and len(index) <= NEAREST_AMONG:  # far from all: which is nearest
-                distance, zone_id = max(
-                    (index.signed_distance(z, f.lon, f.lat), z) for z in index.ids
-                )
+        for k, (f, s) in enumerate(zip(fixes, standings, strict=True)):
+            distance, zone_id = nearest.get(k, (s.distance_m, s.zone_id))
             out.append(
                 Fix(
                     f.time,
@@ -209,6 +208,22 @@ class Judge:
                 )
             )
         return out
+
+    @staticmethod
+    def _nearest(
+        index: ZoneIndex, fixes: Sequence[GoodFix], far: list[int]
+    ) -> dict[int, tuple[float, object]]:
+        """For fixes far from every zone (among few): the nearest one and how far."""
+        if not far or len(index) > NEAREST_AMONG:
+            return {}
+        lons = np.array([fixes[k].lon for k in far])
+        lats = np.array([fixes[k].lat for k in far])
+        signed = np.array([index.signed_distances(z, lons, lats) for z in index.ids])
+        best = signed.argmax(axis=0)
+        return {
+            k: (float(signed[b, j]), index.ids[b])
+            for j, (k, b) in enumerate(zip(far, best.tolist(), strict=True))
+        }
 
     def replayed(
         self,
