@@ -20,6 +20,7 @@ class TokenClaims:
     staff_id: uuid.UUID
     device_id: uuid.UUID | None
     expires_at: datetime
+    version: int = 0  # the person's token_version when it was issued
 
 
 def issue_token(
@@ -28,6 +29,7 @@ def issue_token(
     tenant_id: uuid.UUID,
     staff_id: uuid.UUID,
     device_id: uuid.UUID | None = None,
+    version: int = 0,
     now: datetime | None = None,
 ) -> tuple[str, int]:
     """Returns the token and its lifetime in seconds."""
@@ -40,6 +42,7 @@ def issue_token(
         "iat": issued,
         "exp": issued + lifetime,
         "jti": uuid.uuid4().hex,
+        "ver": version,
     }
     if device_id is not None:
         claims["did"] = str(device_id)
@@ -61,8 +64,9 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
             staff_id=uuid.UUID(claims["sub"]),
             device_id=uuid.UUID(claims["did"]) if claims.get("did") else None,
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            version=int(claims.get("ver", 0)),
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("the access token has expired", code="token_expired") from exc
-    except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
+    except (jwt.InvalidTokenError, ValueError, KeyError, TypeError, OverflowError) as exc:
         raise Unauthorized("the access token is not valid", code="invalid_token") from exc

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKeyConstraint,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     text,
@@ -88,6 +89,9 @@ class Staff(TenantOwned, Timestamps, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # carried by every access token; raised to end them all (password change, reset,
+    # "sign out everywhere")
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         ForeignKeyConstraint(
