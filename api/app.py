@@ -20,9 +20,10 @@ from api.routers import (
     zones,
 )
 from fieldforce import __version__
+from fieldforce.auth.keys import signing_keys
 from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.jobs import Background
-from fieldforce.logs import configure_logging
+from fieldforce.logs import configure_logging, get_logger
 from fieldforce.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -45,11 +46,22 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     return app
 
 
+def _log_signing_key_source(settings: Settings) -> None:
+    ring = signing_keys(settings)
+    get_logger("fieldforce.keys").info(
+        "signing_key",
+        source=ring.source,
+        path=str(ring.path) if ring.path else None,
+        kid=ring.current.kid,
+    )
+
+
 def app_from_environment() -> FastAPI:
     """For ``fieldforce serve`` and any ASGI server: settings from ``FIELDFORCE_*``. The
     process also runs the background jobs and, when configured, the push worker."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    _log_signing_key_source(settings)
     if not settings.database_url:
         raise RuntimeError("FIELDFORCE_DATABASE_URL is not set (use `fieldforce serve`)")
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)

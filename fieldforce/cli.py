@@ -19,6 +19,8 @@ db_app = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster.", no_args_
 app.add_typer(db_app, name="db")
 zones_app = typer.Typer(help="Zones (geofences).", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
+keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 DataDir = Annotated[
     Path | None,
@@ -63,12 +65,22 @@ def open_database(
         yield Database(pg.url(), pg, started)
     finally:
         if started:
-            # a second Ctrl-C must not interrupt the shutdown
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # a second Ctrl-C or SIGTERM must not interrupt the shutdown
+            stopping = (signal.SIGINT, signal.SIGTERM)
+            previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stopping}
             try:
                 pg.stop()
             finally:
-                signal.signal(signal.SIGINT, previous)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM: leave the server and stop what was started here."""
+
+
+def _raise_stopped(*_: object) -> None:
+    raise _Stopped
 
 
 def _migrate(url: str) -> None:
@@ -89,33 +101,45 @@ def serve(
 
     import uvicorn
 
+    from fieldforce.auth.keys import signing_keys
     from fieldforce.logs import configure_logging, get_logger
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     log = get_logger("fieldforce.serve")
-    with open_database(settings, data_dir, install=True) as database:
-        _migrate(database.url)
-        # The web app is loaded by name (fieldforce never imports api) and reads the
-        # database URL from the environment like any other setting.
-        os.environ["FIELDFORCE_DATABASE_URL"] = database.url
-        get_settings.cache_clear()
-        log.info(
-            "serving",
-            host=host,
-            port=port,
-            docs=f"http://{host}:{port}/docs",
-            embedded_database=str(database.embedded.data_dir) if database.embedded else None,
-        )
-        uvicorn.run(
-            "api.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-            access_log=False,
-        )
+    # uvicorn restores these after its own shutdown and raises the signal again
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _raise_stopped)
+    try:
+        with open_database(settings, data_dir, install=True) as database:
+            _migrate(database.url)
+            # The web app is loaded by name (fieldforce never imports api) and reads the
+            # database URL and data directory from the environment like any other setting.
+            os.environ["FIELDFORCE_DATABASE_URL"] = database.url
+            if data_dir is not None:
+                os.environ["FIELDFORCE_DATA_DIR"] = str(data_dir)
+            get_settings.cache_clear()
+            signing_keys(get_settings())  # generated once here, before any worker starts
+            log.info(
+                "serving",
+                host=host,
+                port=port,
+                docs=f"http://{host}:{port}/docs",
+                embedded_database=str(database.embedded.data_dir) if database.embedded else None,
+            )
+            uvicorn.run(
+                "api.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_config=None,
+                access_log=False,
+                server_header=False,
+                proxy_headers=False,  # the app itself trusts only FIELDFORCE_TRUSTED_PROXIES
+            )
+    except _Stopped:
+        pass
     log.info("stopped")
 
 
@@ -241,6 +265,42 @@ def zones_import(
         finally:
             engine.dispose()
     typer.echo(f"{result.created} created, {result.updated} updated")
+
+
+@keys_app.command("rotate")
+def keys_rotate(data_dir: DataDir = None) -> None:
+    """Make a new key sign tokens from now on. Tokens signed with the previous keys stay
+    valid until they expire; running servers pick the new key up within a second."""
+    from fieldforce.auth.keys import key_file
+
+    settings = _settings_with_data_dir(data_dir)
+    if settings.secret_key is not None:
+        raise _fail(
+            "FIELDFORCE_SECRET_KEY is set: tokens are signed with that key. Rotate it by "
+            "changing the setting (tokens signed with the old key then stop working), or "
+            "unset it to use keys kept in the data directory."
+        )
+    ring = key_file(settings).rotate()
+    typer.echo(f"new signing key {ring.current.kid} in {ring.path}")
+    for key in ring.accepted[1:]:
+        typer.echo(f"still accepted: {key.kid} (retired {key.retired_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None) -> None:
+    """Show which keys sign and which are still accepted (never the keys themselves)."""
+    from fieldforce.auth.keys import signing_keys
+
+    ring = signing_keys(_settings_with_data_dir(data_dir))
+    typer.echo(f"source: {ring.source}" + (f" ({ring.path})" if ring.path else ""))
+    for i, key in enumerate(ring.accepted):
+        state = "signing" if i == 0 else f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC"
+        typer.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+def _settings_with_data_dir(data_dir: Path | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"data_dir": data_dir}) if data_dir else settings
 
 
 @db_app.command("start")

@@ -9,7 +9,17 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in production
+# Keys seen in examples and earlier releases: refused in every mode.
+KNOWN_PLACEHOLDER_SECRETS = frozenset(
+    {
+        "dev-only-insecure-secret-change-me",
+        "change-me",
+        "changeme",
+        "secret",
+        "your-secret-key",
+    }
+)
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -18,12 +28,18 @@ class Settings(BaseSettings):
     mode: Literal["development", "production", "test"] = "development"
     database_url: str | None = None
     data_dir: Path = Path(".fieldforce")
-    secret_key: str = PLACEHOLDER_SECRET
+    # unset: a random key is generated and kept in the data directory (fieldforce keys)
+    secret_key: str | None = Field(default=None, repr=False)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_login: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=30, ge=1)
+    # OwnTracks device secrets: failures free per device and address, and per address,
+    # before a backoff (1 s, doubling per failure, capped at the window) answers 429
+    tracker_auth_free_failures: int = Field(default=5, ge=1)
+    tracker_auth_free_failures_per_ip: int = Field(default=20, ge=1)
+    tracker_auth_window_s: int = Field(default=900, ge=1)
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
@@ -45,12 +61,20 @@ class Settings(BaseSettings):
         return self.fcm_credentials_file is not None
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets_in_production(self) -> Settings:
-        weak = self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32
-        if self.mode == "production" and weak:
+    def _refuse_weak_secret_keys(self) -> Settings:
+        key = self.secret_key
+        if key is None:
+            return self
+        weak = (
+            key.strip().lower() in KNOWN_PLACEHOLDER_SECRETS
+            or len(key) < MIN_SECRET_LENGTH
+            or len(set(key)) < 10
+        )
+        if weak:
             raise ValueError(
-                "FIELDFORCE_SECRET_KEY must be set to a random value of at least 32 "
-                "characters in production mode"
+                "FIELDFORCE_SECRET_KEY is a known placeholder or too weak: give a random "
+                f"value of at least {MIN_SECRET_LENGTH} characters, or leave it unset to have "
+                "a key generated and kept in the data directory"
             )
         return self
 

@@ -5,6 +5,7 @@ savepoints inside it)."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from fieldforce.tracking.partitions import forget_known_partitions
 from tests.notify.fake_fcm import FakeFcm, running_fake_fcm, service_account
 from tests.world import World, build_world
 
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_SECRET = secrets.token_urlsafe(32)  # never a constant: known keys are refused
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
+from fieldforce.auth.keys import signing_keys
 from fieldforce.errors import Unauthorized
 from fieldforce.settings import Settings
 
@@ -46,19 +48,33 @@ def issue_token(
     }
     if device_id is not None:
         claims["did"] = str(device_id)
-    token = jwt.encode(claims, settings.secret_key, algorithm=settings.jwt_algorithm)
+    key = signing_keys(settings).current
+    token = jwt.encode(
+        claims, key.secret, algorithm=settings.jwt_algorithm, headers={"kid": key.kid}
+    )
     return token, int(lifetime.total_seconds())
+
+
+def _check_lifetime(settings: Settings, claims: dict[str, Any]) -> None:
+    """Defence in depth: no token of ours lives longer than the configured lifetime."""
+    longest = settings.access_token_minutes * 60 + 60
+    if float(claims["exp"]) - float(claims["iat"]) > longest:
+        raise jwt.InvalidTokenError("the token claims a longer life than any token issued")
 
 
 def decode_token(settings: Settings, token: str) -> TokenClaims:
     try:
+        key = signing_keys(settings).find(jwt.get_unverified_header(token).get("kid"))
+        if key is None:
+            raise jwt.InvalidTokenError("unknown signing key")
         claims = jwt.decode(
             token,
-            settings.secret_key,
+            key.secret,
             algorithms=[settings.jwt_algorithm],
             audience=AUDIENCE,
-            options={"require": ["exp", "sub", "tid", "aud"]},
+            options={"require": ["exp", "iat", "sub", "tid", "aud"]},
         )
+        _check_lifetime(settings, claims)
         return TokenClaims(
             tenant_id=uuid.UUID(claims["tid"]),
             staff_id=uuid.UUID(claims["sub"]),

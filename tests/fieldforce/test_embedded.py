@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -140,8 +141,9 @@ def test_cli_db_commands_and_idempotent_bootstrap(data_dir: Path, no_external_db
     assert runner.invoke(cli, ["db", "status", *d]).exit_code == 3
 
 
-def test_serve_from_nothing_then_ctrl_c_leaves_no_server_behind(
-    data_dir: Path, no_external_db: None
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_from_nothing_then_a_stop_signal_leaves_no_server_behind(
+    data_dir: Path, no_external_db: None, stop_signal: signal.Signals
 ) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
@@ -165,14 +167,21 @@ def test_serve_from_nothing_then_ctrl_c_leaves_no_server_behind(
         assert health is not None
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
+        assert "server" not in health.headers
         assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
         pid = EmbeddedPostgres(data_dir).pid()
         assert pid is not None
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out
         assert EmbeddedPostgres(data_dir).pid() is None
         assert not process_alive(pid)
+        # the start-up log says where the signing key came from, and it was made private
+        key_path = data_dir.resolve() / "keys" / "signing-keys.json"
+        assert "signing_key" in out
+        assert str(key_path) in out
+        assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+        assert "stopped" in out
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -13,6 +13,7 @@ from fieldforce.settings import Settings
 from fieldforce.tenancy.models import TenantSettings
 from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
 from fieldforce.tracking.models import LatestPosition, Ping
+from tests.conftest import TEST_SECRET
 from tests.world import World
 
 PINGS = "/api/v1/pings"
@@ -175,7 +176,7 @@ def test_bad_batches_are_refused_whole(client: TestClient, world: World, db: Ses
 def test_oversized_bodies_get_413_with_or_without_a_length(
     world: World, session_factory: object
 ) -> None:
-    settings = Settings(mode="test", secret_key="x" * 40, max_body_bytes=2048)
+    settings = Settings(mode="test", secret_key=TEST_SECRET, max_body_bytes=2048)
     app = create_app(settings, session_factory)  # type: ignore[arg-type]
     big = {"pings": [fix(1) for _ in range(40)]}
     headers = world.headers("north.rep")
