@@ -15,14 +15,19 @@ router = APIRouter(prefix="/api/v1", tags=["devices"])
 
 def _issued(issued: IssuedDevice) -> DeviceIssued:
     return DeviceIssued.model_validate(
-        {**DeviceOut.model_validate(issued.device).model_dump(), "secret": issued.secret}
+        {
+            **DeviceOut.model_validate(issued.device).model_dump(),
+            "identifier": issued.identifier,
+            "secret": issued.secret,
+        }
     )
 
 
 @router.post("/devices", response_model=DeviceIssued, status_code=201)
 def register_device(body: DeviceCreate, actor: ActorDep, session: SessionDep) -> DeviceIssued:
-    """Register a phone. The answer carries the tracker-app `identifier` and `secret`; the
-    secret is shown only here (and on rotation)."""
+    """Register a phone or tracker app. The answer carries its `identifier` and `secret`,
+    shown only here (and on rotation): only their hashes are kept, and lists show the
+    identifier's `fingerprint`."""
     issued = devices.register_device(
         session,
         actor,
@@ -65,11 +70,12 @@ def revoke_device(device_id: uuid.UUID, actor: ActorDep, session: SessionDep) ->
 
 
 @router.post("/devices/{device_id}/secret", response_model=DeviceIssued)
-def rotate_device_secret(
+def rotate_device_credentials(
     device_id: uuid.UUID, actor: ActorDep, session: SessionDep
 ) -> DeviceIssued:
-    """Issue a new secret (shown once); the old one stops working."""
-    return _issued(devices.rotate_secret(session, actor, device_id))
+    """Issue a new identifier and secret (shown once); the old ones stop working at once,
+    so the app must be set up again with the new ones."""
+    return _issued(devices.rotate_credentials(session, actor, device_id))
 
 
 @router.put("/devices/{device_id}/push-token", response_model=DeviceOut)

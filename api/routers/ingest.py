@@ -1,8 +1,12 @@
-"""Endpoints for free tracker apps: OsmAnd protocol (Traccar Client) and OwnTracks HTTP."""
+"""Endpoints for free tracker apps: OsmAnd protocol (Traccar Client) and OwnTracks HTTP.
+
+Both are plain ``def`` endpoints, so FastAPI runs them in its thread pool: the database
+and argon2 never block the event loop. The body is read by the async ``raw_body``."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -13,33 +17,64 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
+from api.errors import error_response
 from fieldforce import flows
-from fieldforce.devices.service import authenticate_tracker
-from fieldforce.errors import BadRequest, Unauthorized
+from fieldforce.devices.models import Device
+from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
+from fieldforce.errors import BadRequest, Invalid, RateLimited, Unauthorized
 from fieldforce.logs import get_logger
-from fieldforce.tracking.ingest import Status
+from fieldforce.tracking.ingest import MAX_BATCH, Status
 from fieldforce.tracking.locate import commands_for_reply
-from fieldforce.tracking.service import note_push_token, record_device_report, uploader_for_device
+from fieldforce.tracking.service import record_device_report, uploader_for_device
 
 router = APIRouter(tags=["tracker apps"])
 log = get_logger("fieldforce.ingest")
 _basic = HTTPBasic(auto_error=False)
 
+# Tracker messages are nearly flat (an OwnTracks waypoint list is three levels deep).
+MAX_JSON_DEPTH = 32
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL text takes neither
 
-def _bad_request(exc: ProtocolError) -> BadRequest:
-    return BadRequest(str(exc))
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
 
 
-async def _osmand_report(request: Request, now: datetime) -> osmand.OsmandReport:
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def parse_json(body: bytes) -> Any:
+    """A tracker app's JSON body: 400 when it is not JSON, nests deeper than
+    ``MAX_JSON_DEPTH`` or holds text that cannot be stored."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest("the body is not JSON") from exc
+    _check_storable(data)
+    return data
+
+
+def _check_storable(data: Any) -> None:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            stack.extend((k, depth) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and _UNSTORABLE.search(value):
+            raise BadRequest("the body holds a NUL character or an unpaired surrogate")
+
+
+def _osmand_report(request: Request, body: bytes, now: datetime) -> osmand.OsmandReport:
     if request.query_params:
         return osmand.parse_params(dict(request.query_params), now)
-    body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise ProtocolError("the body is not JSON") from exc
+        data = parse_json(body)
         if not isinstance(data, dict):
             raise ProtocolError("the body is not a JSON object")
         return osmand.parse_json(data, now)
@@ -55,74 +90,103 @@ _OSMAND = {
 
 @router.get("/ingest/osmand", operation_id="osmand_ingest_get", **_OSMAND)  # type: ignore[arg-type]
 @router.post("/ingest/osmand", operation_id="osmand_ingest_post", **_OSMAND)  # type: ignore[arg-type]
-async def osmand_ingest(request: Request, session: SessionDep) -> Response:
+def osmand_ingest(request: Request, body: RawBody, session: SessionDep) -> Response:
     """OsmAnd protocol: parameters in the query string, else a form body, else the Traccar
-    Client JSON body. `id` is the device identifier from registration. Speed is in knots
-    (m/s in the JSON form). Answers 200 with an empty body."""
+    Client JSON body. `id` is the identifier of an `osmand` device, from registration.
+    Speed is in knots (m/s in the JSON form). `notificationToken` is ignored: push tokens
+    are set through `PUT /api/v1/devices/{id}/push-token`. Answers 200 with an empty body;
+    400 `unknown_device` for an identifier that is unknown, revoked, disabled or not of
+    an `osmand` device."""
     try:
-        report = await _osmand_report(request, datetime.now(UTC))
+        report = _osmand_report(request, body, datetime.now(UTC))
     except ProtocolError as exc:
-        raise _bad_request(exc) from exc
+        raise BadRequest(str(exc)) from exc
     try:
-        device = authenticate_tracker(session, report.identifier, None)
+        device = authenticate_osmand(session, report.identifier)
     except Unauthorized as exc:
         raise BadRequest("unknown device", code="unknown_device") from exc
     who = uploader_for_device(session, device)
-    note_push_token(device, report.notification_token)
-    _log_refusals(flows.ingest(session, who, [report.ping]), device.identifier)
+    _log_refusals(flows.ingest(session, who, [report.ping]), device)
     return Response(status_code=200)
 
 
-@router.post("/ingest/owntracks", responses={401: {"description": "missing or wrong credentials"}})
-async def owntracks_ingest(
+@router.post(
+    "/ingest/owntracks",
+    responses={
+        401: {"description": "missing or wrong credentials (one answer for every reason)"},
+        422: {"description": f"more than {MAX_BATCH} messages in one upload"},
+        429: {"description": "too many failed attempts; see Retry-After"},
+    },
+)
+def owntracks_ingest(
     request: Request,
+    body: RawBody,
     session: SessionDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> JSONResponse:
-    """OwnTracks HTTP mode: HTTP Basic with the device identifier and secret. Always
-    answers a JSON array (commands for the phone, `[]` when there are none)."""
-    try:
-        if credentials is None:
-            raise Unauthorized(
+    """OwnTracks HTTP mode: HTTP Basic with the identifier and secret of an `owntracks`
+    device. Up to 1000 messages per upload. Always answers a JSON array (commands for the
+    phone, `[]` when there are none)."""
+    if credentials is None:
+        return _refused(
+            Unauthorized(
                 "send the device identifier and secret as HTTP Basic credentials",
                 code="not_authenticated",
             )
-        device = authenticate_tracker(session, credentials.username, credentials.password)
-    except Unauthorized as exc:
-        raise exc.with_challenge('Basic realm="fieldforce"') from None
-    body = await request.body()
+        )
+    login = TrackerLogin(
+        credentials.username, credentials.password, request.client.host if request.client else None
+    )
+    try:
+        device = authenticate_owntracks(session, settings, login)
+    except (Unauthorized, RateLimited) as exc:
+        return _refused(exc)  # returned, not raised: the failed attempt is committed
     if not body.strip():
         return JSONResponse(commands_for_reply(session, device))
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise BadRequest("the body is not JSON") from exc
-    messages = payload if isinstance(payload, list) else [payload]
+    messages = _owntracks_messages(body)
     who = uploader_for_device(session, device)
     pings = []
     for msg in messages:
-        if not isinstance(msg, dict):
-            continue
         kind = str(msg.get("_type", "unknown"))
         if kind != "location":
             record_device_report(session, device, kind, msg)
             continue
         try:
-            pings.append(owntracks.parse_location(device.identifier, msg))
+            pings.append(owntracks.parse_location(credentials.username, msg))
         except ProtocolError as exc:
-            log.warning("owntracks_location_unreadable", device=device.identifier, error=str(exc))
+            log.warning("owntracks_location_unreadable", device_id=str(device.id), error=str(exc))
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
-        _log_refusals(flows.ingest(session, who, pings), device.identifier)
+        _log_refusals(flows.ingest(session, who, pings), device)
     return JSONResponse(commands_for_reply(session, device))
 
 
-def _log_refusals(results: list[Any], identifier: str) -> None:
+def _owntracks_messages(body: bytes) -> list[dict[str, Any]]:
+    payload = parse_json(body)
+    messages = payload if isinstance(payload, list) else [payload]
+    if len(messages) > MAX_BATCH:
+        raise Invalid(
+            f"at most {MAX_BATCH} messages per upload",
+            code="too_many_messages",
+            details={"max": MAX_BATCH, "received": len(messages)},
+        )
+    return [m for m in messages if isinstance(m, dict)]
+
+
+def _refused(exc: Unauthorized | RateLimited) -> JSONResponse:
+    if isinstance(exc, Unauthorized):
+        exc.with_challenge('Basic realm="fieldforce"')
+    return error_response(exc)
+
+
+def _log_refusals(results: list[Any], device: Device) -> None:
     for r in results:
         if r.status in (Status.REJECTED, Status.DISCARDED):
             log.info(
                 "tracker_ping_refused",
-                device=identifier,
+                device_id=str(device.id),
+                fingerprint=device.fingerprint,
                 status=r.status.value,
                 reason=r.reason.value if r.reason else None,
             )

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import ORM
 from fieldforce.devices.models import Platform, Protocol
@@ -24,7 +24,9 @@ class DeviceOut(ORM):
     name: str | None
     platform: str
     protocol: str
-    identifier: str
+    fingerprint: str = Field(
+        description="first and last four characters of the identifier, to tell devices apart"
+    )
     has_push_token: bool
     revoked_at: datetime | None
     last_seen_at: datetime | None
@@ -32,7 +34,12 @@ class DeviceOut(ORM):
 
 
 class DeviceIssued(DeviceOut):
-    secret: str
+    """The only answers that carry the credentials: registration and rotation."""
+
+    identifier: str = Field(
+        description="OsmAnd device id, OwnTracks user name, or the phone app's client_id"
+    )
+    secret: str = Field(description="OwnTracks password, or the phone app's client_secret")
 
 
 class PushToken(BaseModel):

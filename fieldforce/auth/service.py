@@ -104,12 +104,12 @@ def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
     device = session.scalar(
         select(Device).where(
             Device.tenant_id == staff.tenant_id,
-            Device.identifier == req.client_id,
+            Device.identified_by(req.client_id or ""),
             Device.staff_id == staff.id,
         )
     )
     if device is None or not verify_password(req.client_secret or "", device.secret_hash):
-        _record(session, f"device/{req.client_id}", req.ip, success=False)
+        _record(session, f"device/{staff.id}", req.ip, success=False)
         raise Unauthorized("unknown device or wrong device secret", code="invalid_client")
     if device.revoked:
         raise Unauthorized("this device has been revoked", code="device_revoked")

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
+from fieldforce.auth.models import LoginAttempt
 from fieldforce.auth.passwords import hash_password, verify_password
 from fieldforce.auth.scope import Actor
-from fieldforce.devices.models import TRACKER_PROTOCOLS, Device
-from fieldforce.errors import Forbidden, Invalid, NotFound, Unauthorized
+from fieldforce.devices.models import TRACKER_PROTOCOLS, Device, Protocol, fingerprint_of
+from fieldforce.errors import Forbidden, Invalid, NotFound, RateLimited, Unauthorized
+from fieldforce.logs import get_logger
 from fieldforce.org.models import Staff
 from fieldforce.pagination import Page, paginate
+from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Module, Tenant
+
+log = get_logger("fieldforce.devices")
 
 
 @dataclass
 class IssuedDevice:
     device: Device
+    identifier: str  # shown once: only its hash is stored
     secret: str  # shown once, never stored in clear
 
 
@@ -51,16 +62,14 @@ def register_device(
         actor.require_module(Module.TRACKING.value)
     if not staff.active:
         raise Invalid("devices cannot be registered for inactive staff", code="inactive_staff")
-    secret = _new_secret()
     device = Device(
         tenant_id=actor.tenant_id,
         staff_id=staff.id,
         platform=platform,
         protocol=protocol,
         name=name,
-        identifier=_new_identifier(),
-        secret_hash=hash_password(secret),
     )
+    issued = _issue_credentials(device)
     session.add(device)
     session.flush()
     audit.record_by(
@@ -71,7 +80,14 @@ def register_device(
         device.id,
         {"staff_id": staff.id, "platform": platform, "protocol": protocol},
     )
-    return IssuedDevice(device, secret)
+    return issued
+
+
+def _issue_credentials(device: Device) -> IssuedDevice:
+    identifier, secret = _new_identifier(), _new_secret()
+    device.identifier = identifier
+    device.secret_hash = hash_password(secret)
+    return IssuedDevice(device, identifier, secret)
 
 
 def visible_device(session: Session, actor: Actor, device_id: uuid.UUID) -> Device:
@@ -103,15 +119,16 @@ def revoke_device(session: Session, actor: Actor, device_id: uuid.UUID) -> Devic
     return device
 
 
-def rotate_secret(session: Session, actor: Actor, device_id: uuid.UUID) -> IssuedDevice:
+def rotate_credentials(session: Session, actor: Actor, device_id: uuid.UUID) -> IssuedDevice:
+    """A new identifier and secret, shown once; the old ones stop working at once."""
     device = _manageable_device(session, actor, device_id)
     if device.revoked:
-        raise Invalid("a revoked device cannot get a new secret", code="device_revoked")
-    secret = _new_secret()
-    device.secret_hash = hash_password(secret)
+        raise Invalid("a revoked device cannot get new credentials", code="device_revoked")
+    issued = _issue_credentials(device)
     session.flush()
+    _verified.forget(device.id)
     audit.record_by(session, actor, "device.rotate_secret", "device", device.id)
-    return IssuedDevice(device, secret)
+    return issued
 
 
 def set_fcm_token(
@@ -150,22 +167,149 @@ def list_devices(
     return paginate(session, stmt, [Device.created_at, Device.id], limit=limit, cursor=cursor)
 
 
-def authenticate_tracker(session: Session, identifier: str, secret: str | None) -> Device:
-    """Tracker apps present the issued identifier (OsmAnd) or identifier and secret
-    (OwnTracks). Revoked devices and inactive staff are refused."""
-    rows = list(session.scalars(select(Device).where(Device.identifier == identifier).limit(2)))
-    if len(rows) != 1:
+# Tracker apps ---------------------------------------------------------------------------
+#
+# The identifier is the OsmAnd protocol's only credential, and the OwnTracks user name
+# (with the secret as password). Every refusal answers the same to the app; why it was
+# refused goes to the log, by device id and fingerprint, never the identifier itself.
+
+
+@dataclass(frozen=True)
+class TrackerLogin:
+    identifier: str
+    secret: str
+    ip: str | None
+
+
+THROTTLE_PREFIX = "owntracks/"
+
+
+class VerifiedSecrets:
+    """Secrets verified in the last ``ttl_s`` seconds, one per device, so that an app that
+    sends its secret with every upload pays argon2 about once a minute. An entry matches
+    only the stored hash it was verified against: a rotation in any process ends it."""
+
+    def __init__(self, ttl_s: float = 60.0) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[uuid.UUID, tuple[str, str, float]] = {}
+        self._lock = threading.Lock()
+
+    def holds(self, device: Device, secret: str) -> bool:
+        with self._lock:
+            entry = self._entries.get(device.id)
+        if entry is None or entry[2] < time.monotonic():
+            return False
+        stored_hash, digest, _ = entry
+        return stored_hash == device.secret_hash and hmac.compare_digest(digest, _digest(secret))
+
+    def remember(self, device: Device, secret: str) -> None:
+        expires = time.monotonic() + self.ttl_s
+        with self._lock:
+            self._entries[device.id] = (device.secret_hash, _digest(secret), expires)
+
+    def forget(self, device_id: uuid.UUID) -> None:
+        with self._lock:
+            self._entries.pop(device_id, None)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+_verified = VerifiedSecrets()
+
+
+def authenticate_osmand(session: Session, identifier: str) -> Device:
+    """An OsmAnd device by its identifier; ``Unauthorized`` for anything else."""
+    device = _device_by_identifier(session, identifier)
+    reason = _refusal(session, device, Protocol.OSMAND)
+    if reason is not None:
+        _log_refusal(Protocol.OSMAND, identifier, device, reason)
         raise Unauthorized("unknown device", code="unknown_device")
-    device = rows[0]
-    if secret is not None and not verify_password(secret, device.secret_hash):
-        raise Unauthorized("wrong device secret", code="invalid_client")
+    assert device is not None
+    return device
+
+
+def authenticate_owntracks(session: Session, settings: Settings, login: TrackerLogin) -> Device:
+    """An OwnTracks device by its identifier and secret. Refusals are recorded (the caller
+    commits them) and slow further guesses from the same address down; a secret verified
+    in the last minute is not verified again."""
+    device = _device_by_identifier(session, login.identifier)
+    if device is not None and _verified.holds(device, login.secret):
+        reason = _refusal(session, device, Protocol.OWNTRACKS)
+    else:
+        key = THROTTLE_PREFIX + _digest(login.identifier)
+        _check_backoff(session, settings, key, login.ip)
+        ok = verify_password(login.secret, device.secret_hash if device else None)
+        reason = _refusal(session, device, Protocol.OWNTRACKS) if ok else "wrong_secret"
+        if reason is None and device is not None:
+            _verified.remember(device, login.secret)
+        elif reason is not None:
+            session.add(LoginAttempt(login_key=key, ip=login.ip, success=False))
+            session.flush()
+    if reason is not None:
+        _log_refusal(Protocol.OWNTRACKS, login.identifier, device, reason)
+        raise Unauthorized("wrong device identifier or secret", code="invalid_client")
+    assert device is not None
+    return device
+
+
+def _device_by_identifier(session: Session, identifier: str) -> Device | None:
+    rows = list(session.scalars(select(Device).where(Device.identified_by(identifier)).limit(2)))
+    return rows[0] if len(rows) == 1 else None
+
+
+def _refusal(session: Session, device: Device | None, protocol: Protocol) -> str | None:
+    """Why this device may not report through ``protocol``, or None."""
+    if device is None:
+        return "unknown"
+    if device.protocol != protocol.value:
+        return "wrong_protocol"
     if device.revoked:
-        raise Unauthorized("this device has been revoked", code="device_revoked")
+        return "revoked"
     owner_active = session.scalar(
         select(Staff.active & Tenant.active)
         .join(Tenant, Tenant.id == Staff.tenant_id)
         .where(Staff.tenant_id == device.tenant_id, Staff.id == device.staff_id)
     )
-    if not owner_active:
-        raise Unauthorized("this device's user is disabled", code="account_disabled")
-    return device
+    return None if owner_active else "account_disabled"
+
+
+def _log_refusal(protocol: Protocol, identifier: str, device: Device | None, reason: str) -> None:
+    log.info(
+        "tracker_refused",
+        protocol=protocol.value,
+        reason=reason,
+        device_id=str(device.id) if device else None,
+        fingerprint=device.fingerprint if device else fingerprint_of(identifier),
+    )
+
+
+def _check_backoff(session: Session, settings: Settings, key: str, ip: str | None) -> None:
+    """429 while the last failure for this device from this address (or from this address
+    for any device) is younger than the backoff its failure count has earned."""
+    since = func.now() - timedelta(seconds=settings.tracker_auth_window_s)
+    same_ip = LoginAttempt.ip == ip if ip else LoginAttempt.ip.is_(None)
+    checks = [(same_ip & (LoginAttempt.login_key == key), settings.tracker_auth_free_failures)]
+    if ip:
+        checks.append(
+            (
+                same_ip & LoginAttempt.login_key.startswith(THROTTLE_PREFIX),
+                settings.tracker_auth_free_failures_per_ip,
+            )
+        )
+    for condition, free in checks:
+        count, last, db_now = session.execute(
+            select(func.count(), func.max(LoginAttempt.at), func.now()).where(
+                condition, LoginAttempt.success.is_(False), LoginAttempt.at > since
+            )
+        ).one()
+        if count < free:
+            continue
+        backoff = min(2.0 ** (count - free), settings.tracker_auth_window_s)
+        wait = (last - db_now).total_seconds() + backoff
+        if wait > 0:
+            raise RateLimited(
+                "too many failed attempts for this device; try again later",
+                retry_after_s=math.ceil(wait),
+            )

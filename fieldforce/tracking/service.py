@@ -3,7 +3,6 @@ apps report besides fixes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -43,10 +42,3 @@ def record_device_report(
         )
     )
     session.flush()
-
-
-def note_push_token(device: Device, token: str | None) -> None:
-    """Tracker apps announce their FCM token with each report; keep the newest."""
-    if token and token != device.fcm_token:
-        device.fcm_token = token
-        device.fcm_token_updated_at = datetime.now(UTC)

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.devices.models import Device
-from fieldforce.devices.service import authenticate_tracker
+from fieldforce.devices.service import TrackerLogin, authenticate_owntracks
 from fieldforce.errors import Unauthorized
+from fieldforce.settings import Settings
 from tests.world import World
 
 DEVICES = "/api/v1/devices"
@@ -30,46 +34,61 @@ def register(
     return r.json()
 
 
-def test_register_shows_the_secret_once_and_stores_it_hashed(
+def login(device: dict[str, str], secret: str | None = None) -> TrackerLogin:
+    return TrackerLogin(device["identifier"], secret or device["secret"], "192.0.2.1")
+
+
+def test_register_shows_the_credentials_once_and_stores_only_their_hashes(
     client: TestClient, world: World, db: Session
 ) -> None:
     device = register(client, world)
-    assert len(device["identifier"]) == 40
+    identifier = device["identifier"]
+    assert len(identifier) == 40
     assert len(device["secret"]) >= 32
-    stored = db.scalar(select(Device).where(Device.identifier == device["identifier"]))
+    assert device["fingerprint"] == f"{identifier[:4]}…{identifier[-4:]}"
+    stored = db.scalar(select(Device).where(Device.identified_by(identifier)))
     assert stored is not None
-    assert device["secret"] not in stored.secret_hash
+    assert stored.identifier_hash == hashlib.sha256(identifier.encode()).hexdigest()
     assert stored.secret_hash.startswith("$argon2")
+    row = db.execute(text("SELECT row_to_json(d)::text FROM device d")).scalar_one()
+    assert identifier not in row
+    assert device["secret"] not in row
     listed = client.get(DEVICES, headers=world.headers("north.rep")).json()["items"]
+    shown = client.get(f"{DEVICES}/{device['id']}", headers=world.headers("north.manager")).json()
     assert [d["id"] for d in listed] == [device["id"]]
-    assert "secret" not in listed[0]
-    assert (
-        "secret"
-        not in client.get(f"{DEVICES}/{device['id']}", headers=world.headers("north.rep")).json()
-    )
+    for answer in (listed[0], shown):
+        assert answer["fingerprint"] == device["fingerprint"]
+        assert "identifier" not in answer
+        assert "secret" not in answer
+        assert identifier not in json.dumps(answer)
 
 
 def test_tracker_credentials_rotate_and_revoke(
-    client: TestClient, world: World, db: Session
+    client: TestClient, world: World, db: Session, settings: Settings
 ) -> None:
     device = register(client, world)
-    assert authenticate_tracker(db, device["identifier"], device["secret"]).id is not None
+    assert authenticate_owntracks(db, settings, login(device)).id is not None
     with pytest.raises(Unauthorized):
-        authenticate_tracker(db, device["identifier"], "wrong")
+        authenticate_owntracks(db, settings, login(device, "wrong"))
     rotated = client.post(
         f"{DEVICES}/{device['id']}/secret", headers=world.headers("north.manager")
     ).json()
-    assert rotated["identifier"] == device["identifier"]
+    assert rotated["id"] == device["id"]
+    assert rotated["identifier"] != device["identifier"]
+    assert rotated["fingerprint"] != device["fingerprint"]
+    db.expire_all()
+    with pytest.raises(Unauthorized):  # the secret verified a moment ago is not kept
+        authenticate_owntracks(db, settings, login(device))
     with pytest.raises(Unauthorized):
-        authenticate_tracker(db, device["identifier"], device["secret"])
-    authenticate_tracker(db, device["identifier"], rotated["secret"])
+        authenticate_owntracks(db, settings, login(rotated, device["secret"]))
+    authenticate_owntracks(db, settings, login(rotated))
     r = client.post(f"{DEVICES}/{device['id']}/revoke", headers=world.headers("north.manager"))
     assert r.status_code == 200
     assert r.json()["revoked_at"] is not None
     db.expire_all()
-    with pytest.raises(Unauthorized) as err:
-        authenticate_tracker(db, device["identifier"], rotated["secret"])
-    assert err.value.code == "device_revoked"
+    with pytest.raises(Unauthorized) as err:  # revocation is seen even with a remembered secret
+        authenticate_owntracks(db, settings, login(rotated))
+    assert err.value.code == "invalid_client"
     assert client.get(DEVICES, headers=world.headers("north.rep")).json()["items"] == []
     listed = client.get(
         DEVICES, headers=world.headers("north.rep"), params={"include_revoked": "true"}
@@ -78,9 +97,10 @@ def test_tracker_credentials_rotate_and_revoke(
 
 
 def test_tracker_of_disabled_staff_is_refused(
-    client: TestClient, world: World, db: Session
+    client: TestClient, world: World, db: Session, settings: Settings
 ) -> None:
     device = register(client, world)
+    authenticate_owntracks(db, settings, login(device))
     client.patch(
         f"/api/v1/staff/{world.staff_id('north.rep')}",
         headers=world.headers("admin"),
@@ -88,8 +108,8 @@ def test_tracker_of_disabled_staff_is_refused(
     )
     db.expire_all()
     with pytest.raises(Unauthorized) as err:
-        authenticate_tracker(db, device["identifier"], device["secret"])
-    assert err.value.code == "account_disabled"
+        authenticate_owntracks(db, settings, login(device))
+    assert err.value.code == "invalid_client"
 
 
 def test_push_token_is_set_by_the_phone_owner_only(client: TestClient, world: World) -> None:

@@ -97,12 +97,9 @@ def test_osmand_query_string_form_and_json(
     assert stored[2].speed_mps == pytest.approx(2.5)
     assert stored[2].battery_pct == pytest.approx(50)
     assert stored[2].bearing_deg is None
-    assert {p.device_id for p in stored} == {
-        db.scalar(select(Device.id).where(Device.identifier == ident))
-    }
-    device = db.scalar(select(Device).where(Device.identifier == ident))
+    device = db.scalar(select(Device).where(Device.identified_by(ident)))
     assert device is not None
-    assert device.fcm_token == "fcm-" + "t" * 40
+    assert {p.device_id for p in stored} == {device.id}
     assert device.last_seen_at is not None
     position = db.get(LatestPosition, (world.tenant.id, world.staff["north.rep"].id))
     assert position is not None
@@ -143,6 +140,64 @@ def test_osmand_unknown_or_missing_device_is_400_and_stores_nothing(
     )
     assert r.status_code == 400
     assert pings(db, world) == []
+
+
+def register(client: TestClient, world: World, protocol: str) -> dict[str, str]:
+    r = client.post(
+        "/api/v1/devices",
+        headers=world.headers("north.rep"),
+        json={"staff_id": world.staff_id("north.rep"), "platform": "android", "protocol": protocol},
+    )
+    assert r.status_code == 201
+    return r.json()
+
+
+def test_osmand_takes_only_osmand_devices(
+    client: TestClient, world: World, db: Session, tracker: dict[str, str]
+) -> None:
+    """An app or OwnTracks device's identifier is no way around its secret or its token."""
+    for protocol in ("app", "owntracks"):
+        other = register(client, world, protocol)
+        for r in (
+            client.get("/ingest/osmand", params={"id": other["identifier"], "lat": 31, "lon": 121}),
+            client.post(
+                "/ingest/osmand",
+                json={
+                    "device_id": other["identifier"],
+                    "location": {"coords": {"latitude": 31.2, "longitude": 121.4}},
+                },
+            ),
+        ):
+            assert r.status_code == 400
+            assert r.json()["error"]["code"] == "unknown_device"
+    assert pings(db, world) == []
+
+
+def test_osmand_cannot_change_the_push_token(
+    client: TestClient, world: World, db: Session, tracker: dict[str, str]
+) -> None:
+    url = f"/api/v1/devices/{tracker['id']}/push-token"
+    token = "fcm-set-through-the-api-" + "a" * 40
+    assert client.put(url, headers=world.headers("north.rep"), json={"fcm_token": token}).is_success
+    for request in (
+        lambda extra: client.get("/ingest/osmand", params=extra),
+        lambda extra: client.post("/ingest/osmand", data=extra),
+    ):
+        r = request(
+            {
+                "id": tracker["identifier"],
+                "lat": "31.2304",
+                "lon": "121.4737",
+                "timestamp": str(epoch(len(pings(db, world)) + 1)),
+                "notificationToken": "fcm-of-an-attacker-" + "z" * 40,
+            }
+        )
+        assert r.status_code == 200
+    db.expire_all()
+    device = db.scalar(select(Device).where(Device.identified_by(tracker["identifier"])))
+    assert device is not None
+    assert device.fcm_token == token
+    assert [p.attributes for p in pings(db, world)] == [None, None]
 
 
 @pytest.fixture
