@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -41,6 +42,8 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    if settings.trusted_proxies:  # outermost, so everything sees the forwarded client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
     return app

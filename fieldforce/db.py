@@ -8,7 +8,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, create_engine, func, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    create_engine,
+    func,
+    or_,
+    text,
+)
 from sqlalchemy.dialects.postgresql import base as postgresql_base
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -75,6 +84,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         # fails its request and SQLAlchemy then discards the whole stale pool.
         pool_pre_ping=False,
         connect_args={"application_name": "fieldforce"},
+        # errors and logs never show bound values: they may be passwords or secrets
+        hide_parameters=True,
         # UPDATEs flushed together (a sweep's state rows) go in pages, not one by one
         executemany_mode="values_plus_batch",
     )
@@ -98,3 +109,10 @@ def owned_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def substring_match(q: str, *columns: Any) -> ColumnElement[bool]:
+    """Any of ``columns`` contains ``q``, in any case. ``%``, ``_`` and ``\\`` in ``q`` match
+    themselves: LIKE wildcards typed by a user are not wildcards."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))

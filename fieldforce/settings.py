@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Keys seen in examples and earlier releases: refused in every mode.
@@ -32,9 +33,14 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, repr=False)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
-    login_window_minutes: int = Field(default=15, ge=1)
-    login_max_failures_per_login: int = Field(default=5, ge=1)
-    login_max_failures_per_ip: int = Field(default=30, ge=1)
+    # sign-in: failures free per account and client address, then a wait of
+    # login_backoff_s doubling per failure up to the cap; a success clears it
+    login_free_failures: int = Field(default=3, ge=1)
+    login_backoff_s: float = Field(default=1, gt=0)
+    login_backoff_cap_s: int = Field(default=300, ge=1)
+    login_memory_hours: int = Field(default=24, ge=1)  # older failures are forgotten
+    # proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDRs; empty: none
+    trusted_proxies: str = ""
     # OwnTracks device secrets: failures free per device and address, and per address,
     # before a backoff (1 s, doubling per failure, capped at the window) answers 429
     tracker_auth_free_failures: int = Field(default=5, ge=1)
@@ -64,6 +70,23 @@ class Settings(BaseSettings):
     @property
     def push_enabled(self) -> bool:
         return self.fcm_credentials_file is not None
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"FIELDFORCE_TRUSTED_PROXIES: '{item}' is not an IP address or CIDR"
+                    ) from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_secret_keys(self) -> Settings:

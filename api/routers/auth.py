@@ -2,18 +2,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import ActorDep, SessionDep, SettingsDep
 from api.errors import error_response
 from api.schemas.misc import TokenOut
 from api.schemas.org import PasswordChange, ProfilePatch, StaffOut
-from fieldforce.auth.service import LoginRequest, login
+from fieldforce.auth.service import IssuedToken, LoginRequest, login, token_for
 from fieldforce.errors import Unauthorized
 from fieldforce.org import staff as staff_service
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+# answers carrying a token are kept by no cache
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _token_answer(issued: IssuedToken, response: Response) -> TokenOut:
+    response.headers.update(NO_STORE)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
 @router.post(
@@ -21,11 +29,13 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
     response_model=TokenOut,
     responses={
         401: {"description": "wrong credentials, disabled account or revoked device"},
-        429: {"description": "too many failed attempts; see Retry-After"},
+        422: {"description": "the login exists in several tenants with this password"},
+        429: {"description": "too many failed attempts from this address; see Retry-After"},
     },
 )
 def issue_token(
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)],
@@ -39,7 +49,9 @@ def issue_token(
     """OAuth2 password flow. The tenant is the `tenant` field, or `tenant/login` as the
     user name, or implied when the login exists in one tenant only. A phone app may add
     its device credentials (`client_id`, `client_secret`) to bind the token to the device,
-    so that revoking the device ends the session."""
+    so that revoking the device ends the session. After a few failed attempts for one
+    account from one address, that address waits (429 with Retry-After) before trying that
+    account again."""
     req = LoginRequest(
         username=username,
         password=password,
@@ -53,7 +65,7 @@ def issue_token(
     except Unauthorized as exc:
         # Returned, not raised, so that the session still commits the failed attempt.
         return error_response(exc)
-    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+    return _token_answer(issued, response)
 
 
 @router.get("/me", response_model=StaffOut)
@@ -66,6 +78,23 @@ def update_me(body: ProfilePatch, actor: ActorDep, session: SessionDep) -> objec
     return staff_service.update_own_profile(session, actor, body.changes())
 
 
-@router.post("/me/password", status_code=204)
-def change_password(body: PasswordChange, actor: ActorDep, session: SessionDep) -> None:
-    staff_service.change_own_password(session, actor, body.current_password, body.new_password)
+@router.post("/me/password", response_model=TokenOut)
+def change_password(
+    body: PasswordChange,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenOut:
+    """Change one's password. Every token issued before stops working, the caller's too:
+    the answer carries a fresh one (bound to the same device, if the old one was)."""
+    staff = staff_service.change_own_password(
+        session, actor, body.current_password, body.new_password
+    )
+    return _token_answer(token_for(settings, staff, device_id=actor.device_id), response)
+
+
+@router.post("/me/sign-out-everywhere", status_code=204)
+def sign_out_everywhere(actor: ActorDep, session: SessionDep) -> None:
+    """End every session: all tokens issued to the caller so far, this one included."""
+    staff_service.sign_out_own_sessions(session, actor)

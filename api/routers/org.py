@@ -148,4 +148,11 @@ def update_staff(
 def reset_staff_password(
     staff_id: uuid.UUID, body: PasswordReset, actor: ActorDep, session: SessionDep
 ) -> None:
+    """Set a new password; the person's existing tokens stop working."""
     staff_service.reset_password(session, actor, staff_id, body.password)
+
+
+@router.post("/staff/{staff_id}/sign-out-everywhere", status_code=204)
+def sign_out_staff_everywhere(staff_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> None:
+    """End every session of the person: all tokens issued to them so far stop working."""
+    staff_service.sign_out_everywhere(session, actor, staff_id)

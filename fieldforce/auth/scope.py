@@ -3,9 +3,10 @@
 Who may see or act on whom:
 - everyone: their own record;
 - supervisors and managers: everything in the subtree of their org unit (reading);
-- managers: also create and change units strictly below their own and staff in their
-  subtree other than themselves;
-- admins: their whole tenant;
+- managers: also create and change units strictly below their own;
+- acting on a person (edit, roles, deactivate, password, devices, sign-out): only when the
+  actor could grant every role that person holds, so admins act on anyone in their
+  tenant, managers on reps and supervisors of their subtree, and nobody else on anyone;
 - nobody: another tenant. Every query is filtered by the actor's tenant first.
 
 Records outside the read scope answer ``NotFound`` (their existence is not disclosed);
@@ -27,6 +28,9 @@ from fieldforce.errors import Forbidden, ModuleDisabled, NotFound
 from fieldforce.org.models import OrgUnit, Role, Staff
 
 OVERSEER_ROLES = frozenset({Role.SUPERVISOR.value, Role.MANAGER.value})
+ALL_ROLES = frozenset(r.value for r in Role)
+# Roles a manager (not an admin) may hand out inside their subtree.
+MANAGER_GRANTABLE = frozenset({Role.REP.value, Role.SUPERVISOR.value})
 # those who direct others' work: give tasks, send notices, locate, set zones and duty
 DIRECTOR_ROLES = OVERSEER_ROLES | {Role.ADMIN.value}
 
@@ -58,6 +62,15 @@ class Actor:
     @property
     def is_manager(self) -> bool:
         return Role.MANAGER.value in self.roles
+
+    @property
+    def grantable_roles(self) -> frozenset[str]:
+        """The roles this actor may hand out (and so the people they may act on)."""
+        if self.is_admin:
+            return ALL_ROLES
+        if self.is_manager:
+            return MANAGER_GRANTABLE
+        return frozenset()
 
     # modules ----------------------------------------------------------------------------
     def require_module(self, module: str) -> None:
@@ -102,15 +115,16 @@ class Actor:
         return staff
 
     def require_can_manage_staff(self, session: Session, staff: Staff) -> None:
-        if self.is_admin:
-            return
-        if (
-            self.is_manager
-            and staff.id != self.staff_id
-            and self._unit_in_subtree(session, staff.org_unit_id)
-        ):
-            return
-        raise Forbidden("you may not change this staff member")
+        """The one rule for acting on a person (``staff`` is one this actor can see):
+        only when the actor could grant every role the person holds, within their own
+        subtree. Managers thus never act on admins, finance, peer managers or themselves."""
+        if not set(staff.roles) <= self.grantable_roles:
+            raise Forbidden(
+                "you may not change someone holding roles you cannot grant",
+                details={"roles": sorted(set(staff.roles) - self.grantable_roles)},
+            )
+        if not self._unit_in_subtree(session, staff.org_unit_id):
+            raise Forbidden("you may not change this staff member")
 
     def visible_unit(self, session: Session, unit_id: uuid.UUID) -> OrgUnit:
         unit = session.scalar(select(OrgUnit).where(OrgUnit.id == unit_id, self.unit_clause()))

@@ -1,7 +1,15 @@
-"""Login (with throttling of failed attempts) and turning a token into an Actor."""
+"""Sign-in (with a backoff on failed attempts) and turning a token into an Actor.
+
+Failed sign-ins are counted per account and client address together: after
+``login_free_failures`` that pair waits ``login_backoff_s``, doubling per further failure up
+to ``login_backoff_cap_s`` (429 with Retry-After meanwhile), until a success clears it.
+Nobody else is slowed by them: not the same account from another address, not another
+account from the same address. The account is the person the login resolves to, however
+the tenant was given; a login that resolves to nobody counts under its normalized name."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +26,10 @@ from fieldforce.errors import Invalid, RateLimited, Unauthorized
 from fieldforce.org.models import Staff
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Tenant
+
+# A login given without its tenant is tried against at most this many tenants holding it.
+MAX_TENANT_CANDIDATES = 5
+_MAX_DOUBLINGS = 30  # keeps 2**n finite; the cap is reached long before
 
 
 @dataclass(frozen=True)
@@ -54,50 +66,89 @@ def login(session: Session, settings: Settings, req: LoginRequest) -> IssuedToke
     the caller must keep them (commit) even though the login failed."""
     now = datetime.now(UTC)
     slug, login_name = split_username(req.username, req.tenant)
-    key = f"{slug or '*'}/{login_name}"
-    _check_throttle(session, settings, key, req.ip, now)
+    candidates = _candidates(session, slug, login_name)
+    keys = [staff_key(s.id) for s, _ in candidates] or [_login_key(slug, login_name)]
+    _wait_if_throttled(session, settings, keys, req.ip, now)
 
-    staff, tenant = _find_staff(session, slug, login_name)
-    ok = verify_password(req.password, staff.password_hash if staff else None)
-    if not ok or staff is None or tenant is None:
-        _record(session, key, req.ip, success=False)
+    matches = _password_matches(candidates, req.password)
+    if not matches:
+        for key in keys:
+            _record(session, key, req.ip, now, success=False)
         raise Unauthorized("wrong login or password", code="invalid_credentials")
+    if len(matches) > 1:
+        raise _tenant_required()
+    staff, tenant = matches[0]
     if not staff.active or not tenant.active:
-        _record(session, key, req.ip, success=False)
+        _record(session, staff_key(staff.id), req.ip, now, success=False)
         raise Unauthorized("this account is disabled", code="account_disabled")
     device = _check_device(session, staff, req) if req.client_id else None
-    _record(session, key, req.ip, success=True)
+    _record(session, staff_key(staff.id), req.ip, now, success=True)
     staff.last_login_at = now
+    return token_for(settings, staff, device_id=device.id if device else None, now=now)
+
+
+def token_for(
+    settings: Settings,
+    staff: Staff,
+    *,
+    device_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> IssuedToken:
+    """A token carrying the person's current token version (raised to end older ones)."""
     token, lifetime = issue_token(
         settings,
-        tenant_id=tenant.id,
+        tenant_id=staff.tenant_id,
         staff_id=staff.id,
-        device_id=device.id if device else None,
+        device_id=device_id,
+        version=staff.token_version,
         now=now,
     )
-    return IssuedToken(token, lifetime, staff.id, tenant.id)
+    return IssuedToken(token, lifetime, staff.id, staff.tenant_id)
 
 
-def _find_staff(
-    session: Session, slug: str | None, login_name: str
-) -> tuple[Staff | None, Tenant | None]:
+def _tenant_required() -> Invalid:
+    return Invalid(
+        "this login exists in several tenants: give the tenant (form field 'tenant', "
+        "or 'tenant/login' as the username)",
+        code="tenant_required",
+    )
+
+
+def _candidates(session: Session, slug: str | None, login_name: str) -> list[tuple[Staff, Tenant]]:
+    """Who the login may name: one person when the tenant is given, else everyone holding
+    that login (a few; more must give their tenant)."""
     stmt = (
         select(Staff, Tenant)
         .join(Tenant, Tenant.id == Staff.tenant_id)
         .where(Staff.login == login_name)
+        .order_by(Tenant.slug)
     )
     if slug is not None:
         stmt = stmt.where(Tenant.slug == slug)
-    rows = session.execute(stmt.limit(2)).all()
-    if len(rows) > 1:
-        raise Invalid(
-            "this login exists in several tenants: give the tenant (form field 'tenant', "
-            "or 'tenant/login' as the username)",
-            code="tenant_required",
-        )
-    if not rows:
-        return None, None
-    return rows[0][0], rows[0][1]
+    rows = [(r[0], r[1]) for r in session.execute(stmt.limit(MAX_TENANT_CANDIDATES + 1))]
+    if len(rows) > MAX_TENANT_CANDIDATES:
+        raise _tenant_required()
+    return rows
+
+
+def _password_matches(
+    candidates: list[tuple[Staff, Tenant]], password: str
+) -> list[tuple[Staff, Tenant]]:
+    """The candidates whose password this is. With none, a dummy hash is verified so that
+    an unknown login takes as long as a known one."""
+    if not candidates:
+        verify_password(password, None)
+        return []
+    return [(s, t) for s, t in candidates if verify_password(password, s.password_hash)]
+
+
+def staff_key(staff_id: uuid.UUID) -> str:
+    """The throttling key of a person, whichever form of their login was used."""
+    return f"staff:{staff_id}"
+
+
+def _login_key(slug: str | None, login_name: str) -> str:
+    return f"login:{slug or '*'}/{login_name}"[:200]
 
 
 def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
@@ -109,47 +160,60 @@ def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
         )
     )
     if device is None or not verify_password(req.client_secret or "", device.secret_hash):
-        _record(session, f"device/{staff.id}", req.ip, success=False)
+        _record(session, f"device/{staff.id}", req.ip, datetime.now(UTC), success=False)
         raise Unauthorized("unknown device or wrong device secret", code="invalid_client")
     if device.revoked:
         raise Unauthorized("this device has been revoked", code="device_revoked")
     return device
 
 
-def _record(session: Session, key: str, ip: str | None, *, success: bool) -> None:
-    session.add(LoginAttempt(login_key=key, ip=ip, success=success))
+def _record(session: Session, key: str, ip: str | None, now: datetime, *, success: bool) -> None:
+    session.add(LoginAttempt(login_key=key, ip=ip, success=success, at=now))
     session.flush()
 
 
-def _check_throttle(
-    session: Session, settings: Settings, key: str, ip: str | None, now: datetime
+def _wait_if_throttled(
+    session: Session, settings: Settings, keys: list[str], ip: str | None, now: datetime
 ) -> None:
-    window = timedelta(minutes=settings.login_window_minutes)
-    since = now - window
-    last_ok = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.login_key == key, LoginAttempt.success.is_(True)
+    wait = max(_pair_wait(session, settings, key, ip, now) for key in keys)
+    if wait > 0:
+        raise RateLimited(
+            "too many failed sign-ins for this account from here; wait before trying again",
+            retry_after_s=math.ceil(wait),
         )
+
+
+def _pair_wait(
+    session: Session, settings: Settings, key: str, ip: str | None, now: datetime
+) -> float:
+    """Seconds this (account, address) pair must still wait: nothing for the first few
+    failures since its last success, then a delay doubling per failure up to the cap."""
+    pair = (LoginAttempt.login_key == key) & LoginAttempt.ip.is_not_distinct_from(ip)
+    since = now - timedelta(hours=settings.login_memory_hours)
+    last_success = (
+        select(func.max(LoginAttempt.at))
+        .where(pair, LoginAttempt.success.is_(True), LoginAttempt.at > since)
+        .scalar_subquery()
     )
-    key_since = max(since, last_ok) if last_ok else since
-    checks = [(LoginAttempt.login_key == key, key_since, settings.login_max_failures_per_login)]
-    if ip:
-        checks.append((LoginAttempt.ip == ip, since, settings.login_max_failures_per_ip))
-    for condition, start, limit in checks:
-        count, oldest = session.execute(
-            select(func.count(), func.min(LoginAttempt.at)).where(
-                condition, LoginAttempt.success.is_(False), LoginAttempt.at > start
-            )
-        ).one()
-        if count >= limit:
-            retry = max(1, int((oldest + window - now).total_seconds()) + 1)
-            raise RateLimited("too many failed logins; try again later", retry_after_s=retry)
+    failures, last_failure = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            pair,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at > func.coalesce(last_success, since),
+        )
+    ).one()
+    if failures < settings.login_free_failures:
+        return 0.0
+    doublings = min(failures - settings.login_free_failures, _MAX_DOUBLINGS)
+    delay = min(settings.login_backoff_cap_s, settings.login_backoff_s * 2**doublings)
+    return (last_failure + timedelta(seconds=delay) - now).total_seconds()
 
 
 # Every authenticated request runs this: plain columns, one round trip, device included.
 _ACTOR = text("""
     SELECT s.active AND t.active AS active, s.roles, s.org_unit_id, u.path::text AS path,
-           t.modules, t.settings, d.id IS NOT NULL AND d.revoked_at IS NULL AS device_ok
+           t.modules, t.settings, s.token_version,
+           d.id IS NOT NULL AND d.revoked_at IS NULL AS device_ok
       FROM staff s
       JOIN tenant t ON t.id = s.tenant_id
       JOIN org_unit u ON u.tenant_id = s.tenant_id AND u.id = s.org_unit_id
@@ -163,9 +227,13 @@ def actor_for(
     tenant_id: uuid.UUID,
     staff_id: uuid.UUID,
     device_id: uuid.UUID | None = None,
+    *,
+    token_version: int | None = None,
 ) -> Actor:
     """The Actor for an active staff member of an active tenant, using an unrevoked device
-    of theirs when ``device_id`` is given."""
+    of theirs when ``device_id`` is given. A token's ``token_version`` must be the person's
+    current one: a password change, a reset, a deactivation or "sign out everywhere"
+    raised it, ending every token issued before."""
     row = (
         session.connection()
         .execute(_ACTOR, {"tenant": tenant_id, "staff": staff_id, "device": device_id})
@@ -175,6 +243,11 @@ def actor_for(
         raise Unauthorized("the access token names no account", code="invalid_token")
     if not row.active:
         raise Unauthorized("this account is disabled", code="account_disabled")
+    if token_version is not None and token_version != row.token_version:
+        raise Unauthorized(
+            "this token was ended by a password change or a sign-out everywhere: sign in again",
+            code="token_revoked",
+        )
     if device_id is not None and not row.device_ok:
         raise Unauthorized("this device has been revoked", code="device_revoked")
     return Actor(
@@ -190,4 +263,10 @@ def actor_for(
 
 
 def load_actor(session: Session, claims: TokenClaims) -> Actor:
-    return actor_for(session, claims.tenant_id, claims.staff_id, claims.device_id)
+    return actor_for(
+        session,
+        claims.tenant_id,
+        claims.staff_id,
+        claims.device_id,
+        token_version=claims.version,
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
+from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Invalid
 from fieldforce.org.models import OrgUnit, Staff, UnitKind, path_label
 from fieldforce.pagination import Page, paginate
@@ -170,8 +171,7 @@ def list_units(
 ) -> Page[OrgUnit]:
     stmt = select(OrgUnit).where(actor.unit_clause())
     if q:
-        pattern = f"%{q}%"
-        stmt = stmt.where(or_(OrgUnit.name.ilike(pattern), OrgUnit.code.ilike(pattern)))
+        stmt = stmt.where(substring_match(q, OrgUnit.name, OrgUnit.code))
     if parent_id is not None:
         stmt = stmt.where(OrgUnit.parent_id == parent_id)
     if within is not None:

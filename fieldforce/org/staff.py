@@ -1,4 +1,4 @@
-"""Staff: create, change, deactivate, reset passwords, list a scope's staff."""
+"""Staff: create, change, deactivate, reset passwords, end sessions, list a scope's staff."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import literal, or_, select, text
+from sqlalchemy import literal, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.passwords import check_password_strength, hash_password, verify_password
 from fieldforce.auth.scope import Actor
+from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Forbidden, Invalid, Unauthorized
 from fieldforce.org.models import OrgUnit, Role, Staff
 from fieldforce.pagination import Page, paginate
@@ -20,8 +21,6 @@ from fieldforce.zones.staleness import mark_stale
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,119}$")
 ALL_ROLES = [r.value for r in Role]
-# Roles a manager (not an admin) may hand out inside their subtree.
-MANAGER_GRANTABLE = {Role.REP.value, Role.SUPERVISOR.value}
 
 
 def normalize_login(login: str) -> str:
@@ -46,7 +45,7 @@ def _check_roles(actor: Actor, roles: list[str], current: list[str] | None = Non
         raise Invalid("a staff member needs at least one role", code="invalid_roles")
     added = set(roles) - set(current or [])
     removed = set(current or []) - set(roles)
-    if not actor.is_admin and (added | removed) - MANAGER_GRANTABLE:
+    if (added | removed) - actor.grantable_roles:
         raise Forbidden(
             "only an administrator may grant or remove the manager, admin and finance roles",
             code="role_not_grantable",
@@ -182,6 +181,8 @@ def update_staff(
             raise Invalid("you cannot remove your own admin role", code="self_lockout")
     if changes.get("active") is False and staff.id == actor.staff_id:
         raise Invalid("you cannot deactivate yourself", code="self_lockout")
+    if changes.get("active") is False and staff.active:
+        _end_sessions(staff)  # reactivating must not revive tokens issued before
     if "manager_id" in changes:
         _check_manager(session, actor, staff.id, changes["manager_id"])
     _check_unique(session, actor.tenant_id, staff.id, employee_code=changes.get("employee_code"))
@@ -212,10 +213,16 @@ def update_own_profile(session: Session, actor: Actor, changes: dict[str, Any]) 
     return staff
 
 
+def _end_sessions(staff: Staff) -> None:
+    """Every access token issued to this person so far stops working."""
+    staff.token_version += 1
+
+
 def _set_password(session: Session, actor: Actor, staff: Staff, password: str, action: str) -> None:
     check_password_strength(password)
     staff.password_hash = hash_password(password)
     staff.password_changed_at = datetime.now(UTC)
+    _end_sessions(staff)
     session.flush()
     audit.record_by(session, actor, action, "staff", staff.id)
 
@@ -225,11 +232,29 @@ def reset_password(session: Session, actor: Actor, staff_id: uuid.UUID, password
     _set_password(session, actor, staff, password, "staff.reset_password")
 
 
-def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
+def change_own_password(session: Session, actor: Actor, old: str, new: str) -> Staff:
+    """Returns the person, whose older tokens (the caller's too) no longer work."""
     staff = actor.visible_staff(session, actor.staff_id)
     if not verify_password(old, staff.password_hash):
         raise Unauthorized("the current password is wrong", code="invalid_credentials")
     _set_password(session, actor, staff, new, "staff.change_password")
+    return staff
+
+
+def sign_out_everywhere(session: Session, actor: Actor, staff_id: uuid.UUID) -> None:
+    """End every session of someone the actor may manage."""
+    staff = actor.manageable_staff(session, staff_id)
+    _sign_out(session, actor, staff)
+
+
+def sign_out_own_sessions(session: Session, actor: Actor) -> None:
+    _sign_out(session, actor, actor.visible_staff(session, actor.staff_id))
+
+
+def _sign_out(session: Session, actor: Actor, staff: Staff) -> None:
+    _end_sessions(staff)
+    session.flush()
+    audit.record_by(session, actor, "staff.sign_out_everywhere", "staff", staff.id)
 
 
 def list_staff(
@@ -247,14 +272,8 @@ def list_staff(
 ) -> Page[Staff]:
     stmt = select(Staff).where(actor.staff_clause())
     if q:
-        pattern = f"%{q}%"
         stmt = stmt.where(
-            or_(
-                Staff.name.ilike(pattern),
-                Staff.login.ilike(pattern),
-                Staff.employee_code.ilike(pattern),
-                Staff.phone.ilike(pattern),
-            )
+            substring_match(q, Staff.name, Staff.login, Staff.employee_code, Staff.phone)
         )
     if org_unit_id is not None:
         unit = actor.visible_unit(session, org_unit_id)

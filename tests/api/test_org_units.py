@@ -224,3 +224,25 @@ def test_subtree_queries_stay_correct_for_thousands_of_units(
         "/api/v1/staff", headers=world.headers("south.manager"), params={"q": "deep.rep"}
     )
     assert r.json()["items"] == []
+
+
+def test_search_wildcards_match_themselves(client: TestClient, world: World) -> None:
+    admin = world.headers("admin")
+    for name, code in (("Top 10% Team", None), ("Plain Team", "T_1")):
+        body = {"name": name, "parent_id": world.unit_id("north"), "code": code}
+        assert client.post(UNITS, headers=admin, json=body).status_code == 201
+
+    def names(q: str) -> set[str]:
+        return {
+            u["name"] for u in client.get(UNITS, headers=admin, params={"q": q}).json()["items"]
+        }
+
+    assert names("%") == {"Top 10% Team"}
+    assert names("_") == {"Plain Team"}
+    assert names("team") == {
+        "Top 10% Team",
+        "Plain Team",
+        "North Team A",
+        "North Team B",
+        "South Team A",
+    }

@@ -188,3 +188,21 @@ def test_password_reset_by_manager(client: TestClient, world: World) -> None:
         "/api/v1/auth/token", data={"username": "acme/north.rep", "password": "reset-pass-77"}
     )
     assert r.status_code == 200
+
+
+def test_search_wildcards_match_themselves(client: TestClient, world: World) -> None:
+    admin = world.headers("admin")
+    for login, name in (("percent", "Li 100% Na"), ("under_score", "Wang Fang")):
+        body = new_staff(world, login=login, name=name, employee_code=None, phone=None)
+        assert client.post(STAFF, headers=admin, json=body).status_code == 201
+    found = {
+        q: {s["login"] for s in client.get(STAFF, headers=admin, params={"q": q}).json()["items"]}
+        for q in ("%", "_", "0%", "\\", "r_s")
+    }
+    assert found == {
+        "%": {"percent"},
+        "_": {"under_score"},
+        "0%": {"percent"},
+        "\\": set(),
+        "r_s": {"under_score"},
+    }
