@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fieldforce.outbound import OutboundPolicy
+
 # Keys seen in examples and earlier releases: refused in every mode.
 KNOWN_PLACEHOLDER_SECRETS = frozenset(
     {
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     # SMS fallback: each tenant configures its own gateway; these bound the sending
     sms_batch: int = Field(default=50, ge=1, le=500)  # messages claimed at once
     sms_concurrency: int = Field(default=4, ge=1, le=64)  # requests in flight per worker
+    # destinations tenants' gateways may reach although they are loopback, private or
+    # link-local: comma-separated host names or CIDRs (see fieldforce/outbound.py)
+    outbound_allow: str = ""
+    api_docs: bool = True  # /docs, /redoc and /openapi.json; off: they answer 404
 
     @property
     def push_enabled(self) -> bool:
@@ -74,6 +80,16 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy.parse(self.outbound_allow)
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allow_parses(cls, value: str) -> str:
+        OutboundPolicy.parse(value)  # a bad entry stops the start, not the first SMS
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
+from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
 from api.schemas.common import Page
 from api.schemas.misc import AuditOut
 from api.schemas.tenancy import SmsGatewayOut, SmsTest, SmsTestOut, TenantOut
@@ -51,11 +51,15 @@ def get_sms_gateway(actor: ActorDep, session: SessionDep) -> SmsGatewayOut:
 
 
 @router.put("/tenant/sms-gateway", response_model=SmsGatewayOut)
-def put_sms_gateway(body: SmsGateway, actor: ActorDep, session: SessionDep) -> SmsGatewayOut:
+def put_sms_gateway(
+    body: SmsGateway, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> SmsGatewayOut:
     """Admins only. Replaces the SMS gateway settings; leave `auth_value` out to keep the
-    stored one, send `null` to remove it."""
+    stored one, send `null` to remove it. Loopback, private, link-local and metadata
+    addresses are refused (422 `destination_refused`) unless the operator allows them."""
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return SmsGatewayOut.of(sms.set_gateway(session, actor, changes))
+    gateway = sms.set_gateway(session, actor, changes, settings.outbound_policy)
+    return SmsGatewayOut.of(gateway)
 
 
 @router.delete("/tenant/sms-gateway", status_code=204)
@@ -65,11 +69,15 @@ def delete_sms_gateway(actor: ActorDep, session: SessionDep) -> None:
 
 
 @router.post("/tenant/sms-gateway/test", response_model=SmsTestOut)
-def test_sms_gateway(body: SmsTest, actor: ActorDep, session: SessionDep) -> SmsTestOut:
+def test_sms_gateway(
+    body: SmsTest, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> SmsTestOut:
     """Admins only. Sends one message now through the stored gateway and tells what the
-    gateway answered. Nothing is queued or retried."""
+    gateway answered: its status and the start of its answer. Nothing is queued or
+    retried."""
     gateway = sms.get_gateway(session, actor)
-    answer = send_test(gateway, sms.dial_string(body.phone), body.text)
+    phone = sms.dial_string(body.phone)
+    answer = send_test(gateway, phone, body.text, settings.outbound_policy)
     audit.record_by(
         session,
         actor,

@@ -36,6 +36,7 @@ from fieldforce.devices.models import Device
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxMessage
 from fieldforce.org.models import Staff
+from fieldforce.outbound import OutboundPolicy
 from fieldforce.tenancy.models import Tenant
 
 if TYPE_CHECKING:
@@ -43,7 +44,23 @@ if TYPE_CHECKING:
 
 BODY_FIELDS = {"phone", "text", "message_id"}
 TEXT_FIELDS = {"title", "body", "kind", "name"}
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")  # an RFC 7230 token
+# visible ASCII, with spaces or tabs only between visible characters: no CR, LF or non-ASCII
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20\x21-\x7e\t]*[\x21-\x7e])?")
+# set by the sender itself or by the HTTP layer: a tenant's auth header may not replace them
+_RESERVED_HEADERS = {
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "te",
+    "upgrade",
+    "trailer",
+    "keep-alive",
+    "idempotency-key",
+    "accept-encoding",
+}
 _SAMPLE = {"phone": "+8613800000000", "text": 'A "quoted"\nline & more', "message_id": "sms:x"}
 
 
@@ -86,14 +103,28 @@ class SmsGateway(BaseModel):
     def _http_only(cls, url: AnyHttpUrl) -> AnyHttpUrl:
         if url.scheme not in ("http", "https"):
             raise ValueError("the gateway URL must be http or https")
+        if url.username or url.password:
+            raise ValueError("the gateway URL must not carry credentials; use auth_header")
         return url
 
     @field_validator("auth_header")
     @classmethod
     def _header_name(cls, name: str) -> str:
-        if not _HEADER_NAME.match(name):
+        if not _HEADER_NAME.fullmatch(name):
             raise ValueError("not a valid HTTP header name")
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"{name} is set by the sender; choose another header name")
         return name
+
+    @field_validator("auth_value")
+    @classmethod
+    def _header_value(cls, value: str | None) -> str | None:
+        if value is not None and not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                "must be visible ASCII characters (spaces allowed between them), "
+                "without line breaks"
+            )
+        return value
 
     @field_validator("body_template")
     @classmethod
@@ -157,6 +188,14 @@ def parse_gateway(stored: dict[str, Any] | None) -> SmsGateway | None:
     return SmsGateway.model_validate(stored) if stored else None
 
 
+def describe(exc: ValidationError) -> str:
+    """Where and why settings are invalid, never the values (the auth value is a secret)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    )
+
+
 def tenant_gateway(session: Session, tenant_id: uuid.UUID) -> SmsGateway | None:
     return parse_gateway(session.scalar(select(Tenant.sms_gateway).where(Tenant.id == tenant_id)))
 
@@ -172,9 +211,12 @@ def get_gateway(session: Session, actor: Actor) -> SmsGateway:
     return gateway
 
 
-def set_gateway(session: Session, actor: Actor, changes: dict[str, Any]) -> SmsGateway:
+def set_gateway(
+    session: Session, actor: Actor, changes: dict[str, Any], outbound: OutboundPolicy
+) -> SmsGateway:
     """Replace the gateway settings. Leaving ``auth_value`` out keeps the stored secret, so a
-    template can be changed without typing the secret again."""
+    template can be changed without typing the secret again. A URL whose host is an address
+    (or name) the server may not call is refused."""
     actor.require_admin()
     tenant = session.get(Tenant, actor.tenant_id)
     assert tenant is not None
@@ -187,6 +229,7 @@ def set_gateway(session: Session, actor: Actor, changes: dict[str, Any]) -> SmsG
         raise Invalid.from_validation(
             "invalid SMS gateway settings", "invalid_sms_gateway", exc
         ) from exc
+    outbound.check_url(str(gateway.url))
     tenant.sms_gateway = gateway.model_dump(mode="json")
     session.flush()
     shown = gateway.model_dump(mode="json", exclude={"auth_value"})

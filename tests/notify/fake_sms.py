@@ -56,6 +56,8 @@ def _handler(fake: FakeSmsGateway) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if 300 <= status < 400:  # a redirect to a path of its own, which nobody may follow
+                self.send_header("Location", "/moved")
             self.end_headers()
             self.wfile.write(data)
 

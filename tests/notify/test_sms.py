@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import create_app
 from fieldforce.devices.models import Device
 from fieldforce.notify import outbox, push, sms
 from fieldforce.notify.models import OutboxMessage
@@ -22,12 +23,38 @@ from fieldforce.notify.sms_sender import SmsSender
 from fieldforce.org.models import Staff
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Tenant
+from tests.logcapture import json_logs
 from tests.notify.fake_fcm import QUOTA_EXCEEDED, UNREGISTERED, FakeFcm
 from tests.notify.fake_sms import HANG, FakeSmsGateway, running_fake_sms
 from tests.world import World
 
 GATEWAY = "/api/v1/tenant/sms-gateway"
 SECRET = "Bearer sms-secret-123"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The fake gateway listens on loopback, which only the operator's allow list opens."""
+    return settings.model_copy(update={"outbound_allow": "127.0.0.1"})
+
+
+@pytest.fixture
+def closed(settings: Settings) -> Settings:
+    """The settings as they come: no destination allowed beyond public addresses."""
+    return settings.model_copy(update={"outbound_allow": ""})
+
+
+@pytest.fixture
+def closed_sender(closed: Settings) -> Iterator[SmsSender]:
+    s = SmsSender(closed)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def closed_client(closed: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    with TestClient(create_app(closed, session_factory)) as c:
+        yield c
 
 
 @pytest.fixture
@@ -125,6 +152,13 @@ def test_gateway_settings_keep_their_secret(client: TestClient, world: World) ->
         ({"url": "ftp://sms.example.com"}, "URL"),
         ({"url": "not a url"}, "URL"),
         ({"auth_header": "Bad Header:"}, "header name"),
+        ({"auth_header": "Content-Length"}, "set by the sender"),
+        ({"auth_header": "X-Api-Key\n"}, "header name"),
+        ({"auth_value": "Bearer clé"}, "visible ASCII"),
+        ({"auth_value": "Bearer k\r\nX-Injected: 1"}, "visible ASCII"),
+        ({"auth_value": "Bearer k\n"}, "visible ASCII"),
+        ({"auth_value": " Bearer k"}, "visible ASCII"),
+        ({"url": "https://user:pw@sms.example.com/send"}, "credentials"),
         ({"timeout_s": 0}, "greater than 0"),
         ({"kinds": ["gossip"]}, "kinds"),
         ({"retries": 3}, "retries"),
@@ -494,3 +528,179 @@ def test_sms_claims_and_push_claims_are_separate(
     [claimed] = outbox.claim(session_factory, settings, now, "push")
     assert claimed.channel == "push"
     assert claimed.gateway is None
+
+
+# --- destinations (the server calls what a tenant configured) ---
+
+
+def test_without_the_allow_list_a_loopback_gateway_is_refused_before_any_request(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    closed: Settings,
+    closed_client: TestClient,
+    closed_sender: SmsSender,
+    gateway: FakeSmsGateway,
+) -> None:
+    admin = world.headers("admin")
+    r = closed_client.put(GATEWAY, headers=admin, json={"url": gateway.url})
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "destination_refused"
+    assert "loopback" in r.json()["error"]["message"]
+    assert closed_client.get(GATEWAY, headers=admin).status_code == 404  # nothing stored
+    configure(db, world.tenant, gateway.url)  # stored before the rule, or by hand
+    r = closed_client.post(f"{GATEWAY}/test", headers=admin, json={"phone": "+8613800138000"})
+    assert r.status_code == 200
+    answer = r.json()
+    assert (answer["sent"], answer["status"]) == (False, None)
+    assert answer["detail"].startswith("refused: 127.0.0.1 is a loopback address")
+    rep = with_phone(db, world.staff["north.rep"])
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    db.commit()
+    outbox.deliver_due(session_factory, {"sms": closed_sender}, closed)
+    [row] = queued(db)
+    assert row.status == "dead"  # not retried: the operator's rule will not change by itself
+    assert row.last_error.startswith("refused: 127.0.0.1 is a loopback address")
+    assert gateway.received == []
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://10.0.0.1/send", "10.0.0.1 is a private address"),
+        ("http://172.16.5.4/send", "private"),
+        ("http://192.168.1.1/send", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://[fd00:ec2::254]/", "cloud metadata"),
+        ("http://100.100.100.200/", "cloud metadata"),
+        ("http://metadata.google.internal/computeMetadata/v1/", "internal name"),
+        ("http://[::1]:8080/send", "loopback"),
+        ("http://127.0.0.2/send", "loopback"),
+        ("http://2130706433/send", "127.0.0.1 is a loopback"),  # decimal
+        ("http://0177.0.0.1/send", "127.0.0.1 is a loopback"),  # octal
+        ("http://0x7f.1/send", "127.0.0.1 is a loopback"),  # hexadecimal, short
+        ("http://[::ffff:127.0.0.1]/send", "loopback"),  # IPv4-mapped IPv6
+        ("http://[::ffff:a00:1]/send", "private"),
+        ("http://[fe80::1]/send", "link-local"),
+        ("http://[fc00::5]/send", "unique-local"),
+        ("http://224.0.0.1/send", "multicast"),
+        ("http://0.0.0.0/send", "unspecified"),
+        ("http://240.0.0.1/send", "reserved"),
+        ("http://localhost:9/send", "internal name"),
+    ],
+)
+def test_gateways_on_internal_destinations_are_refused_when_saved(
+    closed_client: TestClient, world: World, url: str, says: str
+) -> None:
+    admin = world.headers("admin")
+    r = closed_client.put(GATEWAY, headers=admin, json={"url": url, "auth_value": "k"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "destination_refused"
+    assert says in r.json()["error"]["message"]
+    assert closed_client.get(GATEWAY, headers=admin).status_code == 404
+
+
+def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
+    db: Session,
+    closed_client: TestClient,
+    world: World,
+    session_factory: sessionmaker[Session],
+    closed: Settings,
+    closed_sender: SmsSender,
+    gateway: FakeSmsGateway,
+) -> None:
+    """A name is checked by every address it resolves to, on each call."""
+    configure(db, world.tenant, gateway.url.replace("127.0.0.1", "localhost"))
+    admin = world.headers("admin")
+    r = closed_client.post(f"{GATEWAY}/test", headers=admin, json={"phone": "+86138"})
+    assert r.json()["sent"] is False
+    assert r.json()["detail"].startswith("refused: localhost resolves to a loopback address")
+    rep = with_phone(db, world.staff["north.rep"])
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    db.commit()
+    outbox.deliver_due(session_factory, {"sms": closed_sender}, closed)
+    [row] = queued(db)
+    assert row.status == "dead"
+    assert row.last_error.startswith("refused: localhost resolves to a loopback address")
+    assert gateway.received == []
+
+
+def test_the_test_answer_is_a_short_printable_excerpt_and_redirects_are_not_followed(
+    client: TestClient, world: World, gateway: FakeSmsGateway
+) -> None:
+    admin = world.headers("admin")
+    client.put(GATEWAY, headers=admin, json={"url": gateway.url})
+    noisy = "\x1b[31mred\x1b[0m\r\nline two\x00" + "x" * 5000
+    gateway.answer_next((500, noisy), (302, "moved"))
+    r = client.post(f"{GATEWAY}/test", headers=admin, json={"phone": "+8613800138000"})
+    detail = r.json()["detail"]
+    assert r.json()["status"] == 500
+    assert len(detail) == 200
+    assert detail.startswith("[31mred [0m line two x")
+    assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in detail)
+    r = client.post(f"{GATEWAY}/test", headers=admin, json={"phone": "+8613800138000"})
+    assert r.json() == {"sent": False, "status": 302, "detail": "moved"}
+    assert [g.path for g in gateway.received] == ["/send", "/send"]  # /moved never asked
+
+
+# --- one tenant's settings never hold back another's messages ---
+
+
+def two_tenants_queued(db: Session, world: World, url: str) -> tuple[Tenant, Tenant]:
+    """One SMS queued for a rep of each tenant, both gateways on ``url``."""
+    ours, theirs = world.tenant, world.other_tenant
+    configure(db, ours, url)
+    configure(db, theirs, url, auth_value="Bearer theirs")
+    for login in ("north.rep", "other.rep"):
+        rep = with_phone(db, world.staff[login])
+        deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    db.commit()
+    return ours, theirs
+
+
+def row_of(db: Session, tenant: Tenant) -> OutboxMessage:
+    [row] = [r for r in queued(db) if r.tenant_id == tenant.id]
+    return row
+
+
+def test_a_tenants_bad_stored_header_fails_only_its_own_message(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    gateway: FakeSmsGateway,
+    sms_sender: SmsSender,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ours, theirs = two_tenants_queued(db, world, gateway.url)
+    leaked = "Bearer clé-secret\r\nX-Injected: 1"
+    ours.sms_gateway = {**(ours.sms_gateway or {}), "auth_value": leaked}  # saved before checks
+    db.commit()
+    with json_logs():
+        assert outbox.deliver_due(session_factory, {"sms": sms_sender}, settings) == 2
+    bad, good = row_of(db, ours), row_of(db, theirs)
+    assert good.status == "sent"
+    assert bad.status == "dead"
+    assert bad.last_error.startswith("the stored SMS gateway settings are invalid: auth_value:")
+    assert "clé-secret" not in bad.last_error
+    assert "clé-secret" not in capsys.readouterr().err
+    assert [r.headers["authorization"] for r in gateway.received] == ["Bearer theirs"]
+
+
+def test_an_unexpected_error_with_one_message_leaves_the_batch_going(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    gateway: FakeSmsGateway,
+    sms_sender: SmsSender,
+) -> None:
+    ours, theirs = two_tenants_queued(db, world, gateway.url)
+    broken = row_of(db, ours)
+    broken.payload = {"kind": "task"}  # no text: it cannot be built
+    db.commit()
+    assert outbox.deliver_due(session_factory, {"sms": sms_sender}, settings) == 2
+    bad, good = row_of(db, ours), row_of(db, theirs)
+    assert good.status == "sent"
+    assert (bad.status, bad.last_error) == ("pending", "unexpected KeyError")  # retried later
+    assert len(gateway.received) == 1

@@ -146,7 +146,12 @@ def test_worker_without_push_credentials_sends_sms(
                 deliver(db, tenant.id, [s.id for s in staff], kind="task", title=f"t{n}", body="b")
         worker = subprocess.Popen(
             fieldforce_command("worker"),
-            env=worker_env(database, FIELDFORCE_SMS_BATCH="5", FIELDFORCE_SMS_CONCURRENCY="3"),
+            env=worker_env(
+                database,
+                FIELDFORCE_SMS_BATCH="5",
+                FIELDFORCE_SMS_CONCURRENCY="3",
+                FIELDFORCE_OUTBOUND_ALLOW="127.0.0.1",  # the fake gateway is on loopback
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
