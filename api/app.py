@@ -7,7 +7,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.errors import install_error_handlers
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.routers import (
     auth,
     devices,
@@ -36,12 +40,18 @@ take `limit` and `cursor`.
 
 
 def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
-    app = FastAPI(title="fieldforce", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="fieldforce",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json" if settings.api_docs else None,  # and with it /docs, /redoc
+    )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.trusted_proxies:  # outermost, so everything sees the forwarded client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
