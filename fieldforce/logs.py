@@ -1,12 +1,67 @@
-"""Structured logs (structlog), one JSON object a line; uvicorn's own logs go through too."""
+"""Structured logs (structlog), one JSON object a line; uvicorn's own logs go through too.
+
+Logs never hold credentials: values under keys that name one (password, secret, token,
+authorization, auth_value, identifier...) are masked wherever they appear in an event, the
+database's echo of a failing row or key (DETAIL lines) and of bound parameters is cut from
+error texts, and tracebacks never show local variables.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+
+MASK = "[redacted]"
+SECRET_KEY_PARTS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "authorization",
+    "auth_value",
+    "identifier",
+    "api_key",
+    "apikey",
+    "cookie",
+    "credential",
+)
+_NOT_SECRET_SUFFIXES = ("_fingerprint", "_set", "_changed")
+# PostgreSQL's DETAIL repeats the values of a failing row or key; SQLAlchemy's
+# "[parameters: ...]" the bound values (hidden by the engine, cut here from any other)
+_DATABASE_ECHO = re.compile(r"(?m)^(DETAIL:|\[parameters:).*$")
+
+
+def is_secret_key(key: str) -> bool:
+    name = key.lower().replace("-", "_")
+    return any(p in name for p in SECRET_KEY_PARTS) and not name.endswith(_NOT_SECRET_SUFFIXES)
+
+
+def redact_text(text: str) -> str:
+    if "DETAIL:" not in text and "[parameters:" not in text:
+        return text
+    return _DATABASE_ECHO.sub(
+        lambda m: f"{m.group(1)} {MASK}" + ("]" if m.group(1).startswith("[") else ""), text
+    )
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: MASK if is_secret_key(str(k)) else _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
+
+
+def mask_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """A structlog processor: credentials out of every event, at any depth."""
+    return _masked(dict(event_dict))
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -19,6 +74,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
+        # exceptions come formatted (format_exc_info below): no local variables shown
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
@@ -32,6 +88,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            mask_secrets,
             renderer,
         ],
     )
