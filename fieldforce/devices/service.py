@@ -241,7 +241,8 @@ def authenticate_owntracks(session: Session, settings: Settings, login: TrackerL
         key = THROTTLE_PREFIX + _digest(login.identifier)
         _check_backoff(session, settings, key, login.ip)
         ok = verify_password(login.secret, device.secret_hash if device else None)
-        reason = _refusal(session, device, Protocol.OWNTRACKS) if ok else "wrong_secret"
+        wrong_secret = device is not None and not ok
+        reason = "wrong_secret" if wrong_secret else _refusal(session, device, Protocol.OWNTRACKS)
         if reason is None and device is not None:
             _verified.remember(device, login.secret)
         elif reason is not None:

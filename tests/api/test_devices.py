@@ -77,7 +77,7 @@ def test_tracker_credentials_rotate_and_revoke(
     assert rotated["identifier"] != device["identifier"]
     assert rotated["fingerprint"] != device["fingerprint"]
     db.expire_all()
-    with pytest.raises(Unauthorized):  # the secret verified a moment ago is not kept
+    with pytest.raises(Unauthorized):  # the old identifier and secret stop working
         authenticate_owntracks(db, settings, login(device))
     with pytest.raises(Unauthorized):
         authenticate_owntracks(db, settings, login(rotated, device["secret"]))
