@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.middleware import OUTERMOST_HEADERS
 from fieldforce.context import request_id_var
 from fieldforce.errors import (
     BadRequest,
@@ -121,7 +122,10 @@ async def _database_down(_: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled_error", exc_info=exc)
-    return JSONResponse(_body("internal_error", "an unexpected error occurred"), 500)
+    # answered by the framework's outermost layer, outside the security-headers middleware
+    return JSONResponse(
+        _body("internal_error", "an unexpected error occurred"), 500, headers=OUTERMOST_HEADERS
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

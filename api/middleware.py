@@ -143,6 +143,10 @@ ALWAYS: list[tuple[bytes, bytes]] = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+# what an answer sent outside this middleware (the framework's 500) should carry
+OUTERMOST_HEADERS = {
+    n.decode(): v.decode() for n, v in [*ALWAYS, (b"content-security-policy", DATA_CSP)]
+}
 _INLINE_SCRIPT = re.compile(
     rb"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE
 )

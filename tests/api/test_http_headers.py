@@ -96,7 +96,7 @@ def test_docs_pages_get_a_csp_that_allows_exactly_their_scripts(
 @pytest.fixture
 def pages(app: FastAPI) -> FastAPI:
     """Routes standing for what will come (a console page with its own policy), a page
-    sent in pieces, and an answer whose code sets a Server header."""
+    sent in pieces, a bug, and an answer whose code sets a Server header."""
 
     @app.get("/own-policy", response_class=HTMLResponse)
     def own_policy() -> HTMLResponse:
@@ -108,6 +108,10 @@ def pages(app: FastAPI) -> FastAPI:
     def streamed() -> StreamingResponse:
         chunks = [b"<html><script>let a = 1;", b"</script>", b"<script>let b = 2;</script>"]
         return StreamingResponse(iter(chunks), media_type="text/html")
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
 
     @app.get("/with-server")
     def with_server() -> JSONResponse:
@@ -128,6 +132,14 @@ def test_a_page_sent_in_pieces_is_hashed_whole(client: TestClient, pages: FastAP
     scripts = directives(r.headers["content-security-policy"])["script-src"]
     assert inline_script_hashes(r.text) <= set(scripts)
     assert len(inline_script_hashes(r.text)) == 2
+
+
+def test_an_unexpected_error_carries_them_too(client: TestClient, pages: FastAPI) -> None:
+    r = client.get("/broken")
+    assert r.status_code == 500
+    for name, value in ALWAYS.items():
+        assert r.headers[name] == value
+    assert "server" not in r.headers
 
 
 def test_no_server_header_leaves_the_application(client: TestClient, pages: FastAPI) -> None:
