@@ -41,6 +41,11 @@ class LoginRequest:
     client_secret: str | None = None
     ip: str | None = None
 
+    @property
+    def address(self) -> str | None:
+        """The client address as stored and looked up (64 characters at most)."""
+        return self.ip[:64] if self.ip else None
+
 
 @dataclass(frozen=True)
 class IssuedToken:
@@ -65,24 +70,25 @@ def login(session: Session, settings: Settings, req: LoginRequest) -> IssuedToke
     """Check the credentials. Failed attempts are flushed before raising ``Unauthorized``;
     the caller must keep them (commit) even though the login failed."""
     now = datetime.now(UTC)
+    ip = req.address
     slug, login_name = split_username(req.username, req.tenant)
     candidates = _candidates(session, slug, login_name)
     keys = [staff_key(s.id) for s, _ in candidates] or [_login_key(slug, login_name)]
-    _wait_if_throttled(session, settings, keys, req.ip, now)
+    _wait_if_throttled(session, settings, keys, ip, now)
 
     matches = _password_matches(candidates, req.password)
     if not matches:
         for key in keys:
-            _record(session, key, req.ip, now, success=False)
+            _record(session, key, ip, now, success=False)
         raise Unauthorized("wrong login or password", code="invalid_credentials")
     if len(matches) > 1:
         raise _tenant_required()
     staff, tenant = matches[0]
     if not staff.active or not tenant.active:
-        _record(session, staff_key(staff.id), req.ip, now, success=False)
+        _record(session, staff_key(staff.id), ip, now, success=False)
         raise Unauthorized("this account is disabled", code="account_disabled")
     device = _check_device(session, staff, req) if req.client_id else None
-    _record(session, staff_key(staff.id), req.ip, now, success=True)
+    _record(session, staff_key(staff.id), ip, now, success=True)
     staff.last_login_at = now
     return token_for(settings, staff, device_id=device.id if device else None, now=now)
 
@@ -160,7 +166,7 @@ def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
         )
     )
     if device is None or not verify_password(req.client_secret or "", device.secret_hash):
-        _record(session, f"device/{staff.id}", req.ip, datetime.now(UTC), success=False)
+        _record(session, f"device/{staff.id}", req.address, datetime.now(UTC), success=False)
         raise Unauthorized("unknown device or wrong device secret", code="invalid_client")
     if device.revoked:
         raise Unauthorized("this device has been revoked", code="device_revoked")

@@ -178,3 +178,11 @@ def test_trusted_proxies_must_be_addresses() -> None:
     assert Settings(trusted_proxies="10.0.0.0/8, ::1").trusted_proxy_list == ["10.0.0.0/8", "::1"]
     with pytest.raises(ValueError, match="FIELDFORCE_TRUSTED_PROXIES"):
         Settings(trusted_proxies="proxy.example.com")
+
+
+def test_an_overlong_client_address_is_counted_not_an_error(
+    app: FastAPI, world: World, settings: Settings
+) -> None:
+    with client_at(app, "f" * 100) as odd:
+        fail_free_attempts(odd, settings, "acme/north.rep")
+        assert_waits(sign_in(odd, "acme/north.rep"), 30)
