@@ -38,7 +38,7 @@ TRACKER_PROTOCOLS = {Protocol.OSMAND.value, Protocol.OWNTRACKS.value}
 def hash_identifier(identifier: str) -> str:
     """Identifiers are 160 random bits, so a plain SHA-256 is enough to keep them secret
     at rest while still finding a device by the identifier it presents."""
-    return hashlib.sha256(identifier.encode("utf-8")).hexdigest()
+    return hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprint_of(identifier: str) -> str:

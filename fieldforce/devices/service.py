@@ -19,7 +19,13 @@ from fieldforce.audit import service as audit
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.auth.passwords import hash_password, verify_password
 from fieldforce.auth.scope import Actor
-from fieldforce.devices.models import TRACKER_PROTOCOLS, Device, Protocol, fingerprint_of
+from fieldforce.devices.models import (
+    TRACKER_PROTOCOLS,
+    Device,
+    Protocol,
+    fingerprint_of,
+    hash_identifier,
+)
 from fieldforce.errors import Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from fieldforce.logs import get_logger
 from fieldforce.org.models import Staff
@@ -189,8 +195,9 @@ class VerifiedSecrets:
     sends its secret with every upload pays argon2 about once a minute. An entry matches
     only the stored hash it was verified against: a rotation in any process ends it."""
 
-    def __init__(self, ttl_s: float = 60.0) -> None:
+    def __init__(self, ttl_s: float = 60.0, max_entries: int = 50_000) -> None:
         self.ttl_s = ttl_s
+        self.max_entries = max_entries
         self._entries: dict[uuid.UUID, tuple[str, str, float]] = {}
         self._lock = threading.Lock()
 
@@ -203,9 +210,12 @@ class VerifiedSecrets:
         return stored_hash == device.secret_hash and hmac.compare_digest(digest, _digest(secret))
 
     def remember(self, device: Device, secret: str) -> None:
-        expires = time.monotonic() + self.ttl_s
+        now = time.monotonic()
         with self._lock:
-            self._entries[device.id] = (device.secret_hash, _digest(secret), expires)
+            if len(self._entries) >= self.max_entries:
+                self._entries = {k: e for k, e in self._entries.items() if e[2] >= now}
+            if len(self._entries) < self.max_entries:
+                self._entries[device.id] = (device.secret_hash, _digest(secret), now + self.ttl_s)
 
     def forget(self, device_id: uuid.UUID) -> None:
         with self._lock:
@@ -238,7 +248,7 @@ def authenticate_owntracks(session: Session, settings: Settings, login: TrackerL
     if device is not None and _verified.holds(device, login.secret):
         reason = _refusal(session, device, Protocol.OWNTRACKS)
     else:
-        key = THROTTLE_PREFIX + _digest(login.identifier)
+        key = THROTTLE_PREFIX + hash_identifier(login.identifier)
         _check_backoff(session, settings, key, login.ip)
         ok = verify_password(login.secret, device.secret_hash if device else None)
         wrong_secret = device is not None and not ok
