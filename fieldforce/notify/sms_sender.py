@@ -56,7 +56,8 @@ def post(
     except httpx.TimeoutException:
         return GatewayAnswer(False, None, f"no answer within {gateway.timeout_s:g} s", retry=True)
     except httpx.HTTPError as exc:
-        return GatewayAnswer(False, None, outbound.excerpt(f"{type(exc).__name__}: {exc}"), True)
+        reason = outbound.excerpt(f"{type(exc).__name__}: {exc}")
+        return GatewayAnswer(False, None, reason, retry=True)
     if 200 <= answer.status < 300:
         return GatewayAnswer(True, answer.status, answer.excerpt, retry=False)
     retry = answer.status in _RETRY_STATUS or answer.status >= 500
