@@ -118,7 +118,7 @@ class OutboundPolicy:
 
     hosts: frozenset[str] = frozenset()
     networks: tuple[IPNetwork, ...] = ()
-    resolver: Any = field(default=socket.getaddrinfo, repr=False, compare=False)
+    resolver: Any = field(default=None, repr=False, compare=False)  # None: the system's
 
     @classmethod
     def parse(cls, allow: str) -> OutboundPolicy:
@@ -173,7 +173,8 @@ class OutboundPolicy:
     def resolve(self, host: str, port: int) -> list[str]:
         """Every address the host resolves to, each checked; refused if any one fails."""
         try:
-            infos = self.resolver(host, port, type=socket.SOCK_STREAM)
+            resolve = self.resolver or socket.getaddrinfo
+            infos = resolve(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))

@@ -4,12 +4,15 @@ savepoints inside it)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -54,6 +57,39 @@ def engine(database_url: str) -> Iterator[Engine]:
     assert run_job(make_sessionmaker(eng), JOBS[0])  # ping partitions, committed once
     yield eng
     eng.dispose()
+
+
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def _is_local(host: object) -> bool:
+    if host is None:
+        return True
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name.lower() in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_traffic_beyond_this_machine() -> Iterator[None]:
+    """No test may look up or reach a host elsewhere (generated gateway URLs included):
+    name lookups of anything but loopback fail as an unknown name would."""
+    real = socket.getaddrinfo
+
+    def local_only(host: object, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve only loopback, not {host}")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    socket.getaddrinfo = local_only
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
 
 
 @pytest.fixture(autouse=True)
