@@ -48,11 +48,6 @@ class Settings(BaseSettings):
     tracker_auth_free_failures: int = Field(default=5, ge=1)
     tracker_auth_free_failures_per_ip: int = Field(default=20, ge=1)
     tracker_auth_window_s: int = Field(default=900, ge=1)
-    # OwnTracks device secrets: failures free per device and address, and per address,
-    # before a backoff (1 s, doubling per failure, capped at the window) answers 429
-    tracker_auth_free_failures: int = Field(default=5, ge=1)
-    tracker_auth_free_failures_per_ip: int = Field(default=20, ge=1)
-    tracker_auth_window_s: int = Field(default=900, ge=1)
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
