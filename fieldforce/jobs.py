@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldforce.auth.jobs import forget_old_attempts
 from fieldforce.db import owned_session
 from fieldforce.flows import sweep_monitors
 from fieldforce.logs import get_logger
@@ -46,11 +47,16 @@ def _remind_tasks(session: Session, now: datetime) -> None:
     send_due_reminders(session, now)
 
 
+def _forget_attempts(session: Session, now: datetime) -> None:
+    forget_old_attempts(session, now)
+
+
 JOBS = [
     Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions),
     Job("scheduled_notices", timedelta(seconds=30), _release_notices),
     Job("task_reminders", timedelta(minutes=1), _remind_tasks),
     Job("zone_monitoring", timedelta(minutes=1), run_batches=sweep_monitors),
+    Job("login_attempts", timedelta(hours=1), _forget_attempts),
 ]
 
 

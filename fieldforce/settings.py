@@ -23,6 +23,7 @@ KNOWN_PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+ATTEMPTS_KEPT_DAYS = 7  # sign-in and tracker attempts older than this are deleted
 
 
 class Settings(BaseSettings):
@@ -40,14 +41,15 @@ class Settings(BaseSettings):
     login_free_failures: int = Field(default=3, ge=1)
     login_backoff_s: float = Field(default=1, gt=0)
     login_backoff_cap_s: int = Field(default=300, ge=1)
-    login_memory_hours: int = Field(default=24, ge=1)  # older failures are forgotten
+    # older failures are forgotten
+    login_memory_hours: int = Field(default=24, ge=1, le=ATTEMPTS_KEPT_DAYS * 24)
     # proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDRs; empty: none
     trusted_proxies: str = ""
     # OwnTracks device secrets: failures free per device and address, and per address,
     # before a backoff (1 s, doubling per failure, capped at the window) answers 429
     tracker_auth_free_failures: int = Field(default=5, ge=1)
     tracker_auth_free_failures_per_ip: int = Field(default=20, ge=1)
-    tracker_auth_window_s: int = Field(default=900, ge=1)
+    tracker_auth_window_s: int = Field(default=900, ge=1, le=ATTEMPTS_KEPT_DAYS * 86400)
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)

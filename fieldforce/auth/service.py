@@ -21,7 +21,7 @@ from fieldforce.auth.models import LoginAttempt
 from fieldforce.auth.passwords import verify_password
 from fieldforce.auth.scope import Actor
 from fieldforce.auth.tokens import TokenClaims, issue_token
-from fieldforce.devices.models import Device
+from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Invalid, RateLimited, Unauthorized
 from fieldforce.org.models import Staff
 from fieldforce.settings import Settings
@@ -163,6 +163,7 @@ def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
             Device.tenant_id == staff.tenant_id,
             Device.identified_by(req.client_id or ""),
             Device.staff_id == staff.id,
+            Device.protocol == Protocol.APP.value,  # tracker apps have no tokens
         )
     )
     if device is None or not verify_password(req.client_secret or "", device.secret_hash):

@@ -216,3 +216,22 @@ def test_token_answers_are_not_cached(client: TestClient, world: World) -> None:
     assert r.status_code == 200
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["pragma"] == "no-cache"
+
+
+def test_only_app_devices_bind_tokens(client: TestClient, world: World) -> None:
+    rep = world.headers("north.rep")
+    for protocol in ("osmand", "owntracks"):
+        device = client.post(
+            "/api/v1/devices",
+            headers=rep,
+            json={
+                "staff_id": world.staff_id("north.rep"),
+                "platform": "other",
+                "protocol": protocol,
+            },
+        ).json()
+        r = login(
+            client, "acme/north.rep", client_id=device["identifier"], client_secret=device["secret"]
+        )
+        assert r.status_code == 401, protocol
+        assert r.json()["error"]["code"] == "invalid_client"
