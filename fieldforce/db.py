@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import psycopg2.extensions
 from sqlalchemy import (
     ColumnElement,
     DateTime,
@@ -73,6 +74,25 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), sort_order=100
     )
+
+
+def _read_timestamptz(value: str | None, cursor: Any) -> datetime | None:
+    """PostgreSQL's timestamptz reaches far past Python's year 9999: a row written before
+    times were checked at the boundary reads as psycopg2 reads ``infinity``, rather than
+    failing every query that touches it."""
+    try:
+        parsed: datetime | None = psycopg2.extensions.PYDATETIMETZ(value, cursor)
+    except ValueError:
+        assert value is not None
+        return (
+            datetime.min.replace(tzinfo=UTC) if "BC" in value else datetime.max.replace(tzinfo=UTC)
+        )
+    return parsed
+
+
+psycopg2.extensions.register_type(
+    psycopg2.extensions.new_type((1184,), "TIMESTAMPTZ_IN_RANGE", _read_timestamptz)
+)
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

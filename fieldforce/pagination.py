@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, tuple_
@@ -19,6 +20,8 @@ from fieldforce.errors import Invalid
 T = TypeVar("T")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+_MIN_TIME = datetime(1, 1, 2, tzinfo=UTC)
+_MAX_TIME = datetime(9998, 12, 31, tzinfo=UTC)
 
 
 @dataclass
@@ -33,23 +36,43 @@ def _encode(values: Sequence[Any]) -> str:
 
 
 def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    """A cursor is a list of strings, one per key, each readable as its column's type;
+    anything else (numbers, nested lists, NUL bytes, times out of range) is refused."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError("wrong length")
         return [_parse(v, col) for v, col in zip(values, columns, strict=True)]
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as exc:
         raise Invalid("the cursor is not valid for this list", code="invalid_cursor") from exc
 
 
-def _parse(value: str, column: InstrumentedAttribute[Any]) -> Any:
+def _parse(value: object, column: InstrumentedAttribute[Any]) -> Any:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("a cursor value is a string without NUL")
+    value.encode()  # raises on a lone surrogate, which the database cannot take
     kind = column.type.python_type
     if kind is uuid.UUID:
         return uuid.UUID(value)
     if kind is datetime:
-        return datetime.fromisoformat(value)
-    return kind(value)
+        return _parse_time(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    parsed = kind(value)
+    if isinstance(parsed, float) and not math.isfinite(parsed):
+        raise ValueError("not a finite number")
+    return parsed
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    offset = parsed.utcoffset()
+    if offset is None or abs(offset) >= timedelta(hours=16):
+        raise ValueError("a cursor time has an offset PostgreSQL can take")
+    if not _MIN_TIME <= parsed <= _MAX_TIME:
+        raise ValueError("a cursor time is within the years 1..9998")
+    return parsed
 
 
 def paginate(

@@ -7,14 +7,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.adapters.common import (
+    ACCURACY_M,
+    ALTITUDE_M,
+    BATTERY_PCT,
+    BEARING_DEG,
     KMH_MPS,
+    SPEED_MPS,
     ProtocolError,
     optional_float,
     parse_float,
     ping_id,
+    storable_attributes,
 )
+from api.schemas.types import check_time
 from fieldforce.tracking.ingest import PingIn
 
+SPEED_KMH = (SPEED_MPS[0] / KMH_MPS, SPEED_MPS[1] / KMH_MPS)
 LOCATION_FIELDS = {"_type", "lat", "lon", "tst", "acc", "alt", "vel", "cog", "batt"}
 
 
@@ -25,20 +33,20 @@ def parse_location(identifier: str, msg: Mapping[str, Any]) -> PingIn:
         raise ProtocolError("a location needs 'lat', 'lon' and 'tst'")
     lat, lon = parse_float(msg["lat"], "lat"), parse_float(msg["lon"], "lon")
     try:
-        fix_time = datetime.fromtimestamp(int(msg["tst"]), UTC)
+        fix_time = check_time(datetime.fromtimestamp(int(msg["tst"]), UTC))
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ProtocolError(f"'tst' is not epoch seconds: {msg['tst']!r}") from exc
-    vel = optional_float(msg.get("vel"), "vel", negative_is_unknown=True)
-    attributes = {k: v for k, v in msg.items() if k not in LOCATION_FIELDS}
+    vel = optional_float(msg.get("vel"), "vel", SPEED_KMH, negative_is_unknown=True)
+    attributes = storable_attributes({k: v for k, v in msg.items() if k not in LOCATION_FIELDS})
     return PingIn(
         id=ping_id(identifier, fix_time, lat, lon),
         fix_time=fix_time,
         lon=lon,
         lat=lat,
-        accuracy_m=optional_float(msg.get("acc"), "acc", negative_is_unknown=True),
-        altitude_m=optional_float(msg.get("alt"), "alt"),
+        accuracy_m=optional_float(msg.get("acc"), "acc", ACCURACY_M, negative_is_unknown=True),
+        altitude_m=optional_float(msg.get("alt"), "alt", ALTITUDE_M),
         speed_mps=vel * KMH_MPS if vel is not None else None,
-        bearing_deg=optional_float(msg.get("cog"), "cog", negative_is_unknown=True),
-        battery_pct=optional_float(msg.get("batt"), "batt", negative_is_unknown=True),
-        attributes=attributes or None,
+        bearing_deg=optional_float(msg.get("cog"), "cog", BEARING_DEG, negative_is_unknown=True),
+        battery_pct=optional_float(msg.get("batt"), "batt", BATTERY_PCT, negative_is_unknown=True),
+        attributes=attributes,
     )

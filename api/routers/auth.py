@@ -9,6 +9,7 @@ from api.deps import ActorDep, SessionDep, SettingsDep
 from api.errors import error_response
 from api.schemas.misc import TokenOut
 from api.schemas.org import PasswordChange, ProfilePatch, StaffOut
+from api.schemas.types import Line
 from fieldforce.auth.service import IssuedToken, LoginRequest, login, token_for
 from fieldforce.errors import Unauthorized
 from fieldforce.org import staff as staff_service
@@ -38,13 +39,13 @@ def issue_token(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=256)],
+    username: Annotated[Line, Form(max_length=200)],
+    password: Annotated[Line, Form(max_length=256)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
-    scope: Annotated[str, Form()] = "",
-    tenant: Annotated[str | None, Form(max_length=63, description="tenant slug")] = None,
-    client_id: Annotated[str | None, Form(max_length=64, description="device identifier")] = None,
-    client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    scope: Annotated[Line, Form()] = "",
+    tenant: Annotated[Line | None, Form(max_length=63, description="tenant slug")] = None,
+    client_id: Annotated[Line | None, Form(max_length=64, description="device identifier")] = None,
+    client_secret: Annotated[Line | None, Form(max_length=256)] = None,
 ) -> TokenOut | JSONResponse:
     """OAuth2 password flow. The tenant is the `tenant` field, or `tenant/login` as the
     user name, or implied when the login exists in one tenant only. A phone app may add

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.events import DayOut, EventPage, SummaryOut
-from fieldforce.errors import Invalid
+from api.schemas.types import Day, Time
 from fieldforce.zones import events, summary
 from fieldforce.zones.machine import EventType
 
 router = APIRouter(prefix="/api/v1", tags=["zones and duty"])
-
-
-def _aware(*times: datetime | None) -> None:
-    if any(t is not None and t.tzinfo is None for t in times):
-        raise Invalid("from and to need a time zone offset", code="invalid_time")
 
 
 @router.get("/events", response_model=EventPage)
@@ -28,8 +23,8 @@ def list_events(
     session: SessionDep,
     staff_id: uuid.UUID | None = None,
     type: Annotated[list[EventType] | None, Query()] = None,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[Time | None, Query(alias="from")] = None,
+    end: Annotated[Time | None, Query(alias="to")] = None,
     open: bool = False,
     include_retracted: bool = False,
     limit: LimitQ = 50,
@@ -38,7 +33,6 @@ def list_events(
     """Off-zone, no-signal and late-arrival events of the people in the caller's scope,
     newest first. `from`/`to` select events overlapping that time; `type` may repeat;
     `open=true` lists only events still going on (`ended_at` null)."""
-    _aware(start, end)
     return events.list_events(
         session,
         actor,
@@ -58,8 +52,8 @@ def duty_summary(
     staff_id: uuid.UUID,
     actor: TrackingActor,
     session: SessionDep,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: Annotated[Day, Query(alias="from")],
+    last: Annotated[Day | None, Query(alias="to")] = None,
 ) -> SummaryOut:
     """Minutes per day (in the tenant's time zone) in zone, off zone, without signal, of
     unknown standing and off duty, and the events that started each day; at most 31 days.

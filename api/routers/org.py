@@ -17,13 +17,14 @@ from api.schemas.org import (
     StaffOut,
     StaffPatch,
 )
+from api.schemas.types import Line
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role
 
 router = APIRouter(prefix="/api/v1", tags=["org"])
 
-Search = Annotated[str | None, Query(max_length=100, description="substring, any case")]
+Search = Annotated[Line | None, Query(max_length=100, description="substring, any case")]
 
 
 @router.post("/org-units", response_model=OrgUnitOut, status_code=201)

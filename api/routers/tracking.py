@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from geoalchemy2.shape import to_shape
-from pydantic import AwareDatetime
 
 from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.common import Page
@@ -21,6 +20,7 @@ from api.schemas.tracking import (
     PingResultOut,
     StoredPing,
 )
+from api.schemas.types import Line, Time
 from fieldforce import flows
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
@@ -83,10 +83,10 @@ GEOJSON = "application/geo+json"
 def positions(
     actor: TrackingActor,
     session: SessionDep,
-    bbox: Annotated[str | None, Query(description="west,south,east,north in degrees")] = None,
+    bbox: Annotated[Line | None, Query(description="west,south,east,north in degrees")] = None,
     org_unit: Annotated[uuid.UUID | None, Query(description="this unit and below")] = None,
     status: Annotated[
-        str | None, Query(description="in_zone, off_zone, no_signal, off_duty or unknown")
+        Line | None, Query(description="in_zone, off_zone, no_signal, off_duty or unknown")
     ] = None,
 ) -> Response:
     """The latest good position of every active staff member in the caller's scope, as a
@@ -114,8 +114,8 @@ def staff_track(
     staff_id: uuid.UUID,
     actor: TrackingActor,
     session: SessionDep,
-    start: Annotated[AwareDatetime, Query(alias="from", description="ISO-8601 with offset")],
-    end: Annotated[AwareDatetime, Query(alias="to", description="ISO-8601 with offset")],
+    start: Annotated[Time, Query(alias="from", description="ISO-8601 with offset")],
+    end: Annotated[Time, Query(alias="to", description="ISO-8601 with offset")],
     tolerance_m: Annotated[
         float | None, Query(ge=0, le=10_000, description="simplify the line to this")
     ] = None,
@@ -170,8 +170,8 @@ def staff_pings(
     staff_id: uuid.UUID,
     actor: TrackingActor,
     session: SessionDep,
-    start: Annotated[AwareDatetime, Query(alias="from", description="ISO-8601 with offset")],
-    end: Annotated[AwareDatetime, Query(alias="to", description="ISO-8601 with offset")],
+    start: Annotated[Time, Query(alias="from", description="ISO-8601 with offset")],
+    end: Annotated[Time, Query(alias="to", description="ISO-8601 with offset")],
     flagged: Annotated[
         bool | None, Query(description="only flagged (true) or good (false)")
     ] = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.common import Page
+from api.schemas.types import Day, Time
 from api.schemas.zones import (
     AssignmentCreate,
     AssignmentOut,
@@ -165,7 +166,7 @@ def staff_zones(
     staff_id: uuid.UUID,
     actor: TrackingActor,
     session: SessionDep,
-    on: Annotated[date | None, Query(description="a date; today in the tenant's zone")] = None,
+    on: Annotated[Day | None, Query(description="a date; today in the tenant's zone")] = None,
 ) -> list[StaffZoneOut]:
     """The zones a person should be in on a date, their own and their org units'. Anyone
     may ask about themselves."""
@@ -253,8 +254,8 @@ def create_exception(body: ExceptionCreate, actor: TrackingActor, session: Sessi
 def list_exceptions(
     actor: TrackingActor,
     session: SessionDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     limit: LimitQ = 50,
     cursor: CursorQ = None,
 ) -> object:
@@ -273,16 +274,14 @@ def staff_duty(
     staff_id: uuid.UUID,
     actor: TrackingActor,
     session: SessionDep,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[Time | None, Query(alias="from")] = None,
+    end: Annotated[Time | None, Query(alias="to")] = None,
 ) -> DutyOut:
     """A person's shifts between two times (default: the next 7 days), from their own
     schedule, else their nearest org unit's, else the tenant's default week."""
     now = datetime.now(UTC)
     start = start or now
     end = end or start + timedelta(days=7)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise Invalid("from and to need a time zone offset", code="invalid_time")
     if end <= start or end - start > timedelta(days=62):
         raise Invalid("to must be after from, at most 62 days later", code="invalid_time")
     staff = actor.visible_staff(session, staff_id)

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import ORM
+from api.schemas.types import Line
 from fieldforce.devices.models import Platform, Protocol
 
 
@@ -15,7 +16,7 @@ class DeviceCreate(BaseModel):
     staff_id: uuid.UUID
     platform: Platform
     protocol: Protocol
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
+    name: Annotated[Line, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
 
 
 class DeviceOut(ORM):
@@ -44,4 +45,4 @@ class DeviceIssued(DeviceOut):
 
 class PushToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    fcm_token: Annotated[str, StringConstraints(min_length=10, max_length=4096)] | None
+    fcm_token: Annotated[Line, StringConstraints(min_length=10, max_length=4096)] | None

@@ -4,13 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import ORM
+from api.schemas.types import Lat, Line, Lon, Text, Time
 from fieldforce.org.models import Role
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Title = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
 
 class InboxItemOut(ORM):
@@ -39,7 +40,7 @@ class NoticeCreate(BaseModel):
     include_subtree: bool = True
     roles: list[Role] | None = None
     staff_ids: list[uuid.UUID] | None = Field(default=None, max_length=5000)
-    send_at: AwareDatetime | None = Field(default=None, description="omit to send now")
+    send_at: Time | None = Field(default=None, description="omit to send now")
 
 
 class NoticeOut(ORM):
@@ -67,16 +68,16 @@ class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     assignee_id: uuid.UUID
     title: Title
-    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
-    due_at: AwareDatetime | None = None
-    place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
+    description: Annotated[Text, StringConstraints(max_length=10_000)] = ""
+    due_at: Time | None = None
+    place: Annotated[Line, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
 
 
 class TaskNote(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
 class TaskEventOut(ORM):

@@ -7,12 +7,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from api.schemas.common import ORM, Patch
+from api.schemas.types import Line
 from fieldforce.org.models import Role, UnitKind
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Name = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 -]{4,30}$")]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Password = Annotated[Line, StringConstraints(min_length=8, max_length=256)]
 
 
 class OrgUnitCreate(BaseModel):
@@ -54,7 +55,7 @@ class OrgUnitOut(ORM):
 
 class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
+    login: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
     password: Password
     name: Name
     org_unit_id: uuid.UUID
@@ -96,7 +97,7 @@ class PasswordReset(BaseModel):
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    current_password: str
+    current_password: Line
     new_password: Password
 
 

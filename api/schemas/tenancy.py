@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import ORM, Patch
 from api.schemas.org import Phone
+from api.schemas.types import JsonObject, Line, Name, Text
 from fieldforce.notify.models import ItemKind
 from fieldforce.notify.sms import SmsGateway
 from fieldforce.tenancy.models import Module, TenantSettings
@@ -26,13 +27,10 @@ class TenantOut(ORM):
 
 class TenantPatch(Patch):
     model_config = ConfigDict(extra="forbid")
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
-    timezone: str | None = None
+    name: Name | None = None
+    timezone: Annotated[Line, StringConstraints(max_length=64)] | None = None
     modules: list[Module] | None = None
-    settings: dict[str, Any] | None = None
+    settings: JsonObject | None = None
 
 
 class SmsGatewayOut(BaseModel):
@@ -58,7 +56,7 @@ class SmsGatewayOut(BaseModel):
 class SmsTest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phone: Phone
-    text: str = Field(default="fieldforce: test message", min_length=1, max_length=500)
+    text: Text = Field(default="fieldforce: test message", min_length=1, max_length=500)
 
 
 class SmsTestOut(BaseModel):

@@ -4,8 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.types import (
+    AccuracyM,
+    AltitudeM,
+    BatteryPct,
+    BearingDeg,
+    Finite,
+    JsonObject,
+    SpeedMps,
+    Time,
+)
 from fieldforce.tracking.ingest import MAX_BATCH
 from fieldforce.tracking.models import Source
 
@@ -14,17 +24,17 @@ class PingItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID = Field(description="client-made UUID; re-sending it stores nothing twice")
-    fix_time: AwareDatetime = Field(description="when the fix was taken, with its offset")
-    lon: float
-    lat: float
-    accuracy_m: float | None = Field(default=None, ge=0)
-    altitude_m: float | None = None
-    speed_mps: float | None = Field(default=None, ge=0)
-    bearing_deg: float | None = Field(default=None, ge=0, le=360)
-    battery_pct: float | None = Field(default=None, ge=0, le=100)
+    fix_time: Time = Field(description="when the fix was taken, with its offset")
+    lon: Finite = Field(description="out of -180..180: the item is rejected, not the batch")
+    lat: Finite = Field(description="out of -90..90: the item is rejected, not the batch")
+    accuracy_m: AccuracyM | None = None
+    altitude_m: AltitudeM | None = None
+    speed_mps: SpeedMps | None = None
+    bearing_deg: BearingDeg | None = None
+    battery_pct: BatteryPct | None = None
     source: Source | None = None
     mock: bool = False
-    attributes: dict[str, Any] | None = Field(default=None, max_length=50)
+    attributes: JsonObject | None = Field(default=None, max_length=50)
 
 
 class PingBatch(BaseModel):

@@ -1,17 +1,29 @@
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Point, Polygon
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import ORM
+from api.schemas.types import Code, Day, Finite, JsonObject, Line, Name, check_json
 from fieldforce.zones.models import ExceptionKind, ZoneKind
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+def finite_coordinates(geometry: Polygon | MultiPolygon | Point) -> Polygon | MultiPolygon | Point:
+    """NaN, Infinity and 1e400 would reach the shape checks as null once dumped to JSON."""
+    if not all(math.isfinite(v) for v in _numbers(geometry.model_dump()["coordinates"])):
+        raise ValueError("coordinates must be finite numbers")
+    return geometry
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, list | tuple):
+        return [n for item in value for n in _numbers(item)]
+    return [value]
 
 
 class ZoneProperties(BaseModel):
@@ -22,13 +34,25 @@ class ZoneProperties(BaseModel):
     kind: ZoneKind = ZoneKind.WORK_AREA
     code: Code | None = None
     org_unit_id: uuid.UUID | None = None
-    radius_m: float | None = Field(default=None, description="for a Point: the circle's radius")
-    settings: dict[str, Any] | None = Field(
+    radius_m: Finite | None = Field(default=None, description="for a Point: the circle's radius")
+    settings: JsonObject | None = Field(
         default=None, description="overrides of the tenant's off-zone thresholds"
     )
 
+    @model_validator(mode="after")
+    def _storable_extras(self) -> ZoneProperties:
+        check_json(self.model_extra or {})
+        return self
 
-ZoneGeometry = Annotated[Polygon | MultiPolygon | Point, Field(discriminator="type")]
+
+ZoneGeometry = Annotated[
+    Polygon | MultiPolygon | Point,
+    Field(
+        discriminator="type",
+        description="[lon, lat] positions; a third value (altitude) is accepted and dropped",
+    ),
+    AfterValidator(finite_coordinates),
+]
 ZoneFeature = Feature[ZoneGeometry, ZoneProperties]
 ZoneCollection = FeatureCollection[ZoneFeature]
 
@@ -40,9 +64,9 @@ class ZonePatch(BaseModel):
     code: Code | None = None
     org_unit_id: uuid.UUID | None = None
     geometry: ZoneGeometry | None = None
-    radius_m: float | None = None
-    settings: dict[str, Any] | None = None
-    properties: dict[str, Any] | None = None
+    radius_m: Finite | None = None
+    settings: JsonObject | None = None
+    properties: JsonObject | None = None
     active: bool | None = None
 
 
@@ -61,8 +85,8 @@ class AssignmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_id: uuid.UUID | None = None
     org_unit_id: uuid.UUID | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
 
 
 class AssignmentOut(ORM):
@@ -83,23 +107,23 @@ class StaffZoneOut(BaseModel):
 class PeriodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     weekday: int | None = Field(default=None, description="Monday 0 … Sunday 6")
-    start: str
-    end: str
+    start: Line
+    end: Line
 
 
 class ScheduleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_id: uuid.UUID | None = None
     org_unit_id: uuid.UUID | None = None
-    name: str = Field(default="", max_length=200)
-    timezone: str
+    name: Line = Field(default="", max_length=200)
+    timezone: Line
     weekly: list[PeriodIn]
 
 
 class SchedulePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, max_length=200)
-    timezone: str | None = None
+    name: Line | None = Field(default=None, max_length=200)
+    timezone: Line | None = None
     weekly: list[PeriodIn] | None = None
 
 
@@ -118,10 +142,10 @@ class ExceptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_id: uuid.UUID | None = None
     org_unit_id: uuid.UUID | None = None
-    day: date
+    day: Day
     kind: ExceptionKind
     periods: list[PeriodIn] = Field(default_factory=list)
-    reason: str = Field(default="", max_length=200)
+    reason: Line = Field(default="", max_length=200)
 
 
 class ExceptionOut(ORM):

@@ -95,7 +95,10 @@ def check_shape(geometry: dict[str, Any], radius_m: float | None) -> CheckedShap
         raise _bad("a zone is a Polygon, a MultiPolygon, or a Point with radius_m")
     if radius_m is not None:
         raise _bad("radius_m is only for Point zones")
-    geom = shape(geometry)
+    try:
+        geom = shapely.force_2d(shape(geometry))  # a zone is flat: altitudes are dropped
+    except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
+        raise _bad("the coordinates do not form rings of [lon, lat] positions") from exc
     assert isinstance(geom, Polygon | MultiPolygon)
     if geom.is_empty:
         raise _bad("the geometry is empty")
