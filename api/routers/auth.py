@@ -10,7 +10,13 @@ from api.errors import error_response
 from api.schemas.misc import TokenOut
 from api.schemas.org import PasswordChange, ProfilePatch, StaffOut
 from api.schemas.types import Line
-from fieldforce.auth.service import IssuedToken, LoginRequest, login, token_for
+from fieldforce.auth.service import (
+    IssuedToken,
+    LoginRequest,
+    login,
+    token_for,
+    verify_own_password,
+)
 from fieldforce.errors import Unauthorized
 from fieldforce.org import staff as staff_service
 
@@ -18,6 +24,10 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 # answers carrying a token are kept by no cache
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def _token_answer(issued: IssuedToken, response: Response) -> TokenOut:
@@ -59,7 +69,7 @@ def issue_token(
         tenant=tenant,
         client_id=client_id,
         client_secret=client_secret,
-        ip=request.client.host if request.client else None,
+        ip=_client_ip(request),
     )
     try:
         issued = login(session, settings, req)
@@ -81,17 +91,21 @@ def update_me(body: ProfilePatch, actor: ActorDep, session: SessionDep) -> objec
 
 @router.post("/me/password", response_model=TokenOut)
 def change_password(
+    request: Request,
     body: PasswordChange,
     actor: ActorDep,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-) -> TokenOut:
+) -> TokenOut | JSONResponse:
     """Change one's password. Every token issued before stops working, the caller's too:
     the answer carries a fresh one (bound to the same device, if the old one was)."""
-    staff = staff_service.change_own_password(
-        session, actor, body.current_password, body.new_password
-    )
+    staff = actor.visible_staff(session, actor.staff_id)
+    try:
+        verify_own_password(session, settings, staff, body.current_password, _client_ip(request))
+    except Unauthorized as exc:
+        return error_response(exc)  # returned, not raised: the failed attempt is kept
+    staff_service.change_own_password(session, actor, body.new_password)
     return _token_answer(token_for(settings, staff, device_id=actor.device_id), response)
 
 

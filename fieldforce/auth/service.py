@@ -4,8 +4,10 @@ Failed sign-ins are counted per account and client address together: after
 ``login_free_failures`` that pair waits ``login_backoff_s``, doubling per further failure up
 to ``login_backoff_cap_s`` (429 with Retry-After meanwhile), until a success clears it.
 Nobody else is slowed by them: not the same account from another address, not another
-account from the same address. The account is the person the login resolves to, however
-the tenant was given; a login that resolves to nobody counts under its normalized name."""
+account from the same address. The account is counted by its login name alone, however
+the tenant was given and whether or not the login exists anywhere, so that the throttle
+tells nobody which logins exist. Attempts of one pair are serialized by a transaction
+lock, so that a burst of parallel guesses is counted like the same guesses in a row."""
 
 from __future__ import annotations
 
@@ -72,23 +74,22 @@ def login(session: Session, settings: Settings, req: LoginRequest) -> IssuedToke
     now = datetime.now(UTC)
     ip = req.address
     slug, login_name = split_username(req.username, req.tenant)
+    key = login_key(login_name)
+    _begin_attempt(session, settings, key, ip, now)
     candidates = _candidates(session, slug, login_name)
-    keys = [staff_key(s.id) for s, _ in candidates] or [_login_key(slug, login_name)]
-    _wait_if_throttled(session, settings, keys, ip, now)
 
     matches = _password_matches(candidates, req.password)
     if not matches:
-        for key in keys:
-            _record(session, key, ip, now, success=False)
+        _record(session, key, ip, now, success=False)
         raise Unauthorized("wrong login or password", code="invalid_credentials")
     if len(matches) > 1:
         raise _tenant_required()
     staff, tenant = matches[0]
     if not staff.active or not tenant.active:
-        _record(session, staff_key(staff.id), ip, now, success=False)
+        _record(session, key, ip, now, success=False)
         raise Unauthorized("this account is disabled", code="account_disabled")
     device = _check_device(session, staff, req) if req.client_id else None
-    _record(session, staff_key(staff.id), ip, now, success=True)
+    _record(session, key, ip, now, success=True)
     staff.last_login_at = now
     return token_for(settings, staff, device_id=device.id if device else None, now=now)
 
@@ -148,13 +149,24 @@ def _password_matches(
     return [(s, t) for s, t in candidates if verify_password(password, s.password_hash)]
 
 
-def staff_key(staff_id: uuid.UUID) -> str:
-    """The throttling key of a person, whichever form of their login was used."""
-    return f"staff:{staff_id}"
+def login_key(login_name: str) -> str:
+    """The throttling key of an account: its login name, whichever tenant was named."""
+    return f"login:{login_name}"[:200]
 
 
-def _login_key(slug: str | None, login_name: str) -> str:
-    return f"login:{slug or '*'}/{login_name}"[:200]
+def verify_own_password(
+    session: Session, settings: Settings, staff: Staff, password: str, ip: str | None
+) -> None:
+    """A signed-in person confirming their password (to change it) is throttled like a
+    sign-in, so that a stolen token cannot be turned into the password by guessing.
+    Flushes the failed attempt before raising ``Unauthorized``; the caller keeps it."""
+    now = datetime.now(UTC)
+    key, address = login_key(staff.login), ip[:64] if ip else None
+    _begin_attempt(session, settings, key, address, now)
+    ok = verify_password(password, staff.password_hash)
+    _record(session, key, address, now, success=ok)
+    if not ok:
+        raise Unauthorized("the current password is wrong", code="invalid_credentials")
 
 
 def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
@@ -179,10 +191,15 @@ def _record(session: Session, key: str, ip: str | None, now: datetime, *, succes
     session.flush()
 
 
-def _wait_if_throttled(
-    session: Session, settings: Settings, keys: list[str], ip: str | None, now: datetime
+def _begin_attempt(
+    session: Session, settings: Settings, key: str, ip: str | None, now: datetime
 ) -> None:
-    wait = max(_pair_wait(session, settings, key, ip, now) for key in keys)
+    """Take the pair's lock until the transaction ends, then refuse while it must wait."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:pair, 0))"),
+        {"pair": f"{key}|{ip or ''}"},
+    )
+    wait = _pair_wait(session, settings, key, ip, now)
     if wait > 0:
         raise RateLimited(
             "too many failed sign-ins for this account from here; wait before trying again",

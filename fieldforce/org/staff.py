@@ -11,10 +11,10 @@ from sqlalchemy import literal, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.passwords import check_password_strength, hash_password, verify_password
+from fieldforce.auth.passwords import check_password_strength, hash_password
 from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
-from fieldforce.errors import Conflict, Forbidden, Invalid, Unauthorized
+from fieldforce.errors import Conflict, Forbidden, Invalid
 from fieldforce.org.models import OrgUnit, Role, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.zones.staleness import mark_stale
@@ -232,11 +232,10 @@ def reset_password(session: Session, actor: Actor, staff_id: uuid.UUID, password
     _set_password(session, actor, staff, password, "staff.reset_password")
 
 
-def change_own_password(session: Session, actor: Actor, old: str, new: str) -> Staff:
-    """Returns the person, whose older tokens (the caller's too) no longer work."""
+def change_own_password(session: Session, actor: Actor, new: str) -> Staff:
+    """After the caller confirmed their current password (a throttled check in auth).
+    Returns the person, whose older tokens (the caller's too) no longer work."""
     staff = actor.visible_staff(session, actor.staff_id)
-    if not verify_password(old, staff.password_hash):
-        raise Unauthorized("the current password is wrong", code="invalid_credentials")
     _set_password(session, actor, staff, new, "staff.change_password")
     return staff
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -28,7 +27,7 @@ from fieldforce.db import make_engine, owned_session
 from fieldforce.devices.models import Device
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Tenant
-from tests.processes import free_port
+from tests.processes import serving_in_thread
 from tests.world import add_staff, add_tenant, add_unit
 
 # Async endpoints that may stay async: none uses the session today.
@@ -120,19 +119,10 @@ def committed_devices(engine: Engine) -> Iterator[dict[str, uuid.UUID]]:
 def server(database_url: str, settings: Settings) -> Iterator[str]:
     engine = make_engine(database_url, pool_size=4)
     app = create_app(settings, sessionmaker(engine, expire_on_commit=False))
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "the server did not come up"
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serving_in_thread(app) as base:
+            yield base
     finally:
-        srv.should_exit = True
-        thread.join(timeout=20)
         engine.dispose()
 
 

@@ -4,7 +4,9 @@ waits. Forwarded addresses are believed only from proxies named in the settings.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -12,13 +14,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from fieldforce.auth.models import LoginAttempt
+from fieldforce.auth.service import login_key
+from fieldforce.db import make_engine, owned_session
 from fieldforce.settings import Settings
-from tests.world import PASSWORD, World
+from fieldforce.tenancy.models import Tenant
+from tests.processes import serving_in_thread
+from tests.world import PASSWORD, World, add_staff, add_tenant, add_unit
 
 TOKEN = "/api/v1/auth/token"
 WRONG = "wrong-password-1"
@@ -109,8 +115,8 @@ def test_the_wait_doubles_with_each_failure_up_to_the_cap(
 def test_guessing_for_ever_never_locks_the_real_user_out(
     app: FastAPI, world: World, db: Session
 ) -> None:
-    staff_key = f"staff:{world.staff_id('north.rep')}"
-    db.add_all(LoginAttempt(login_key=staff_key, ip=ATTACKER, success=False) for _ in range(500))
+    key = login_key("north.rep")
+    db.add_all(LoginAttempt(login_key=key, ip=ATTACKER, success=False) for _ in range(500))
     db.commit()
     with client_at(app, ATTACKER) as attacker, client_at(app, USER) as user:
         assert_waits(sign_in(attacker, "north.rep"), 300)
@@ -130,7 +136,7 @@ def test_unknown_logins_from_one_address_never_refuse_its_other_accounts(
         fail_free_attempts(office, settings, "nobody.again")
         assert_waits(sign_in(office, "nobody.again", WRONG), 30)
     keys = set(db.scalars(select(LoginAttempt.login_key).where(LoginAttempt.ip == ATTACKER)))
-    assert "login:*/nobody.7" in keys
+    assert login_key("nobody.7") in keys
 
 
 def test_a_forwarded_for_header_from_an_untrusted_client_is_ignored(
@@ -186,3 +192,72 @@ def test_an_overlong_client_address_is_counted_not_an_error(
     with client_at(app, "f" * 100) as odd:
         fail_free_attempts(odd, settings, "acme/north.rep")
         assert_waits(sign_in(odd, "acme/north.rep"), 30)
+
+
+@pytest.mark.parametrize("login", ["north.rep", "nobody.here"])
+def test_the_throttle_tells_nobody_which_logins_or_tenants_exist(
+    app: FastAPI, world: World, settings: Settings, login: str
+) -> None:
+    """Failures under one spelling of a login then another wait alike, whether the login
+    exists (and in which tenant) or not."""
+    other = world.other_tenant.slug
+    with client_at(app, ATTACKER) as attacker:
+        fail_free_attempts(attacker, settings, f"acme/{login}")
+        for spelling in (login, f"{other}/{login}", f"no-such-tenant/{login}"):
+            assert_waits(sign_in(attacker, spelling, WRONG), 30)
+
+
+def test_guessing_the_current_password_with_a_token_is_throttled(
+    app: FastAPI, world: World, settings: Settings
+) -> None:
+    """A stolen token cannot be turned into the password by guessing it at /me/password."""
+    body = {"current_password": WRONG, "new_password": "a-new-password-9"}
+    with client_at(app, ATTACKER) as attacker, client_at(app, USER) as user:
+        headers = world.headers("north.rep")
+        for _ in range(settings.login_free_failures):
+            r = attacker.post("/api/v1/me/password", json=body, headers=headers)
+            assert r.status_code == 401, r.text
+        r = attacker.post(
+            "/api/v1/me/password", json={**body, "current_password": PASSWORD}, headers=headers
+        )
+        assert_waits(r, 30)
+        # the same account's sign-in from there waits too; the owner elsewhere does not
+        assert_waits(sign_in(attacker, "acme/north.rep"), 30)
+        assert sign_in(user, "acme/north.rep").status_code == 200
+
+
+@pytest.fixture
+def committed_rep(engine: Engine) -> Iterator[str]:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with owned_session(factory) as db:
+        tenant = add_tenant(db, f"Burst {uuid.uuid4().hex[:8]}")
+        unit = add_unit(db, tenant, "Field", None, "team")
+        login = f"{tenant.slug}.rep"
+        add_staff(db, unit, login, ["rep"])
+        tenant_id = tenant.id
+    try:
+        yield login
+    finally:
+        with owned_session(factory) as db:
+            db.execute(delete(Tenant).where(Tenant.id == tenant_id))
+            db.execute(delete(LoginAttempt).where(LoginAttempt.login_key == login_key(login)))
+
+
+def test_a_burst_of_parallel_guesses_is_counted_like_guesses_in_a_row(
+    database_url: str, settings: Settings, committed_rep: str
+) -> None:
+    engine = make_engine(database_url, pool_size=8)
+    app = create_app(settings, sessionmaker(engine, expire_on_commit=False))
+
+    def guess(base: str, n: int) -> int:
+        data = {"username": committed_rep, "password": f"{WRONG}-{n}"}
+        return httpx.post(f"{base}{TOKEN}", data=data, timeout=60).status_code
+
+    try:
+        with serving_in_thread(app) as base, ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(lambda n: guess(base, n), range(12)))
+    finally:
+        engine.dispose()
+    assert sorted(answers) == [401] * settings.login_free_failures + [429] * (
+        12 - settings.login_free_failures
+    )
