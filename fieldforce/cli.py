@@ -268,9 +268,20 @@ def zones_import(
 
 
 @keys_app.command("rotate")
-def keys_rotate(data_dir: DataDir = None) -> None:
+def keys_rotate(
+    data_dir: DataDir = None,
+    drop_old: Annotated[
+        bool,
+        typer.Option(
+            "--drop-old",
+            help="stop accepting every previous key at once (after a leak; everyone signs in "
+            "again)",
+        ),
+    ] = False,
+) -> None:
     """Make a new key sign tokens from now on. Tokens signed with the previous keys stay
-    valid until they expire; running servers pick the new key up within a second."""
+    valid until they expire (unless --drop-old); running servers pick the new key up
+    within a second."""
     from fieldforce.auth.keys import key_file
 
     settings = _settings_with_data_dir(data_dir)
@@ -280,7 +291,7 @@ def keys_rotate(data_dir: DataDir = None) -> None:
             "changing the setting (tokens signed with the old key then stop working), or "
             "unset it to use keys kept in the data directory."
         )
-    ring = key_file(settings).rotate()
+    ring = key_file(settings).rotate(drop_old=drop_old)
     typer.echo(f"new signing key {ring.current.kid} in {ring.path}")
     for key in ring.accepted[1:]:
         typer.echo(f"still accepted: {key.kid} (retired {key.retired_at:%Y-%m-%d %H:%M} UTC)")

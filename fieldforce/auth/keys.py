@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -102,15 +103,14 @@ class KeyFile:
                     self._write([new_key()])
         return self._ring(self._read())
 
-    def rotate(self, now: datetime | None = None) -> KeyRing:
-        """A new current key; the old ones are kept while tokens they signed can live."""
+    def rotate(self, now: datetime | None = None, *, drop_old: bool = False) -> KeyRing:
+        """A new current key; the old ones are kept while tokens they signed can live,
+        or dropped at once (``drop_old``: a key has leaked; everyone signs in again)."""
         now = now or datetime.now(UTC)
         with self._locked():
-            keys = self._read() if self.path.exists() else []
+            keys = [] if drop_old or not self.path.exists() else self._read()
             retired = [k if k.retired_at else _retire(k, now) for k in keys]
-            alive = [
-                k for k in retired if k.retired_at and k.retired_at + self.token_lifetime > now
-            ]
+            alive = [k for k in retired if self._may_have_live_tokens(k, now)]
             self._write([new_key(now), *alive])
         return self._ring(self._read())
 
@@ -123,6 +123,8 @@ class KeyFile:
         return KeyRing(current=keys[0], accepted=tuple(keys), source="file", path=self.path)
 
     def _read(self) -> list[SigningKey]:
+        if stat.S_IMODE(self.path.stat().st_mode) & 0o077:
+            self.path.chmod(0o600)  # copied or restored with looser modes: private again
         try:
             raw = json.loads(self.path.read_text())
             return [SigningKey.from_json(k) for k in raw["keys"]]

@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from fieldforce.auth.keys import signing_keys
+from fieldforce.auth.keys import SigningKey, signing_keys
 from fieldforce.errors import Unauthorized
 from fieldforce.settings import Settings
 
@@ -62,6 +62,12 @@ def _check_lifetime(settings: Settings, claims: dict[str, Any]) -> None:
         raise jwt.InvalidTokenError("the token claims a longer life than any token issued")
 
 
+def _check_signed_before_retirement(key: SigningKey, claims: dict[str, Any]) -> None:
+    """A retired key verifies the tokens it signed, and signs none after retirement."""
+    if key.retired_at is not None and float(claims["iat"]) > key.retired_at.timestamp() + 1:
+        raise jwt.InvalidTokenError("issued after its key was retired")
+
+
 def decode_token(settings: Settings, token: str) -> TokenClaims:
     try:
         key = signing_keys(settings).find(jwt.get_unverified_header(token).get("kid"))
@@ -75,6 +81,7 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
             options={"require": ["exp", "iat", "sub", "tid", "aud"]},
         )
         _check_lifetime(settings, claims)
+        _check_signed_before_retirement(key, claims)
         return TokenClaims(
             tenant_id=uuid.UUID(claims["tid"]),
             staff_id=uuid.UUID(claims["sub"]),

@@ -151,3 +151,43 @@ def test_cli_refuses_to_rotate_a_configured_key(monkeypatch: pytest.MonkeyPatch)
     r = CliRunner().invoke(cli, ["keys", "rotate"])
     assert r.exit_code == 1
     assert "FIELDFORCE_SECRET_KEY" in r.output
+
+
+def test_a_retired_key_signs_no_new_tokens(
+    keyed: Settings, keyed_client: TestClient, world: World
+) -> None:
+    """Whoever holds a retired key cannot mint tokens with it after its retirement."""
+    old = signing_keys(keyed).current
+    key_file(keyed).rotate()
+    forget_cached_keys()
+    staff = world.staff["north.rep"]
+    now = datetime.now(UTC) + timedelta(seconds=5)
+    claims = {
+        "sub": str(staff.id),
+        "tid": str(staff.tenant_id),
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
+    minted = jwt.encode(claims, old.secret, algorithm="HS256", headers={"kid": old.kid})
+    assert keyed_client.get("/api/v1/me", headers=bearer(minted)).status_code == 401
+
+
+def test_dropping_old_keys_ends_their_tokens_at_once(
+    keyed: Settings, keyed_client: TestClient, world: World
+) -> None:
+    staff = world.staff["north.rep"]
+    token, _ = issue_token(keyed, tenant_id=staff.tenant_id, staff_id=staff.id)
+    ring = key_file(keyed).rotate(drop_old=True)
+    forget_cached_keys()
+    assert [k.kid for k in ring.accepted] == [ring.current.kid]
+    assert keyed_client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_a_key_file_with_loose_modes_is_made_private_again(keyed: Settings) -> None:
+    ring = signing_keys(keyed)
+    assert ring.path is not None
+    ring.path.chmod(0o644)
+    forget_cached_keys()
+    assert signing_keys(keyed).current == ring.current
+    assert stat.S_IMODE(ring.path.stat().st_mode) == 0o600
