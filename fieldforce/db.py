@@ -76,16 +76,17 @@ class Timestamps:
     )
 
 
-def _read_timestamptz(value: str | None, cursor: Any) -> datetime | None:
+def _read_timestamptz(value: str | bytes | None, cursor: Any) -> datetime | None:
     """PostgreSQL's timestamptz reaches far past Python's year 9999: a row written before
     times were checked at the boundary reads as psycopg2 reads ``infinity``, rather than
     failing every query that touches it."""
     try:
         parsed: datetime | None = psycopg2.extensions.PYDATETIMETZ(value, cursor)
     except ValueError:
-        assert value is not None
         return (
-            datetime.min.replace(tzinfo=UTC) if "BC" in value else datetime.max.replace(tzinfo=UTC)
+            datetime.min.replace(tzinfo=UTC)
+            if "BC" in str(value)
+            else datetime.max.replace(tzinfo=UTC)
         )
     return parsed
 
@@ -136,3 +137,11 @@ def substring_match(q: str, *columns: Any) -> ColumnElement[bool]:
     themselves: LIKE wildcards typed by a user are not wildcards."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
+
+
+def lock_for_transaction(session: Session, name: str) -> None:
+    """Serialize work on ``name`` across processes until the transaction ends (a PostgreSQL
+    transaction-scoped advisory lock on the name's 64-bit hash)."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+    )
