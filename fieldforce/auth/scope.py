@@ -7,6 +7,12 @@ Who may see or act on whom:
 - acting on a person (edit, roles, deactivate, password, devices, sign-out): only when the
   actor could grant every role that person holds, so admins act on anyone in their
   tenant, managers on reps and supervisors of their subtree, and nobody else on anyone;
+- directing a person (locate now, tasks, notices naming them, zone assignments, duty
+  schedules and exceptions): only when every role they hold is one the actor directs, so
+  admins direct anyone in their tenant, managers reps and supervisors of their subtree,
+  supervisors reps of their subtree; finance only admins. Locating oneself and giving
+  oneself a task are always allowed to those who direct; one's own zones and duty are set
+  by those above (an admin sets their own);
 - nobody: another tenant. Every query is filtered by the actor's tenant first.
 
 Records outside the read scope answer ``NotFound`` (their existence is not disclosed);
@@ -33,6 +39,12 @@ ALL_ROLES = frozenset(r.value for r in Role)
 MANAGER_GRANTABLE = frozenset({Role.REP.value, Role.SUPERVISOR.value})
 # those who direct others' work: give tasks, send notices, locate, set zones and duty
 DIRECTOR_ROLES = OVERSEER_ROLES | {Role.ADMIN.value}
+# the roles whose holders each directing role may direct
+DIRECTS_ROLES = {
+    Role.ADMIN.value: ALL_ROLES,
+    Role.MANAGER.value: frozenset({Role.REP.value, Role.SUPERVISOR.value}),
+    Role.SUPERVISOR.value: frozenset({Role.REP.value}),
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,11 @@ class Actor:
         if self.is_manager:
             return MANAGER_GRANTABLE
         return frozenset()
+
+    @property
+    def directable_roles(self) -> frozenset[str]:
+        """The roles whose holders this actor may direct (locate, give work, zones, duty)."""
+        return frozenset().union(*(DIRECTS_ROLES.get(role, frozenset()) for role in self.roles))
 
     # modules ----------------------------------------------------------------------------
     def require_module(self, module: str) -> None:
@@ -156,11 +173,24 @@ class Actor:
             raise Forbidden("only supervisors, managers and administrators may do this")
         return unit
 
-    def require_directs_staff(self, session: Session, staff_id: uuid.UUID) -> Staff:
-        """A staff member this supervisor, manager or admin directs (zones, duty)."""
-        staff = self.visible_staff(session, staff_id)
-        if not self.directs:
+    def require_directs_staff(
+        self, session: Session, staff_id: uuid.UUID, *, oneself_allowed: bool = False
+    ) -> Staff:
+        """The one rule for directing a person (locate, tasks, notices naming them, zones,
+        duty): a person in scope holding no role above those the actor directs. With
+        ``oneself_allowed`` (locating oneself, a task for oneself) one's own roles do not
+        matter."""
+        if not self.directs:  # before the lookup: it depends on the actor alone
             raise Forbidden("only supervisors, managers and administrators may do this")
+        staff = self.visible_staff(session, staff_id)
+        if oneself_allowed and staff.id == self.staff_id:
+            return staff
+        above = set(staff.roles) - self.directable_roles
+        if above:
+            raise Forbidden(
+                "you may not direct someone holding roles above those you direct",
+                details={"roles": sorted(above)},
+            )
         return staff
 
     def require_admin(self) -> None:

@@ -63,8 +63,8 @@ def _check_audience(session: Session, actor: Actor, audience: Audience) -> None:
         raise Invalid(f"unknown roles: {', '.join(unknown)}", code="invalid_roles")
     for unit_id in audience.org_unit_ids:
         actor.visible_unit(session, unit_id)  # NotFound outside the sender's scope
-    for staff_id in audience.staff_ids or []:
-        actor.visible_staff(session, staff_id)
+    for staff_id in audience.staff_ids or []:  # naming a person directs them
+        actor.require_directs_staff(session, staff_id, oneself_allowed=True)
 
 
 def _recipients(session: Session, actor: Actor, audience: Audience) -> list[uuid.UUID]:

@@ -63,9 +63,7 @@ def assign(
     lat: float | None = None,
 ) -> Task:
     actor.require_module(Module.NOTICES.value)
-    if not actor.directs:
-        raise Forbidden("only supervisors, managers and administrators give tasks")
-    assignee = actor.visible_staff(session, assignee_id)
+    assignee = actor.require_directs_staff(session, assignee_id, oneself_allowed=True)
     if not assignee.active:
         raise Invalid("tasks cannot be given to inactive staff", code="inactive_staff")
     if (lon is None) != (lat is None):

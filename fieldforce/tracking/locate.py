@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.devices.models import Device, Protocol
-from fieldforce.errors import Forbidden, Invalid, NotFound
+from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.push import enqueue_command
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import get_settings
@@ -35,9 +35,7 @@ OWNTRACKS_COMMAND = {"_type": "cmd", "action": "reportLocation"}
 def request_fix(session: Session, actor: Actor, staff_id: uuid.UUID) -> list[LocateRequest]:
     """One request per active phone of the person; each says how it reaches the phone."""
     actor.require_module(Module.TRACKING.value)
-    if not actor.directs:
-        raise Forbidden("only supervisors, managers and administrators can locate staff")
-    staff = actor.visible_staff(session, staff_id)
+    staff = actor.require_directs_staff(session, staff_id, oneself_allowed=True)
     devices = list(
         session.scalars(
             select(Device)

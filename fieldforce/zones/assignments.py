@@ -112,6 +112,8 @@ def unassign(session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: 
     )
     if assignment is None:
         raise NotFound("no such assignment", details={"assignment_id": str(assignment_id)})
+    if assignment.staff_id is not None:  # as assigning them would be
+        actor.require_directs_staff(session, assignment.staff_id)
     session.delete(assignment)
     session.flush()
     mark_stale(
