@@ -139,6 +139,9 @@ def substring_match(q: str, *columns: Any) -> ColumnElement[bool]:
     return or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in columns))
 
 
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))")
+
+
 def lock_for_transaction(session: Session, name: str) -> None:
     """Serialize work on ``name`` across processes until the transaction ends (a PostgreSQL
     transaction-scoped advisory lock on the name's 64-bit hash)."""

@@ -23,6 +23,7 @@ from fieldforce.auth.models import LoginAttempt
 from fieldforce.auth.passwords import verify_password
 from fieldforce.auth.scope import Actor
 from fieldforce.auth.tokens import TokenClaims, issue_token
+from fieldforce.db import lock_for_transaction
 from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Invalid, RateLimited, Unauthorized
 from fieldforce.org.models import Staff
@@ -195,10 +196,7 @@ def _begin_attempt(
     session: Session, settings: Settings, key: str, ip: str | None, now: datetime
 ) -> None:
     """Take the pair's lock until the transaction ends, then refuse while it must wait."""
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:pair, 0))"),
-        {"pair": f"{key}|{ip or ''}"},
-    )
+    lock_for_transaction(session, f"{key}|{ip or ''}")
     wait = _pair_wait(session, settings, key, ip, now)
     if wait > 0:
         raise RateLimited(

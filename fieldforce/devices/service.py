@@ -19,6 +19,7 @@ from fieldforce.audit import service as audit
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.auth.passwords import hash_password, verify_password
 from fieldforce.auth.scope import Actor
+from fieldforce.db import lock_for_transaction
 from fieldforce.devices.models import (
     TRACKER_PROTOCOLS,
     Device,
@@ -188,6 +189,7 @@ class TrackerLogin:
 
 
 THROTTLE_PREFIX = "owntracks/"
+UNKNOWN_KEY = THROTTLE_PREFIX + "unknown"
 
 
 class VerifiedSecrets:
@@ -248,8 +250,9 @@ def authenticate_owntracks(session: Session, settings: Settings, login: TrackerL
     if device is not None and _verified.holds(device, login.secret):
         reason = _refusal(session, device, Protocol.OWNTRACKS)
     else:
-        key = THROTTLE_PREFIX + hash_identifier(login.identifier)
-        _check_backoff(session, settings, key, login.ip)
+        key, free = _throttle_for(settings, device, login.identifier)
+        lock_for_transaction(session, f"{key}|{login.ip or ''}")
+        _check_backoff(session, settings, key, login.ip, free)
         ok = verify_password(login.secret, device.secret_hash if device else None)
         wrong_secret = device is not None and not ok
         reason = "wrong_secret" if wrong_secret else _refusal(session, device, Protocol.OWNTRACKS)
@@ -296,31 +299,37 @@ def _log_refusal(protocol: Protocol, identifier: str, device: Device | None, rea
     )
 
 
-def _check_backoff(session: Session, settings: Settings, key: str, ip: str | None) -> None:
-    """429 while the last failure for this device from this address (or from this address
-    for any device) is younger than the backoff its failure count has earned."""
+def _throttle_for(settings: Settings, device: Device | None, identifier: str) -> tuple[str, int]:
+    """The throttling key and free failures: a known device's own per address, so that no
+    one elsewhere can slow a phone down; identifiers that name no device share one per
+    address (they are random, so only someone guessing presents them), which therefore
+    never slows a real phone behind the same address."""
+    if device is None:
+        return UNKNOWN_KEY, settings.tracker_auth_free_failures_per_ip
+    return THROTTLE_PREFIX + hash_identifier(identifier), settings.tracker_auth_free_failures
+
+
+def _check_backoff(
+    session: Session, settings: Settings, key: str, ip: str | None, free: int
+) -> None:
+    """429 while the last failure of this key from this address is younger than the
+    backoff its failure count has earned."""
     since = func.now() - timedelta(seconds=settings.tracker_auth_window_s)
     same_ip = LoginAttempt.ip == ip if ip else LoginAttempt.ip.is_(None)
-    checks = [(same_ip & (LoginAttempt.login_key == key), settings.tracker_auth_free_failures)]
-    if ip:
-        checks.append(
-            (
-                same_ip & LoginAttempt.login_key.startswith(THROTTLE_PREFIX),
-                settings.tracker_auth_free_failures_per_ip,
-            )
+    count, last, db_now = session.execute(
+        select(func.count(), func.max(LoginAttempt.at), func.now()).where(
+            same_ip,
+            LoginAttempt.login_key == key,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at > since,
         )
-    for condition, free in checks:
-        count, last, db_now = session.execute(
-            select(func.count(), func.max(LoginAttempt.at), func.now()).where(
-                condition, LoginAttempt.success.is_(False), LoginAttempt.at > since
-            )
-        ).one()
-        if count < free:
-            continue
-        backoff = min(2.0 ** (count - free), settings.tracker_auth_window_s)
-        wait = (last - db_now).total_seconds() + backoff
-        if wait > 0:
-            raise RateLimited(
-                "too many failed attempts for this device; try again later",
-                retry_after_s=math.ceil(wait),
-            )
+    ).one()
+    if count < free:
+        return
+    backoff = min(2.0 ** (count - free), settings.tracker_auth_window_s)
+    wait = (last - db_now).total_seconds() + backoff
+    if wait > 0:
+        raise RateLimited(
+            "too many failed attempts for this device; try again later",
+            retry_after_s=math.ceil(wait),
+        )
