@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 import re
 import uuid
@@ -17,6 +18,10 @@ ALTITUDE_M = (-20_000.0, 20_000.0)
 SPEED_MPS = (0.0, 1_000.0)
 BEARING_DEG = (0.0, 360.0)
 BATTERY_PCT = (0.0, 100.0)
+# extra attributes kept with a fix, as for POST /api/v1/pings
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_NAME = 64
+MAX_ATTRIBUTE_BYTES = 1024
 _PROTOCOL_NS = uuid.UUID("6f1c2a52-7c55-4b0e-9a57-0b1f3e5d2c11")
 _PLAIN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$")
 
@@ -76,10 +81,26 @@ def optional_float(
 
 
 def storable_attributes(attributes: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Extra attributes worth keeping: those PostgreSQL JSONB can store (no NUL, no lone
-    surrogate, finite numbers, not too deep). The others are dropped, not the fix."""
-    kept = {k: v for k, v in attributes.items() if json_problem({k: v}) is None}
+    """Extra attributes worth keeping, bounded like those of ``POST /api/v1/pings``: at
+    most ``MAX_ATTRIBUTES``, each with a short name, small once written as JSON and
+    storable in JSONB (no NUL, no lone surrogate, finite numbers, not too deep). The others
+    are dropped, not the fix."""
+    kept: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if len(kept) == MAX_ATTRIBUTES:
+            break
+        if _small_attribute(name, value) and json_problem({name: value}) is None:
+            kept[name] = value
     return kept or None
+
+
+def _small_attribute(name: str, value: Any) -> bool:
+    if len(name) > MAX_ATTRIBUTE_NAME:
+        return False
+    try:
+        return len(json.dumps(value, allow_nan=False)) <= MAX_ATTRIBUTE_BYTES
+    except (TypeError, ValueError):
+        return False
 
 
 def check_identifier(identifier: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,19 @@ from fieldforce.tracking.ingest import PingIn
 
 SPEED_KMH = (SPEED_MPS[0] / KMH_MPS, SPEED_MPS[1] / KMH_MPS)
 LOCATION_FIELDS = {"_type", "lat", "lon", "tst", "acc", "alt", "vel", "cog", "batt"}
+
+
+MAX_REPORT_BYTES = 16 * 1024  # a non-location message kept whole up to this size
+
+
+def report(msg: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The kind and payload to keep of a message that is not a location: the message
+    itself, or, when it is too large to keep, only its kind and size."""
+    kind = str(msg.get("_type", "unknown"))[:32]
+    size = len(json.dumps(msg))
+    if size > MAX_REPORT_BYTES:
+        return "oversized", {"_type": kind, "bytes": size}
+    return kind, dict(msg)
 
 
 def parse_location(identifier: str, msg: Mapping[str, Any]) -> PingIn:

@@ -148,9 +148,8 @@ def owntracks_ingest(
     who = uploader_for_device(session, device)
     pings = []
     for msg in messages:
-        kind = str(msg.get("_type", "unknown"))
-        if kind != "location":
-            record_device_report(session, device, kind, msg)
+        if msg.get("_type") != "location":
+            record_device_report(session, device, *owntracks.report(msg))
             continue
         try:
             pings.append(owntracks.parse_location(credentials.username, msg))

@@ -284,3 +284,44 @@ def test_tracker_apps_of_a_tenant_without_tracking_are_refused(
     )
     assert r.status_code == 403
     assert db.scalar(select(func.count()).select_from(Ping)) == 0
+
+
+def test_tracker_uploads_keep_attributes_bounded_like_the_phone_api(
+    client: TestClient,
+    world: World,
+    db: Session,
+    tracker: dict[str, str],
+    owntracks_device: dict[str, str],
+) -> None:
+    extra = {f"x{n}": "v" for n in range(20_000)}
+    big = {"big": "b" * 5_000, "k" * 100: "long name"}
+    r = client.post(
+        "/ingest/osmand",
+        data={
+            "id": tracker["identifier"],
+            "lat": "31.2304",
+            "lon": "121.4737",
+            "timestamp": str(epoch(3)),
+            **big,
+            **extra,
+        },
+    )
+    assert r.status_code == 200
+    [stored] = pings(db, world)
+    assert stored.attributes is not None
+    assert len(stored.attributes) == 50
+    assert "big" not in stored.attributes
+    assert "k" * 100 not in stored.attributes
+    auth = (owntracks_device["identifier"], owntracks_device["secret"])
+    r = client.post(
+        "/ingest/owntracks",
+        auth=auth,
+        json=[{"_type": "t" * 100_000}, {"_type": "card", "face": "f" * 20_000}, {"_type": "lwt"}],
+    )
+    assert r.status_code == 200
+    reports = db.scalars(select(DeviceReport).order_by(DeviceReport.kind)).all()
+    assert [(d.kind, d.payload) for d in reports] == [
+        ("lwt", {"_type": "lwt"}),
+        ("oversized", {"_type": "t" * 32, "bytes": 100_013}),
+        ("oversized", {"_type": "card", "bytes": 20_029}),
+    ]
