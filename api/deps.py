@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,12 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def no_store(response: Response) -> None:
+    """Marks an answer carrying credentials (a token, a device's identifier and secret) as
+    one no cache may keep; called by the endpoint or used as a route dependency."""
+    response.headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def get_actor(

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ActorDep, SessionDep, SettingsDep
+from api.deps import ActorDep, SessionDep, SettingsDep, no_store
 from api.errors import error_response
 from api.schemas.misc import TokenOut
 from api.schemas.org import PasswordChange, ProfilePatch, StaffOut
@@ -22,16 +22,13 @@ from fieldforce.org import staff as staff_service
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
-# answers carrying a token are kept by no cache
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
 
 def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
 def _token_answer(issued: IssuedToken, response: Response) -> TokenOut:
-    response.headers.update(NO_STORE)
+    no_store(response)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

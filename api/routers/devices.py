@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
+from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, no_store
 from api.schemas.common import Page
 from api.schemas.devices import DeviceCreate, DeviceIssued, DeviceOut, PushToken
 from fieldforce.devices import service as devices
@@ -23,7 +23,13 @@ def _issued(issued: IssuedDevice) -> DeviceIssued:
     )
 
 
-@router.post("/devices", response_model=DeviceIssued, status_code=201)
+# the answers that carry a device's credentials are kept by no cache
+ISSUES_CREDENTIALS = [Depends(no_store)]
+
+
+@router.post(
+    "/devices", response_model=DeviceIssued, status_code=201, dependencies=ISSUES_CREDENTIALS
+)
 def register_device(body: DeviceCreate, actor: ActorDep, session: SessionDep) -> DeviceIssued:
     """Register a phone or tracker app. The answer carries its `identifier` and `secret`,
     shown only here (and on rotation): only their hashes are kept, and lists show the
@@ -69,7 +75,9 @@ def revoke_device(device_id: uuid.UUID, actor: ActorDep, session: SessionDep) ->
     return devices.revoke_device(session, actor, device_id)
 
 
-@router.post("/devices/{device_id}/secret", response_model=DeviceIssued)
+@router.post(
+    "/devices/{device_id}/secret", response_model=DeviceIssued, dependencies=ISSUES_CREDENTIALS
+)
 def rotate_device_credentials(
     device_id: uuid.UUID, actor: ActorDep, session: SessionDep
 ) -> DeviceIssued:

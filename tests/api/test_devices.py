@@ -175,3 +175,19 @@ def test_tracker_apps_need_the_tracking_module(client: TestClient, world: World)
         json={"staff_id": world.staff_id("north.rep"), "platform": "android", "protocol": "app"},
     )
     assert r.status_code == 201
+
+
+def test_answers_carrying_credentials_are_not_cached(client: TestClient, world: World) -> None:
+    headers = world.headers("north.rep")
+    r = client.post(
+        DEVICES,
+        headers=headers,
+        json={"staff_id": world.staff_id("north.rep"), "platform": "android", "protocol": "app"},
+    )
+    rotated = client.post(f"{DEVICES}/{r.json()['id']}/secret", headers=headers)
+    for answer in (r, rotated):
+        assert answer.status_code in (200, 201), answer.text
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["pragma"] == "no-cache"
+    shown = client.get(f"{DEVICES}/{r.json()['id']}", headers=headers)
+    assert "pragma" not in shown.headers  # answers without credentials are left alone
