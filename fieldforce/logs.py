@@ -31,9 +31,11 @@ SECRET_KEY_PARTS = (
     "credential",
 )
 _NOT_SECRET_SUFFIXES = ("_fingerprint", "_set", "_changed")
-# PostgreSQL's DETAIL repeats the values of a failing row or key; SQLAlchemy's
+# PostgreSQL's DETAIL repeats the values of a failing row or key, its LINE and CONTEXT the
+# statement around the error with psycopg2's client-side bound values in it; SQLAlchemy's
 # "[parameters: ...]" the bound values (hidden by the engine, cut here from any other)
-_DATABASE_ECHO = re.compile(r"(?m)^(DETAIL:|\[parameters:).*$")
+_ECHO_LABELS = ("DETAIL:", "CONTEXT:", "LINE ", "[parameters:")
+_DATABASE_ECHO = re.compile(r"(?m)^(DETAIL:|CONTEXT:|LINE \d+:|\[parameters:).*$")
 
 
 def is_secret_key(key: str) -> bool:
@@ -42,7 +44,7 @@ def is_secret_key(key: str) -> bool:
 
 
 def redact_text(text: str) -> str:
-    if "DETAIL:" not in text and "[parameters:" not in text:
+    if not any(label in text for label in _ECHO_LABELS):
         return text
     return _DATABASE_ECHO.sub(
         lambda m: f"{m.group(1)} {MASK}" + ("]" if m.group(1).startswith("[") else ""), text

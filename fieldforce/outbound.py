@@ -141,8 +141,8 @@ class OutboundPolicy:
             return
         if literal_address(host) is not None:
             where = f"{host} is {reason}"
-        else:  # the resolved address itself is not told: internal DNS stays internal
-            where = f"{host} resolves to {reason}"
+        else:  # neither the address nor its kind is told: internal DNS stays internal
+            where = f"{host} resolves to an address that is not public"
         raise DestinationRefused(
             f"{where}; calls to such destinations are refused unless the operator allows "
             "them in FIELDFORCE_OUTBOUND_ALLOW"

@@ -88,3 +88,22 @@ def test_a_database_error_is_logged_without_the_values_it_was_given(
     [entry] = [e for e in lines(captured) if e["event"] == "integrity_error"]
     assert "log_probe_short" in str(entry["exception"])  # the error itself is there
     assert SECRET not in captured
+
+
+def test_the_statement_and_context_a_database_error_quotes_are_cut(
+    app: FastAPI, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """psycopg2 binds values into the statement text, so PostgreSQL's LINE and CONTEXT
+    lines of an error would repeat them."""
+
+    @app.post("/probe-json")
+    def cast(session: SessionDep) -> None:
+        session.execute(text("SELECT CAST(:doc AS jsonb)"), {"doc": f'{{"s": "{SECRET}", x}}'})
+
+    with json_logs():
+        r = client.post("/probe-json")
+    assert r.status_code == 500
+    captured = capsys.readouterr().err
+    [entry] = [e for e in lines(captured) if e["event"] == "unhandled_error"]
+    assert "invalid input syntax for type json" in str(entry["exception"])
+    assert SECRET not in captured

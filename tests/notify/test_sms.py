@@ -614,14 +614,16 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
     admin = world.headers("admin")
     r = closed_client.post(f"{GATEWAY}/test", headers=admin, json={"phone": "+86138"})
     assert r.json()["sent"] is False
-    assert r.json()["detail"].startswith("refused: localhost resolves to a loopback address")
+    assert r.json()["detail"].startswith(
+        "refused: localhost resolves to an address that is not public"
+    )
     rep = with_phone(db, world.staff["north.rep"])
     deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
     db.commit()
     outbox.deliver_due(session_factory, {"sms": closed_sender}, closed)
     [row] = queued(db)
     assert row.status == "dead"
-    assert row.last_error.startswith("refused: localhost resolves to a loopback address")
+    assert row.last_error.startswith("refused: localhost resolves to an address that is not public")
     assert gateway.received == []
 
 
