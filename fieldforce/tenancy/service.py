@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -26,19 +27,25 @@ def slugify(name: str) -> str:
     return slug or "tenant"
 
 
+# files of the zone database that name no place: the server's own zone (its time would
+# change with the machine), tzdata's "Factory" placeholder and the POSIX default rules
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def check_timezone(name: str) -> str:
+    """The one check of every time zone taken (tenants, schedules, bootstrap)."""
     if name not in _timezones():
         raise Invalid(f"unknown time zone '{name}'", code="invalid_timezone")
     return name
 
 
-_TZ_CACHE: set[str] = set()
-
-
-def _timezones() -> set[str]:
-    if not _TZ_CACHE:
-        _TZ_CACHE.update(available_timezones())
-    return _TZ_CACHE
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def check_modules(modules: list[str]) -> list[str]:

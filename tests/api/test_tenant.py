@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from api.deps import require_module
-from tests.world import World
+from fieldforce.errors import Invalid
+from fieldforce.tenancy.service import bootstrap
+from tests.world import PASSWORD, World
 
 TENANT = "/api/v1/tenant"
 
@@ -63,3 +67,24 @@ def test_module_switch_off_answers_403_module_disabled(client: TestClient, world
     r = client.get("/api/v1/_probe", headers=headers)
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "module_disabled"
+
+
+# names in the zone database that are no place: the server's own zone, a placeholder, rules
+NOT_PLACES = ["localtime", "Factory", "posixrules", "posix/Europe/Paris", "right/UTC"]
+
+
+@pytest.mark.parametrize("name", NOT_PLACES)
+def test_only_time_zones_of_places_are_taken(
+    client: TestClient, world: World, db: Session, name: str
+) -> None:
+    admin = world.headers("admin")
+    r = client.patch(TENANT, headers=admin, json={"timezone": name})
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_timezone")
+    schedule = {"staff_id": world.staff_id("north.rep"), "timezone": name, "weekly": []}
+    r = client.post("/api/v1/schedules", headers=admin, json=schedule)
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_timezone")
+    with pytest.raises(Invalid) as refused:
+        bootstrap(db, tenant_name="Zoned", admin_login="z", admin_password=PASSWORD, timezone=name)
+    assert refused.value.code == "invalid_timezone"
+    r = client.patch(TENANT, headers=admin, json={"timezone": "Europe/Paris"})
+    assert r.json()["timezone"] == "Europe/Paris"
