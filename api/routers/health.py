@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,10 +11,18 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request) -> JSONResponse:
+@router.head("/health", include_in_schema=False)
+def health(request: Request) -> Response:
     """200 only when the database answers (and has PostGIS); 503 otherwise. `push` says
     whether push notifications are configured (`off`: everything still reaches the in-app
-    inboxes)."""
+    inboxes). `HEAD` answers the same status and headers without the body."""
+    answer = _health(request)
+    if request.method == "HEAD":
+        return Response(status_code=answer.status_code, headers=dict(answer.headers))
+    return answer
+
+
+def _health(request: Request) -> JSONResponse:
     push = "on" if request.app.state.settings.push_enabled else "off"
     try:
         with request.app.state.sessionmaker() as session:
