@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.docs_pages import add_docs_pages
 from api.errors import install_error_handlers
 from api.middleware import (
     BodyLimitMiddleware,
@@ -44,7 +45,9 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
         title="fieldforce",
         version=__version__,
         description=DESCRIPTION,
-        openapi_url="/openapi.json" if settings.api_docs else None,  # and with it /docs, /redoc
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        docs_url=None,  # /docs and /redoc: added below, pinned
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
@@ -56,6 +59,8 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
+    if settings.api_docs:
+        add_docs_pages(app, "/openapi.json")
     return app
 
 
