@@ -22,6 +22,7 @@ from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
 from fieldforce.devices import service as devices
 from fieldforce.devices.models import Device
+from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role, Staff, UnitKind
@@ -31,7 +32,7 @@ from fieldforce.tracking.ingest import Status, Uploader
 from fieldforce.tracking.simulate import simulate_day
 from fieldforce.zones import assignments
 from fieldforce.zones import service as zone_service
-from fieldforce.zones.models import ZoneEvent, ZoneKind
+from fieldforce.zones.models import ZoneKind
 
 DEMO_TENANT = "Demo Provincial Mobile"
 DEMO_ADMIN = "admin"

@@ -14,18 +14,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import owned_session
+from fieldforce.monitoring.events import store_steps
+from fieldforce.monitoring.jobs import enrol, sweep_batch
+from fieldforce.monitoring.judge import GoodFix
+from fieldforce.monitoring.machine import EventType
+from fieldforce.monitoring.models import ZoneEvent
+from fieldforce.monitoring.monitor import Monitor
 from fieldforce.notify.models import ItemKind
 from fieldforce.notify.service import Message, deliver_many
 from fieldforce.org.models import Staff
 from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
-from fieldforce.zones.events import store_steps
-from fieldforce.zones.judge import GoodFix
-from fieldforce.zones.machine import EventType
-from fieldforce.zones.models import ZoneEvent
-from fieldforce.zones.monitor import Monitor
-from fieldforce.zones.sweep import enrol, sweep_batch
 
 
 def ingest(

@@ -4,18 +4,13 @@ from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
 from fieldforce.devices.models import Device
+from fieldforce.duty.models import DutyException, DutySchedule
+from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, TaskEvent
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
-from fieldforce.zones.models import (
-    DutyException,
-    DutySchedule,
-    MonitorState,
-    Zone,
-    ZoneAssignment,
-    ZoneEvent,
-)
+from fieldforce.zones.models import Zone, ZoneAssignment
 
 __all__ = [
     "AuditEntry",

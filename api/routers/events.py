@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
 from api.schemas.events import DayOut, EventPage, SummaryOut
 from api.schemas.types import Day, Time
-from fieldforce.zones import events, summary
-from fieldforce.zones.machine import EventType
+from fieldforce.monitoring import events, summary
+from fieldforce.monitoring.machine import EventType
 
 router = APIRouter(prefix="/api/v1", tags=["zones and duty"])
 

@@ -29,9 +29,10 @@ from api.schemas.zones import (
     ZonePatch,
 )
 from fieldforce.auth.scope import Actor
+from fieldforce.duty import service as schedules
 from fieldforce.errors import Invalid
 from fieldforce.tenancy.models import Tenant
-from fieldforce.zones import assignments, exchange, schedules, service
+from fieldforce.zones import assignments, exchange, service
 from fieldforce.zones.models import ZoneKind
 
 router = APIRouter(prefix="/api/v1", tags=["zones and duty"])

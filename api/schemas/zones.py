@@ -10,7 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from api.schemas.common import ORM
 from api.schemas.types import Code, Day, Finite, JsonObject, Line, Name, check_json
-from fieldforce.zones.models import ExceptionKind, ZoneKind
+from fieldforce.duty.models import ExceptionKind
+from fieldforce.zones.models import ZoneKind
 
 
 def finite_coordinates(geometry: Polygon | MultiPolygon | Point) -> Polygon | MultiPolygon | Point:

@@ -42,6 +42,20 @@ def path_label(unit_id: uuid.UUID) -> str:
     return unit_id.hex
 
 
+def staff_fk() -> ForeignKeyConstraint:
+    """A row of another domain that belongs to a staff member and goes with them."""
+    return ForeignKeyConstraint(
+        ["tenant_id", "staff_id"], ["staff.tenant_id", "staff.id"], ondelete="CASCADE"
+    )
+
+
+def unit_fk() -> ForeignKeyConstraint:
+    """A row of another domain that belongs to an org unit and goes with it."""
+    return ForeignKeyConstraint(
+        ["tenant_id", "org_unit_id"], ["org_unit.tenant_id", "org_unit.id"], ondelete="CASCADE"
+    )
+
+
 class OrgUnit(TenantOwned, Timestamps, Base):
     __tablename__ = "org_unit"
 

@@ -11,9 +11,9 @@ from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Invalid
+from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Staff, UnitKind, path_label
 from fieldforce.pagination import Page, paginate
-from fieldforce.zones.staleness import mark_stale
 
 
 def _lock_tree(session: Session, tenant_id: uuid.UUID) -> None:

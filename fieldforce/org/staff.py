@@ -15,9 +15,9 @@ from fieldforce.auth.passwords import check_password_strength, hash_password
 from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Forbidden, Invalid
+from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Role, Staff
 from fieldforce.pagination import Page, paginate
-from fieldforce.zones.staleness import mark_stale
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,119}$")
 ALL_ROLES = [r.value for r in Role]

@@ -17,9 +17,9 @@ from fieldforce.audit import service as audit
 from fieldforce.auth.passwords import check_password_strength, hash_password
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid, NotFound
+from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Role, Staff, UnitKind, path_label
 from fieldforce.tenancy.models import ALL_MODULES, Tenant, TenantSettings
-from fieldforce.zones.staleness import mark_stale
 
 
 def slugify(name: str) -> str:

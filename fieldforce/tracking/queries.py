@@ -22,7 +22,7 @@ from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.service import get_tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
-from fieldforce.zones.models import MonitorState
+from fieldforce.monitoring.models import MonitorState
 from geo.track import Stop, Trip, detect_stops, simplify, tolerance_for_zoom, trips_between
 
 MAX_TRACK_SPAN = timedelta(days=7)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid, NotFound
+from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.zones.models import Zone, ZoneAssignment
 from fieldforce.zones.service import managed_zone, require_target, visible_zone
-from fieldforce.zones.staleness import mark_stale
 
 
 def _check_range(valid_from: date | None, valid_to: date | None) -> None:

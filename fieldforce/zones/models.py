@@ -1,9 +1,9 @@
-"""Zones (geofences), who is assigned to them, and duty schedules with their exceptions."""
+"""Zones (geofences) and who is assigned to them."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -12,20 +12,17 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKeyConstraint,
     Index,
-    Integer,
     String,
     UniqueConstraint,
-    Uuid,
-    func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fieldforce.db import Base, TenantOwned, Timestamps, tenant_fk
+from fieldforce.db import Base, TenantOwned, Timestamps
+from fieldforce.org.models import staff_fk, unit_fk
 
 
 class ZoneKind(StrEnum):
@@ -38,18 +35,6 @@ class ZoneKind(StrEnum):
 class ZoneShapeKind(StrEnum):
     POLYGON = "polygon"
     CIRCLE = "circle"
-
-
-def _staff_fk() -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(
-        ["tenant_id", "staff_id"], ["staff.tenant_id", "staff.id"], ondelete="CASCADE"
-    )
-
-
-def _unit_fk() -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(
-        ["tenant_id", "org_unit_id"], ["org_unit.tenant_id", "org_unit.id"], ondelete="CASCADE"
-    )
 
 
 class Zone(TenantOwned, Timestamps, Base):
@@ -77,7 +62,7 @@ class Zone(TenantOwned, Timestamps, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
-        _unit_fk(),
+        unit_fk(),
         CheckConstraint(
             "(shape = 'circle') = (center IS NOT NULL AND radius_m IS NOT NULL)",
             name="circle_has_center",
@@ -104,8 +89,8 @@ class ZoneAssignment(TenantOwned, Base):
         ForeignKeyConstraint(
             ["tenant_id", "zone_id"], ["zone.tenant_id", "zone.id"], ondelete="CASCADE"
         ),
-        _staff_fk(),
-        _unit_fk(),
+        staff_fk(),
+        unit_fk(),
         CheckConstraint("(staff_id IS NULL) <> (org_unit_id IS NULL)", name="one_target"),
         CheckConstraint(
             "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="valid_range"
@@ -113,120 +98,4 @@ class ZoneAssignment(TenantOwned, Base):
         Index("ix_zone_assignment_staff", "tenant_id", "staff_id"),
         Index("ix_zone_assignment_unit", "tenant_id", "org_unit_id"),
         Index("ix_zone_assignment_zone", "tenant_id", "zone_id"),
-    )
-
-
-class DutySchedule(TenantOwned, Timestamps, Base):
-    """A weekly pattern of shifts for one staff member or for an org unit's subtree."""
-
-    __tablename__ = "duty_schedule"
-
-    staff_id: Mapped[uuid.UUID | None]
-    org_unit_id: Mapped[uuid.UUID | None]
-    name: Mapped[str] = mapped_column(String(200), default="")
-    timezone: Mapped[str] = mapped_column(String(64))
-    weekly: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-
-    __table_args__ = (
-        _staff_fk(),
-        _unit_fk(),
-        UniqueConstraint("tenant_id", "staff_id"),
-        UniqueConstraint("tenant_id", "org_unit_id"),
-        CheckConstraint("(staff_id IS NULL) <> (org_unit_id IS NULL)", name="one_target"),
-    )
-
-
-class ExceptionKind(StrEnum):
-    OFF = "off"  # no duty that day (holiday, approved leave)
-    WORK = "work"  # these shifts instead of the weekly ones (a make-up working day)
-
-
-class DutyException(TenantOwned, Base):
-    """One day that differs from the weekly pattern, for a staff member, an org unit's
-    subtree, or (neither) the whole tenant. The nearest one to a person wins."""
-
-    __tablename__ = "duty_exception"
-
-    staff_id: Mapped[uuid.UUID | None]
-    org_unit_id: Mapped[uuid.UUID | None]
-    day: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(8))
-    periods: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual, leave
-    source_id: Mapped[uuid.UUID | None]
-    created_by: Mapped[uuid.UUID | None]
-
-    __table_args__ = (
-        _staff_fk(),
-        _unit_fk(),
-        UniqueConstraint(
-            "tenant_id", "day", "staff_id", "org_unit_id", postgresql_nulls_not_distinct=True
-        ),
-        CheckConstraint("staff_id IS NULL OR org_unit_id IS NULL", name="one_target"),
-        CheckConstraint("kind IN ('off', 'work')", name="kind"),
-        Index("ix_duty_exception_day", "tenant_id", "day"),
-    )
-
-
-class MonitorState(Base):
-    """Where off-zone monitoring stands for one person: the current window of constant duty
-    (a shift, or the gap to the next one), the zones and rules of the shift, the state
-    machine (``machine``, see ``zones.machine``) and when a timer next needs a look."""
-
-    __tablename__ = "monitor_state"
-
-    tenant_id: Mapped[uuid.UUID] = mapped_column(tenant_fk(), primary_key=True)
-    staff_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="unknown")
-    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
-    duty_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    duty_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    zone_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
-    zone_key: Mapped[str | None] = mapped_column(String(64))
-    machine: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    next_check_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    stale: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
-
-    __table_args__ = (
-        _staff_fk(),
-        CheckConstraint(
-            "status IN ('in_zone', 'off_zone', 'no_signal', 'off_duty', 'unknown')",
-            name="status",
-        ),
-        Index("ix_monitor_state_next_check_at", "next_check_at"),
-    )
-
-
-class ZoneEvent(TenantOwned, Base):
-    """An off_zone, no_signal or late_arrival event: open while ``ended_at`` is null.
-    ``zone_id`` has no foreign key: events outlive the zones they name. An event that a
-    late fix proved wrong is kept for the record with ``retracted_at`` set."""
-
-    __tablename__ = "zone_event"
-
-    staff_id: Mapped[uuid.UUID]
-    type: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    duration_s: Mapped[int | None] = mapped_column(Integer)
-    zone_id: Mapped[uuid.UUID | None]
-    shift_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.clock_timestamp()
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.clock_timestamp()
-    )
-    retracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (
-        _staff_fk(),
-        UniqueConstraint("tenant_id", "staff_id", "type", "started_at"),
-        CheckConstraint("type IN ('off_zone', 'no_signal', 'late_arrival')", name="type"),
-        Index("ix_zone_event_tenant_id_started_at", "tenant_id", "started_at"),
     )

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid, NotFound
+from fieldforce.monitoring.service import mark_zone_stale
 from fieldforce.org.models import OrgUnit
 from fieldforce.pagination import Page, paginate
 from fieldforce.zones.models import Zone, ZoneKind, ZoneShapeKind
-from fieldforce.zones.staleness import mark_zone_stale
 from geo.distance import WGS84
 from geo.zones import ZoneShape, circle_polygon
 

@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce.auth.service import actor_for
 from fieldforce.demo import DEMO_TENANT, build_demo, last_working_day
 from fieldforce.devices.models import Device
+from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import LatestPosition, Ping, PingFlag
 from fieldforce.tracking.queries import load_track
-from fieldforce.zones.models import ZoneEvent
 
 
 def test_demo_builds_a_provincial_operator_once(

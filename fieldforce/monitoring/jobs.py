@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
+from fieldforce.monitoring.judge import Shared
+from fieldforce.monitoring.models import MonitorState
+from fieldforce.monitoring.monitor import Monitor
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
-from fieldforce.zones.judge import Shared
-from fieldforce.zones.models import MonitorState
-from fieldforce.zones.monitor import Monitor
 
 # Monitored: active staff of tenants with tracking who have a phone or sent a fix lately.
 _MONITORED = """

@@ -13,16 +13,16 @@ from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
+from fieldforce.duty.models import DutyException, DutySchedule, ExceptionKind
+from fieldforce.duty.plan import DayRule, DutyPlan, Period
 from fieldforce.errors import Conflict, Invalid, NotFound
+from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import DutyPeriod, Tenant
 from fieldforce.tenancy.service import check_timezone
 from fieldforce.zones.assignments import ancestor_units
-from fieldforce.zones.duty import DayRule, DutyPlan, Period
-from fieldforce.zones.models import DutyException, DutySchedule, ExceptionKind
 from fieldforce.zones.service import require_target
-from fieldforce.zones.staleness import mark_stale
 
 _WEEK = TypeAdapter(list[DutyPeriod])
 MAX_PERIODS = 50

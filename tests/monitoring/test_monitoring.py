@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from fieldforce.zones.models import ZoneEvent
+from fieldforce.monitoring.models import ZoneEvent
+from tests.monitoring.scene import MONDAY, RADIUS, P, Scene, at, inside, outside, spot
 from tests.world import World
-from tests.zones.scene import MONDAY, RADIUS, P, Scene, at, inside, outside, spot
 
 
 def summary(events: list[ZoneEvent]) -> list[tuple[str, datetime, datetime | None, int | None]]:

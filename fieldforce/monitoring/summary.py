@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
+from fieldforce.duty.service import plan_for
 from fieldforce.errors import Invalid
+from fieldforce.monitoring.judge import Judge
+from fieldforce.monitoring.machine import ShiftState, Status
 from fieldforce.tenancy.models import Tenant
-from fieldforce.zones.judge import Judge
-from fieldforce.zones.machine import ShiftState, Status
-from fieldforce.zones.schedules import plan_for
 
 MAX_DAYS = 31
 

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid
+from fieldforce.monitoring.machine import Event, EventType
+from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.org.models import Staff
 from fieldforce.pagination import Page, paginate
-from fieldforce.zones.machine import Event, EventType
-from fieldforce.zones.models import ZoneEvent
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fieldforce.duty.plan import Shift
+from fieldforce.monitoring.events import Step, reconcile, retract, store, store_steps
+from fieldforce.monitoring.judge import LOOKAHEAD, GoodFix, Judge, Setup, Shared
+from fieldforce.monitoring.machine import Event, EventType, Fix, ShiftState, Status, dump, load
+from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
-from fieldforce.zones.duty import Shift
-from fieldforce.zones.events import Step, reconcile, retract, store, store_steps
-from fieldforce.zones.judge import LOOKAHEAD, GoodFix, Judge, Setup, Shared
-from fieldforce.zones.machine import Event, EventType, Fix, ShiftState, Status, dump, load
-from fieldforce.zones.models import MonitorState, ZoneEvent
 
 # A phone sending an offline buffer sends it in parts, seconds apart: timers wait this long
 # after an upload so that a sweep between two parts does not call the phone silent.

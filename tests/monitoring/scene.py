@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce import flows
+from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.notify.models import InboxItem
 from fieldforce.tracking.ingest import PingIn, PingResult, Uploader
-from fieldforce.zones.models import MonitorState, ZoneEvent
 from geo.distance import WGS84
 from tests.world import World
 

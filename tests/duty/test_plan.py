@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from fieldforce.zones.duty import DayRule, DutyPlan, Period
+from fieldforce.duty.plan import DayRule, DutyPlan, Period
 
 WEEKDAYS = tuple(Period(d, Period.minutes("08:30"), Period.minutes("18:00")) for d in range(6))
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
+from tests.monitoring.scene import Scene, at, inside, outside
 from tests.world import World, all_pages
-from tests.zones.scene import Scene, at, inside, outside
 
 EVENTS = "/api/v1/events"
 

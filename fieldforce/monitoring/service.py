@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, any_, literal, select, update
 from sqlalchemy.orm import Session
 
+from fieldforce.monitoring.models import MonitorState
 from fieldforce.org.models import OrgUnit, Staff
-from fieldforce.zones.models import MonitorState, ZoneAssignment
+from fieldforce.zones.models import ZoneAssignment
 
 AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)  # before any sweep's now: due at the next one
 

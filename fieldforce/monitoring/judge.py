@@ -16,14 +16,15 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from fieldforce.duty.models import DutyException, DutySchedule
+from fieldforce.duty.plan import DutyPlan, Shift
+from fieldforce.duty.service import plan_for
+from fieldforce.monitoring.events import Owner
+from fieldforce.monitoring.machine import Event, Fix, Rules, ShiftState, replay
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.zones.assignments import assigned_zones
-from fieldforce.zones.duty import DutyPlan, Shift
-from fieldforce.zones.events import Owner
-from fieldforce.zones.machine import Event, Fix, Rules, ShiftState, replay
-from fieldforce.zones.models import DutyException, DutySchedule, Zone, ZoneAssignment, ZoneKind
-from fieldforce.zones.schedules import plan_for
+from fieldforce.zones.models import Zone, ZoneAssignment, ZoneKind
 from fieldforce.zones.service import shapes
 from geo.zones import Verdict, ZoneIndex
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fieldforce.zones.machine import (
+from fieldforce.monitoring.machine import (
     EventType,
     Fix,
     Rules,

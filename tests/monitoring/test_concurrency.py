@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce import flows
 from fieldforce.db import owned_session
 from fieldforce.devices.models import Device
+from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.notify.models import InboxItem
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, Uploader
-from fieldforce.zones.models import Zone, ZoneAssignment, ZoneEvent
+from fieldforce.zones.models import Zone, ZoneAssignment
 from fieldforce.zones.service import circle_columns
 from geo.distance import WGS84
 from tests.world import add_staff, add_tenant, add_unit

@@ -1,4 +1,4 @@
-"""Fixtures of the zones tests."""
+"""Fixtures of the monitoring tests."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.monitoring.scene import Scene
 from tests.world import World
-from tests.zones.scene import Scene
 
 
 @pytest.fixture
