@@ -2,6 +2,9 @@
 
 stored fixes ─→ the person's zone state ─→ zone events ─→ alerts to their supervisors
 the sweep's clock ─┘                                        (inbox, push or SMS)
+
+a unit moved, a person moved to another unit, the tenant's settings changed
+    ─→ the duty plans and zones of those concerned are judged again (stale)
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldforce.auth.scope import Actor
 from fieldforce.db import owned_session
 from fieldforce.monitoring.events import store_steps
 from fieldforce.monitoring.jobs import enrol, sweep_batch
@@ -20,10 +25,14 @@ from fieldforce.monitoring.judge import GoodFix
 from fieldforce.monitoring.machine import EventType
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.monitoring.monitor import Monitor
+from fieldforce.monitoring.service import mark_stale
 from fieldforce.notify.models import ItemKind
 from fieldforce.notify.service import Message, deliver_many
-from fieldforce.org.models import Staff
+from fieldforce.org import service as org_service
+from fieldforce.org import staff as staff_service
+from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.staff import supervisors_of
+from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 
@@ -139,3 +148,50 @@ def announce(session: Session, tenant: Tenant, staff: Staff, events: Sequence[Zo
     return deliver_many(
         session, tenant.id, alerts(tenant, staff, events, supervisors_of(session, staff))
     )
+
+
+# Changes that alter whose schedule, zones or thresholds apply: the service makes the change,
+# then the running shifts of those concerned are judged again at their next fix or sweep.
+
+
+def move_unit(
+    session: Session, actor: Actor, unit_id: uuid.UUID, *, new_parent_id: uuid.UUID
+) -> OrgUnit:
+    """A unit moved with its subtree: the schedules and zones its people inherit may differ."""
+    unit = org_service.move_unit(session, actor, unit_id, new_parent_id=new_parent_id)
+    mark_stale(session, actor.tenant_id, org_unit_id=unit.id)
+    return unit
+
+
+def update_staff(
+    session: Session, actor: Actor, staff_id: uuid.UUID, changes: dict[str, Any]
+) -> Staff:
+    """A person moved to another unit: the schedules and zones they inherit may differ."""
+    moved = "org_unit_id" in changes
+    staff = staff_service.update_staff(session, actor, staff_id, changes)
+    if moved:
+        mark_stale(session, actor.tenant_id, staff_id=staff.id)
+    return staff
+
+
+def update_tenant(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    settings: dict[str, Any] | None = None,
+    modules: list[str] | None = None,
+) -> Tenant:
+    """The tenant's time zone, default week or thresholds may differ for everyone."""
+    before = _tenant_state(tenancy_service.get_tenant(session, actor.tenant_id))
+    tenant = tenancy_service.update_tenant(
+        session, actor, name=name, timezone=timezone, settings=settings, modules=modules
+    )
+    if _tenant_state(tenant) != before:
+        mark_stale(session, tenant.id)
+    return tenant
+
+
+def _tenant_state(tenant: Tenant) -> tuple[object, ...]:
+    return (tenant.name, tenant.timezone, dict(tenant.settings or {}), list(tenant.modules))

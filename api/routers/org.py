@@ -18,6 +18,7 @@ from api.schemas.org import (
     StaffPatch,
 )
 from api.schemas.types import Line
+from fieldforce import flows
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role
@@ -75,7 +76,7 @@ def move_org_unit(
     unit_id: uuid.UUID, body: OrgUnitMove, actor: ActorDep, session: SessionDep
 ) -> object:
     """Move the unit with its whole subtree under `parent_id`."""
-    return units.move_unit(session, actor, unit_id, new_parent_id=body.parent_id)
+    return flows.move_unit(session, actor, unit_id, new_parent_id=body.parent_id)
 
 
 @router.delete("/org-units/{unit_id}", status_code=204)
@@ -142,7 +143,7 @@ def update_staff(
     changes = body.changes()
     if "roles" in changes:
         changes["roles"] = [str(r) for r in changes["roles"]]  # type: ignore[attr-defined]
-    return staff_service.update_staff(session, actor, staff_id, changes)
+    return flows.update_staff(session, actor, staff_id, changes)
 
 
 @router.post("/staff/{staff_id}/password", status_code=204)

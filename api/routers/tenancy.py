@@ -9,6 +9,7 @@ from api.schemas.common import Page
 from api.schemas.misc import AuditOut
 from api.schemas.tenancy import SmsGatewayOut, SmsTest, SmsTestOut, TenantOut
 from api.schemas.tenancy import TenantPatch as TenantPatchBody
+from fieldforce import flows
 from fieldforce.audit import service as audit
 from fieldforce.notify import sms
 from fieldforce.notify.sms import SmsGateway
@@ -32,7 +33,7 @@ def get_tenant(actor: ActorDep, session: SessionDep) -> TenantOut:
 @router.patch("/tenant", response_model=TenantOut)
 def update_tenant(body: TenantPatchBody, actor: ActorDep, session: SessionDep) -> TenantOut:
     """Admins only. `settings` is merged into the current settings and validated."""
-    tenant = tenancy.update_tenant(
+    tenant = flows.update_tenant(
         session,
         actor,
         name=body.name,

@@ -11,7 +11,6 @@ from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Invalid
-from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Staff, UnitKind, path_label
 from fieldforce.pagination import Page, paginate
 
@@ -123,7 +122,6 @@ def move_unit(
     unit.parent_id = new_parent.id
     session.flush()
     session.refresh(unit)
-    mark_stale(session, actor.tenant_id, org_unit_id=unit.id)  # schedules and zones inherited
     audit.record_by(
         session,
         actor,

@@ -15,7 +15,6 @@ from fieldforce.auth.passwords import check_password_strength, hash_password
 from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Forbidden, Invalid
-from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Role, Staff
 from fieldforce.pagination import Page, paginate
 
@@ -190,8 +189,6 @@ def update_staff(
     for key, value in changes.items():
         setattr(staff, key, value)
     session.flush()
-    if "org_unit_id" in changes:
-        mark_stale(session, actor.tenant_id, staff_id=staff.id)  # other schedules and zones
     audit.record_by(
         session,
         actor,

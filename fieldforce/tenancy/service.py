@@ -17,7 +17,6 @@ from fieldforce.audit import service as audit
 from fieldforce.auth.passwords import check_password_strength, hash_password
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid, NotFound
-from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Role, Staff, UnitKind, path_label
 from fieldforce.tenancy.models import ALL_MODULES, Tenant, TenantSettings
 
@@ -198,7 +197,6 @@ def update_tenant(
         changes["modules"] = tenant.modules
     session.flush()
     if changes:
-        mark_stale(session, tenant.id)  # time zone, default week or thresholds may differ
         audit.record_by(session, actor, "tenant.update", "tenant", tenant.id, changes)
     return tenant
 
