@@ -1,7 +1,7 @@
 """Map and track queries: positions of 10,000 staff, a one-day track of 2,880 fixes.
 
 Each is compared with the bare SELECT of the same rows (no scope filter, no GeoJSON, no
-track maths), measured in the same run.
+track maths), measured in the same run. Ours include rendering the answer as the API does.
 
     .venv/bin/python -m bench.queries
 """
@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from api.formats.geojson import GeoJSONResponse, positions_collection, track_collection
 from bench.common import bench_database, timed
 from fieldforce.auth.service import actor_for
 from fieldforce.db import make_engine, make_sessionmaker, owned_session
@@ -104,7 +105,10 @@ def main() -> None:
             start, end = now - timedelta(days=1, minutes=10), now
 
             def ours_positions() -> str:
-                return queries.positions_geojson(session, admin)
+                answer = GeoJSONResponse(
+                    positions_collection(queries.latest_positions(session, admin))
+                )
+                return answer.body.decode()
 
             def bare_positions() -> list[object]:
                 return list(
@@ -118,9 +122,8 @@ def main() -> None:
                 )
 
             def ours_track() -> dict[str, object]:
-                return queries.track_geojson(
-                    queries.load_track(session, admin, walker, start, end, zoom=14)
-                )
+                track = queries.load_track(session, admin, walker, start, end, zoom=14)
+                return track_collection(track).model_dump(mode="json", by_alias=True)
 
             def bare_track() -> list[object]:
                 return list(

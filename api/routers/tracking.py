@@ -5,10 +5,16 @@ from collections import Counter
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 from geoalchemy2.shape import to_shape
 
 from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
+from api.formats.geojson import (
+    GeoJSONResponse,
+    position_feature,
+    positions_collection,
+    track_collection,
+)
+from api.formats.gpx import GPX, track_gpx
 from api.schemas.common import Page
 from api.schemas.tracking import (
     DeviceReportOut,
@@ -18,7 +24,10 @@ from api.schemas.tracking import (
     PingBatch,
     PingBatchResult,
     PingResultOut,
+    PositionCollection,
+    PositionFeature,
     StoredPing,
+    TrackCollection,
 )
 from api.schemas.types import Line, Time
 from fieldforce import flows
@@ -72,14 +81,7 @@ def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> 
     )
 
 
-GEOJSON = "application/geo+json"
-
-
-@router.get(
-    "/positions",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "FeatureCollection"}},
-)
+@router.get("/positions", response_model=PositionCollection, response_class=GeoJSONResponse)
 def positions(
     actor: TrackingActor,
     session: SessionDep,
@@ -91,24 +93,30 @@ def positions(
 ) -> Response:
     """The latest good position of every active staff member in the caller's scope, as a
     GeoJSON FeatureCollection (one Point feature per person)."""
-    body = queries.positions_geojson(session, actor, bbox=bbox, org_unit_id=org_unit, status=status)
-    return Response(body, media_type=GEOJSON)
+    found = queries.latest_positions(session, actor, bbox=bbox, org_unit_id=org_unit, status=status)
+    return GeoJSONResponse(positions_collection(found))
 
 
 @router.get(
     "/staff/{staff_id}/position",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "Feature"}},
+    response_model=PositionFeature,
+    response_class=GeoJSONResponse,
 )
 def staff_position(staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> Response:
     """Where this person is now: their latest good fix as a GeoJSON Feature."""
-    return Response(queries.position_of(session, actor, staff_id), media_type=GEOJSON)
+    return GeoJSONResponse(position_feature(queries.position_of(session, actor, staff_id)))
 
 
 @router.get(
     "/staff/{staff_id}/track",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}, "application/gpx+xml": {}}}},
+    response_model=TrackCollection,
+    response_class=GeoJSONResponse,
+    responses={
+        200: {
+            "description": "GeoJSON, or GPX with `format=gpx`",
+            "content": {GPX: {"schema": {"type": "string", "description": "GPX 1.1"}}},
+        }
+    },
 )
 def staff_track(
     staff_id: uuid.UUID,
@@ -136,8 +144,8 @@ def staff_track(
     filename = f"track-{staff_id}-{start:%Y%m%d}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if download else {}
     if format == "gpx":
-        return Response(queries.track_gpx(track), media_type="application/gpx+xml", headers=headers)
-    return JSONResponse(queries.track_geojson(track), media_type=GEOJSON, headers=headers)
+        return Response(track_gpx(track), media_type=GPX, headers=headers)
+    return GeoJSONResponse(track_collection(track), headers=headers)
 
 
 def _lonlat(ping: Ping) -> tuple[float, float]:

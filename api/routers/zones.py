@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
+from api.formats.geojson import zone_feature, zone_features, zones_collection
 from api.schemas.common import Page
 from api.schemas.types import Day, Time
 from api.schemas.zones import (
@@ -25,6 +26,8 @@ from api.schemas.zones import (
     StaffZoneOut,
     ZoneCollection,
     ZoneFeature,
+    ZoneOut,
+    ZoneOutCollection,
     ZonePage,
     ZonePatch,
 )
@@ -33,7 +36,7 @@ from fieldforce.duty import service as schedules
 from fieldforce.errors import Invalid
 from fieldforce.tenancy.models import Tenant
 from fieldforce.zones import assignments, exchange, service
-from fieldforce.zones.models import ZoneKind
+from fieldforce.zones.models import Zone, ZoneKind
 
 router = APIRouter(prefix="/api/v1", tags=["zones and duty"])
 
@@ -47,15 +50,23 @@ def _draft(feature: ZoneFeature) -> exchange.ZoneDraft:
     )
 
 
-@router.post("/zones", status_code=201)
-def create_zone(feature: ZoneFeature, actor: TrackingActor, session: SessionDep) -> dict[str, Any]:
+def _feature(session: SessionDep, zone: Zone) -> ZoneOut:
+    return zone_feature(zone, service.geometry_of(session, zone))
+
+
+def _features(session: SessionDep, zones: list[Zone]) -> list[ZoneOut]:
+    return zone_features(zones, service.geometries(session, zones))
+
+
+@router.post("/zones", status_code=201, response_model=ZoneOut)
+def create_zone(feature: ZoneFeature, actor: TrackingActor, session: SessionDep) -> ZoneOut:
     """A GeoJSON Feature: a Polygon or MultiPolygon, or a Point with `properties.radius_m`
     for a circle; `properties.name` and `properties.kind` (`work_area`, `office`,
     `customer_site`, `restricted`); optional `code` (unique), `org_unit_id` (the unit that
     owns it, by default the caller's), `settings` (threshold overrides). Answers the zone
     as a Feature with its `id`."""
     zone = exchange.create(session, actor, _draft(feature))
-    return service.feature_of(session, zone)
+    return _feature(session, zone)
 
 
 @router.get("/zones", response_model=ZonePage)
@@ -78,15 +89,16 @@ def list_zones(
         limit=limit,
         cursor=cursor,
     )
-    return ZonePage(items=service.features(session, page.items), next_cursor=page.next_cursor)
+    return ZonePage(items=_features(session, page.items), next_cursor=page.next_cursor)
 
 
-@router.get("/zones/export")
+@router.get("/zones/export", response_model=ZoneOutCollection)
 def export_zones(
     actor: TrackingActor, session: SessionDep, kind: ZoneKind | None = None
-) -> dict[str, Any]:
+) -> ZoneOutCollection:
     """Every zone in scope as one GeoJSON FeatureCollection, ready for `POST /zones/import`."""
-    return exchange.export_zones(session, actor, kind.value if kind else None)
+    zones = exchange.zones_to_export(session, actor, kind.value if kind else None)
+    return zones_collection(zones, service.geometries(session, zones))
 
 
 @router.post("/zones/import", response_model=ImportResult)
@@ -100,15 +112,15 @@ def import_zones(
     return ImportResult(created=result.created, updated=result.updated, ids=result.ids)
 
 
-@router.get("/zones/{zone_id}")
-def get_zone(zone_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> dict[str, Any]:
-    return service.feature_of(session, service.visible_zone(session, actor, zone_id))
+@router.get("/zones/{zone_id}", response_model=ZoneOut)
+def get_zone(zone_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> ZoneOut:
+    return _feature(session, service.visible_zone(session, actor, zone_id))
 
 
-@router.patch("/zones/{zone_id}")
+@router.patch("/zones/{zone_id}", response_model=ZoneOut)
 def update_zone(
     zone_id: uuid.UUID, body: ZonePatch, actor: TrackingActor, session: SessionDep
-) -> dict[str, Any]:
+) -> ZoneOut:
     """Change any of `name`, `kind`, `code`, `org_unit_id`, `geometry` (with `radius_m` for
     a Point), `settings`, `properties`, `active`."""
     changes = body.model_dump(exclude_unset=True)
@@ -118,7 +130,7 @@ def update_zone(
         if key in changes and changes[key] is None:
             raise Invalid(f"{key} may not be null", code="validation_error")
     zone = service.update_zone(session, actor, zone_id, changes)
-    return service.feature_of(session, zone)
+    return _feature(session, zone)
 
 
 @router.delete("/zones/{zone_id}", status_code=204)
@@ -144,9 +156,16 @@ def assign_zone(
     )
 
 
-@router.get("/zones/{zone_id}/assignments", response_model=list[AssignmentOut])
-def list_assignments(zone_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> object:
-    return assignments.list_assignments(session, actor, zone_id)
+@router.get("/zones/{zone_id}/assignments", response_model=Page[AssignmentOut])
+def list_assignments(
+    zone_id: uuid.UUID, actor: TrackingActor, session: SessionDep
+) -> Page[AssignmentOut]:
+    """The zone's assignments, undated ones first, then by the date they start; all of
+    them in one page (`next_cursor` is always null)."""
+    found = assignments.list_assignments(session, actor, zone_id)
+    return Page[AssignmentOut](
+        items=[AssignmentOut.model_validate(a) for a in found], next_cursor=None
+    )
 
 
 @router.delete("/zones/{zone_id}/assignments/{assignment_id}", status_code=204)
@@ -162,19 +181,19 @@ def _tenant_today(session: SessionDep, actor: Actor) -> date:
     return datetime.now(ZoneInfo(tenant.timezone)).date()
 
 
-@router.get("/staff/{staff_id}/zones", response_model=list[StaffZoneOut])
+@router.get("/staff/{staff_id}/zones", response_model=Page[StaffZoneOut])
 def staff_zones(
     staff_id: uuid.UUID,
     actor: TrackingActor,
     session: SessionDep,
     on: Annotated[Day | None, Query(description="a date; today in the tenant's zone")] = None,
-) -> list[StaffZoneOut]:
+) -> Page[StaffZoneOut]:
     """The zones a person should be in on a date, their own and their org units'. Anyone
-    may ask about themselves."""
+    may ask about themselves. All of them in one page (`next_cursor` is always null)."""
     staff = actor.visible_staff(session, staff_id)
     found = assignments.assigned_zones(session, staff, on or _tenant_today(session, actor))
-    feats = service.features(session, [z for z, _ in found])
-    return [
+    feats = _features(session, [z for z, _ in found])
+    items = [
         StaffZoneOut(
             zone=f,
             via="staff" if a.staff_id else "org_unit",
@@ -182,6 +201,7 @@ def staff_zones(
         )
         for f, (_, a) in zip(feats, found, strict=True)
     ]
+    return Page[StaffZoneOut](items=items, next_cursor=None)
 
 
 # --- duty schedules ---

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from geojson_pydantic import Feature, FeatureCollection, LineString, Point
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.geojson import GivenTime, UtcMicros, UtcTime
 from api.schemas.types import (
     AccuracyM,
     AltitudeM,
@@ -16,6 +18,7 @@ from api.schemas.types import (
     SpeedMps,
     Time,
 )
+from fieldforce.monitoring.machine import Status
 from fieldforce.tracking.ingest import MAX_BATCH
 from fieldforce.tracking.models import Source
 
@@ -107,3 +110,57 @@ class LocateRequestOut(BaseModel):
 
 class LocateRequests(BaseModel):
     requests: list[LocateRequestOut]
+
+
+class PositionProperties(BaseModel):
+    staff_id: uuid.UUID
+    name: str
+    org_unit_id: uuid.UUID
+    fix_time: UtcMicros
+    accuracy_m: float | None
+    speed_mps: float | None
+    bearing_deg: float | None
+    battery_pct: float | None
+    status: Status
+
+
+PositionFeature = Feature[Point, PositionProperties]
+PositionCollection = FeatureCollection[PositionFeature]
+
+
+class TrackLineProperties(BaseModel):
+    kind: Literal["track"]
+    fixes: int = Field(description="good fixes in the period")
+    points: int = Field(description="points of the line, once simplified")
+    distance_m: float
+
+
+class StopProperties(BaseModel):
+    kind: Literal["stop"]
+    start: UtcTime
+    end: UtcTime
+    duration_s: int
+
+
+class TripProperties(BaseModel):
+    kind: Literal["trip"]
+    start: UtcTime
+    end: UtcTime
+    duration_s: int
+    distance_m: float
+
+
+TrackProperties = Annotated[
+    TrackLineProperties | StopProperties | TripProperties, Field(discriminator="kind")
+]
+TrackFeature = Feature[LineString | Point, TrackProperties]
+
+
+class TrackCollection(FeatureCollection[TrackFeature]):
+    """The track (a LineString), its stops (Points) and the trips between them (LineStrings)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    staff_id: uuid.UUID
+    start: GivenTime = Field(alias="from")
+    end: GivenTime = Field(alias="to")
+    distance_m: float = Field(description="moving distance, good fixes only")

@@ -6,12 +6,21 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Point, Polygon
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from api.schemas.common import ORM
+from api.schemas.geojson import GivenTime
 from api.schemas.types import Code, Day, Finite, JsonObject, Line, Name, check_json
 from fieldforce.duty.models import ExceptionKind
-from fieldforce.zones.models import ZoneKind
+from fieldforce.zones.models import ZoneKind, ZoneShapeKind
 
 
 def finite_coordinates(geometry: Polygon | MultiPolygon | Point) -> Polygon | MultiPolygon | Point:
@@ -71,8 +80,39 @@ class ZonePatch(BaseModel):
     active: bool | None = None
 
 
+class ZoneOutProperties(BaseModel):
+    """The zone's own fields, and any other property it was given."""
+
+    model_config = ConfigDict(extra="allow")
+    id: uuid.UUID
+    name: str
+    code: str | None
+    kind: ZoneKind
+    shape: ZoneShapeKind
+    org_unit_id: uuid.UUID
+    area_m2: float
+    settings: dict[str, Any] = Field(description="overrides of the tenant's off-zone thresholds")
+    active: bool
+    created_at: GivenTime | None
+    updated_at: GivenTime | None
+    radius_m: float | None = Field(default=None, description="circles only")
+
+    @model_serializer(mode="wrap")
+    def _radius_of_circles_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        shown: dict[str, Any] = handler(self)
+        if shown.get("radius_m") is None:
+            shown.pop("radius_m", None)
+        return shown
+
+
+ZoneOut = Feature[
+    Annotated[Polygon | MultiPolygon | Point, Field(discriminator="type")], ZoneOutProperties
+]
+ZoneOutCollection = FeatureCollection[ZoneOut]
+
+
 class ZonePage(BaseModel):
-    items: list[dict[str, Any]] = Field(description="GeoJSON Features")
+    items: list[ZoneOut] = Field(description="GeoJSON Features (a circle as its centre Point)")
     next_cursor: str | None
 
 
@@ -100,7 +140,7 @@ class AssignmentOut(ORM):
 
 
 class StaffZoneOut(BaseModel):
-    zone: dict[str, Any] = Field(description="GeoJSON Feature")
+    zone: ZoneOut
     via: str = Field(description="`staff` (assigned to them) or `org_unit` (to a unit above)")
     assignment: AssignmentOut
 

@@ -1,36 +1,31 @@
 """Where is this person now, where is everyone in my scope, where did this person go.
 
-The map query builds its GeoJSON inside PostGIS; tracks are computed in ``geo`` from the
-good fixes of the period (flagged pings never count)."""
+Positions come with their geometry as GeoJSON built by PostGIS; tracks are computed in
+``geo`` from the good fixes of the period (flagged pings never count). The wire formats
+(GeoJSON features, GPX) are rendered in ``api.formats``."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import gpxpy.gpx
-from sqlalchemy import ColumnElement, String, cast, func, literal, select
+from sqlalchemy import JSON, ColumnElement, String, cast, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.types import UserDefinedType
 
 from fieldforce.auth.scope import Actor
 from fieldforce.devices.service import visible_device
 from fieldforce.errors import Invalid, NotFound
+from fieldforce.monitoring.models import MonitorState
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.service import get_tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
-from fieldforce.monitoring.models import MonitorState
 from geo.track import Stop, Trip, detect_stops, simplify, tolerance_for_zoom, trips_between
 
 MAX_TRACK_SPAN = timedelta(days=7)
 STATUSES = ("in_zone", "off_zone", "no_signal", "off_duty", "unknown")
-
-
-def _utc_text(column: Any) -> ColumnElement[str]:
-    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 
 
 def _status() -> ColumnElement[str]:
@@ -38,45 +33,35 @@ def _status() -> ColumnElement[str]:
     return func.coalesce(MonitorState.status, cast(literal("unknown"), String))
 
 
-def _feature() -> ColumnElement[Any]:
-    return func.json_build_object(
-        "type",
-        "Feature",
-        "id",
-        LatestPosition.staff_id,
-        "geometry",
-        cast(func.ST_AsGeoJSON(LatestPosition.geom, 7), JSONText),
-        "properties",
-        func.json_build_object(
-            "staff_id",
-            Staff.id,
-            "name",
-            Staff.name,
-            "org_unit_id",
-            Staff.org_unit_id,
-            "fix_time",
-            _utc_text(LatestPosition.fix_time),
-            "accuracy_m",
-            LatestPosition.accuracy_m,
-            "speed_mps",
-            LatestPosition.speed_mps,
-            "bearing_deg",
-            LatestPosition.bearing_deg,
-            "battery_pct",
-            LatestPosition.battery_pct,
-            "status",
-            _status(),
-        ),
+@dataclass(frozen=True)
+class Position:
+    """A person's latest good fix, with its point as GeoJSON (7 decimals, by PostGIS)."""
+
+    staff_id: uuid.UUID
+    name: str
+    org_unit_id: uuid.UUID
+    fix_time: datetime
+    accuracy_m: float | None
+    speed_mps: float | None
+    bearing_deg: float | None
+    battery_pct: float | None
+    status: str
+    geometry: dict[str, Any]
+
+
+def _position_columns() -> tuple[Any, ...]:
+    return (
+        Staff.id,
+        Staff.name,
+        Staff.org_unit_id,
+        LatestPosition.fix_time,
+        LatestPosition.accuracy_m,
+        LatestPosition.speed_mps,
+        LatestPosition.bearing_deg,
+        LatestPosition.battery_pct,
+        _status(),
+        cast(func.ST_AsGeoJSON(LatestPosition.geom, 7), JSON),
     )
-
-
-class JSONText(UserDefinedType[str]):
-    """Cast target ``json``, left as text: PostGIS builds the JSON, Python passes it on."""
-
-    cache_ok = True
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return "JSON"
 
 
 def parse_bbox(bbox: str) -> tuple[float, float, float, float]:
@@ -111,15 +96,15 @@ def _positions_query(actor: Actor) -> Any:
     )
 
 
-def positions_geojson(
+def latest_positions(
     session: Session,
     actor: Actor,
     *,
     bbox: str | None = None,
     org_unit_id: uuid.UUID | None = None,
     status: str | None = None,
-) -> str:
-    """Latest positions in scope as a GeoJSON FeatureCollection, as JSON text."""
+) -> list[Position]:
+    """Latest positions in scope, by name."""
     stmt = _positions_query(actor)
     if bbox:
         west, south, east, north = parse_bbox(bbox)
@@ -144,26 +129,19 @@ def positions_geojson(
         if status not in STATUSES:
             raise Invalid(f"status is one of {', '.join(STATUSES)}", code="invalid_status")
         stmt = stmt.where(_status() == status)
-    features = stmt.with_only_columns(_feature().label("f")).order_by(Staff.name, Staff.id)
-    sub = features.subquery()
-    collection = select(
-        func.json_build_object(
-            "type",
-            "FeatureCollection",
-            "features",
-            func.coalesce(func.json_agg(sub.c.f), cast("[]", JSONText)),
-        )
+    rows = session.execute(
+        stmt.with_only_columns(*_position_columns()).order_by(Staff.name, Staff.id)
     )
-    return str(session.scalar(select(cast(collection.scalar_subquery(), String))))
+    return [Position(*row) for row in rows]
 
 
-def position_of(session: Session, actor: Actor, staff_id: uuid.UUID) -> str:
+def position_of(session: Session, actor: Actor, staff_id: uuid.UUID) -> Position:
     actor.visible_staff(session, staff_id)
     stmt = _positions_query(actor).where(LatestPosition.staff_id == staff_id)
-    found = session.scalar(stmt.with_only_columns(cast(_feature(), String)))
+    found = session.execute(stmt.with_only_columns(*_position_columns())).first()
     if found is None:
         raise NotFound("no position has been reported yet", code="no_position")
-    return str(found)
+    return Position(*found)
 
 
 def _check_period(start: datetime, end: datetime) -> None:
@@ -231,10 +209,6 @@ class Track:
     distance_m: float
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
 def load_track(
     session: Session,
     actor: Actor,
@@ -275,88 +249,3 @@ def load_track(
     line = simplify(lons, lats, tolerance_m or 0.0)
     moving = sum(t.distance_m for t in trips)
     return Track(staff.id, staff.name, start, end, times, lons, lats, line, stops, trips, moving)
-
-
-def track_geojson(track: Track) -> dict[str, Any]:
-    features: list[dict[str, Any]] = []
-    if len(track.line) >= 2:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [list(c) for c in track.line]},
-                "properties": {
-                    "kind": "track",
-                    "fixes": len(track.times),
-                    "points": len(track.line),
-                    "distance_m": round(track.distance_m, 1),
-                },
-            }
-        )
-    for stop in track.stops:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [stop.lon, stop.lat]},
-                "properties": {
-                    "kind": "stop",
-                    "start": _iso(stop.start_t),
-                    "end": _iso(stop.end_t),
-                    "duration_s": round(stop.duration_s),
-                },
-            }
-        )
-    for trip in track.trips:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [
-                        [x, y]
-                        for x, y in zip(
-                            track.lons[trip.first : trip.last + 1],
-                            track.lats[trip.first : trip.last + 1],
-                            strict=True,
-                        )
-                    ],
-                },
-                "properties": {
-                    "kind": "trip",
-                    "start": _iso(trip.start_t),
-                    "end": _iso(trip.end_t),
-                    "duration_s": round(trip.duration_s),
-                    "distance_m": round(trip.distance_m, 1),
-                },
-            }
-        )
-    return {
-        "type": "FeatureCollection",
-        "staff_id": str(track.staff_id),
-        "from": track.start.isoformat(),
-        "to": track.end.isoformat(),
-        "distance_m": round(track.distance_m, 1),
-        "features": features,
-    }
-
-
-def track_gpx(track: Track) -> str:
-    gpx = gpxpy.gpx.GPX()
-    gpx.creator = "fieldforce"
-    gpx_track = gpxpy.gpx.GPXTrack(name=f"{track.name} {track.start:%Y-%m-%d}")
-    segment = gpxpy.gpx.GPXTrackSegment()
-    for t, x, y in zip(track.times, track.lons, track.lats, strict=True):
-        segment.points.append(
-            gpxpy.gpx.GPXTrackPoint(latitude=y, longitude=x, time=datetime.fromtimestamp(t, UTC))
-        )
-    gpx_track.segments.append(segment)
-    gpx.tracks.append(gpx_track)
-    for stop in track.stops:
-        gpx.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(
-                latitude=stop.lat,
-                longitude=stop.lon,
-                time=datetime.fromtimestamp(stop.start_t, UTC),
-                name=f"stop {round(stop.duration_s / 60)} min",
-            )
-        )
-    return str(gpx.to_xml())

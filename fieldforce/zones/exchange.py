@@ -1,4 +1,5 @@
-"""Zones in and out as GeoJSON FeatureCollections (API and `fieldforce zones import`)."""
+"""Zones in and out: GeoJSON FeatureCollections read into zones (the one reader, for the
+API and `fieldforce zones import`), and the zones an export holds (written by the API)."""
 
 from __future__ import annotations
 
@@ -109,14 +110,15 @@ def _existing(session: Session, actor: Actor, code: str | None) -> Zone | None:
     return None if zone_id is None else service.managed_zone(session, actor, zone_id)
 
 
-def export_zones(session: Session, actor: Actor, kind: str | None = None) -> dict[str, Any]:
+def zones_to_export(session: Session, actor: Actor, kind: str | None = None) -> list[Zone]:
+    """Every zone in scope (of a kind), by name; at most ``MAX_EXPORT``."""
     stmt = select(Zone).where(service.zone_clause(actor)).order_by(Zone.name, Zone.id)
     if kind is not None:
         stmt = stmt.where(Zone.kind == service.check_kind(kind))
     zones = list(session.scalars(stmt.limit(MAX_EXPORT + 1)))
     if len(zones) > MAX_EXPORT:
         raise Invalid(f"more than {MAX_EXPORT} zones: export them by kind", code="too_many")
-    return {"type": "FeatureCollection", "features": service.features(session, zones)}
+    return zones
 
 
 _FEATURE = TypeAdapter(Feature[Polygon | MultiPolygon | Point, dict[str, Any]])

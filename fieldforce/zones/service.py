@@ -1,4 +1,4 @@
-"""Zones: validation of their shapes, who manages them, GeoJSON in and out."""
+"""Zones: validation of their shapes, who manages them, their geometry as PostGIS writes it."""
 
 from __future__ import annotations
 
@@ -249,7 +249,7 @@ def update_zone(
     zone = managed_zone(session, actor, zone_id)
     logged: dict[str, Any] = {}
     if "geometry" in changes or "radius_m" in changes:
-        geometry = changes.get("geometry") or _geometry_of(session, zone)
+        geometry = changes.get("geometry") or geometry_of(session, zone)
         radius = changes.get("radius_m", zone.radius_m if "geometry" not in changes else None)
         _apply_shape(zone, check_shape(geometry, radius))
         logged["geometry"] = "changed"
@@ -280,10 +280,6 @@ def delete_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> None:
     session.flush()
 
 
-def _geometry_of(session: Session, zone: Zone) -> dict[str, Any]:
-    return feature_of(session, zone)["geometry"]  # type: ignore[no-any-return]
-
-
 # --- reading ---
 
 
@@ -312,42 +308,20 @@ def _geometry_sql() -> Any:
     return func.ST_AsGeoJSON(func.coalesce(Zone.center, Zone.geom), 9).cast(JSONB)
 
 
-def features(session: Session, zones: list[Zone]) -> list[dict[str, Any]]:
+def geometries(session: Session, zones: list[Zone]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Each zone's GeoJSON geometry by zone id."""
     if not zones:
-        return []
-    keys = [z.id for z in zones]
-    rows: dict[uuid.UUID, dict[str, Any]] = dict(
-        session.execute(
-            select(Zone.id, _geometry_sql()).where(
-                Zone.tenant_id == zones[0].tenant_id, Zone.id.in_(keys)
-            )
-        ).all()
+        return {}
+    rows = session.execute(
+        select(Zone.id, _geometry_sql()).where(
+            Zone.tenant_id == zones[0].tenant_id, Zone.id.in_([z.id for z in zones])
+        )
     )
-    return [_feature(z, rows[z.id]) for z in zones]
+    return dict(rows.all())
 
 
-def feature_of(session: Session, zone: Zone) -> dict[str, Any]:
-    return features(session, [zone])[0]
-
-
-def _feature(zone: Zone, geometry: dict[str, Any]) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        **(zone.properties or {}),
-        "id": str(zone.id),
-        "name": zone.name,
-        "code": zone.code,
-        "kind": zone.kind,
-        "shape": zone.shape,
-        "org_unit_id": str(zone.org_unit_id),
-        "area_m2": round(zone.area_m2, 1),
-        "settings": zone.settings,
-        "active": zone.active,
-        "created_at": zone.created_at.isoformat() if zone.created_at else None,
-        "updated_at": zone.updated_at.isoformat() if zone.updated_at else None,
-    }
-    if zone.radius_m is not None:
-        props["radius_m"] = zone.radius_m
-    return {"type": "Feature", "id": str(zone.id), "geometry": geometry, "properties": props}
+def geometry_of(session: Session, zone: Zone) -> dict[str, Any]:
+    return geometries(session, [zone])[zone.id]
 
 
 def shapes(session: Session, zones: list[Zone]) -> list[ZoneShape]:

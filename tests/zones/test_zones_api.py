@@ -255,7 +255,8 @@ def test_assignments_to_staff_and_to_units(client: TestClient, world: World, db:
             params={"on": on},
         )
         assert r.status_code == 200, r.text
-        return [(z["zone"]["properties"]["name"], z["via"]) for z in r.json()]
+        assert r.json()["next_cursor"] is None
+        return [(z["zone"]["properties"]["name"], z["via"]) for z in r.json()["items"]]
 
     assert zones_of("north.rep", "2026-12-15") == [
         ("Rep patch", "staff"),
@@ -289,7 +290,8 @@ def test_assignments_to_staff_and_to_units(client: TestClient, world: World, db:
     )
     assert client.post(url(own), headers=world.headers("other.admin"), json=body).status_code == 404
     listed = client.get(url(own), headers=manager).json()
-    assert [a["id"] for a in listed] == [assignment_id]
+    assert [a["id"] for a in listed["items"]] == [assignment_id]
+    assert listed["next_cursor"] is None
     r = client.delete(f"{url(own)}/{assignment_id}", headers=manager)
     assert r.status_code == 204
     db.expire_all()

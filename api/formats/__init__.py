@@ -1,0 +1,1 @@
+"""Wire formats: domain values rendered as GeoJSON and GPX."""
