@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.adapters.common import (
     ACCURACY_M,
@@ -25,6 +27,14 @@ from fieldforce.tracking.ingest import PingIn
 
 SPEED_KMH = (SPEED_MPS[0] / KMH_MPS, SPEED_MPS[1] / KMH_MPS)
 LOCATION_FIELDS = {"_type", "lat", "lon", "tst", "acc", "alt", "vel", "cog", "batt"}
+
+
+class Command(BaseModel):
+    """A command for the phone in the answer to an upload (OwnTracks' `cmd` message)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    type: Literal["cmd"] = Field(alias="_type")
+    action: Literal["reportLocation"] = Field(description="send a fix now")
 
 
 MAX_REPORT_BYTES = 16 * 1024  # a non-location message kept whole up to this size

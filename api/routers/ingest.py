@@ -84,7 +84,13 @@ def _osmand_report(request: Request, body: bytes, now: datetime) -> osmand.Osman
 _OSMAND = {
     "status_code": 200,
     "response_class": Response,
-    "responses": {400: {"description": "unknown or missing device id, or unreadable fix"}},
+    "responses": {
+        200: {
+            "description": "the fix was taken (or refused and logged): an empty body",
+            "content": {"text/plain": {"schema": {"type": "string", "maxLength": 0}}},
+        },
+        400: {"description": "unknown or missing device id, or unreadable fix"},
+    },
 }
 
 
@@ -107,11 +113,12 @@ def osmand_ingest(request: Request, body: RawBody, session: SessionDep) -> Respo
         raise BadRequest("unknown device", code="unknown_device") from exc
     who = uploader_for_device(session, device)
     _log_refusals(flows.ingest(session, who, [report.ping]), device)
-    return Response(status_code=200)
+    return Response(status_code=200, media_type="text/plain")
 
 
 @router.post(
     "/ingest/owntracks",
+    response_model=list[owntracks.Command],
     responses={
         401: {"description": "missing or wrong credentials (one answer for every reason)"},
         422: {"description": f"more than {MAX_BATCH} messages in one upload"},
