@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, String, cast, func, literal, select
+from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.scope import Actor
@@ -35,7 +35,7 @@ def _status() -> ColumnElement[str]:
 
 @dataclass(frozen=True)
 class Position:
-    """A person's latest good fix, with its point as GeoJSON (7 decimals, by PostGIS)."""
+    """A person's latest good fix, with its point as GeoJSON text (7 decimals, by PostGIS)."""
 
     staff_id: uuid.UUID
     name: str
@@ -46,7 +46,7 @@ class Position:
     bearing_deg: float | None
     battery_pct: float | None
     status: str
-    geometry: dict[str, Any]
+    geometry: str
 
 
 def _position_columns() -> tuple[Any, ...]:
@@ -60,7 +60,7 @@ def _position_columns() -> tuple[Any, ...]:
         LatestPosition.bearing_deg,
         LatestPosition.battery_pct,
         _status(),
-        cast(func.ST_AsGeoJSON(LatestPosition.geom, 7), JSON),
+        func.ST_AsGeoJSON(LatestPosition.geom, 7),
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.schemas.tracking import PositionCollection, PositionFeature
 from fieldforce.tenancy.models import TenantSettings
 from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
 from tests.world import World, all_pages
@@ -73,6 +74,26 @@ def test_position_features_carry_what_the_map_shows(client: TestClient, placed: 
     assert props["accuracy_m"] == 10
     assert props["status"] == "unknown"
     assert datetime.fromisoformat(props["fix_time"]).tzinfo is not None
+
+
+def test_positions_are_written_as_documented(
+    client: TestClient, placed: World, db: Session
+) -> None:
+    """The map's answer is written as JSON text, not through its model: it must still be
+    one, names with quotes and non-ASCII letters included."""
+    placed.staff["north.rep"].name = 'Zhāng "Wěi" \\ 张伟'
+    db.commit()
+    fc = PositionCollection.model_validate(positions(client, placed, "admin"))
+    assert {f.properties.name for f in fc.features if f.properties} == {
+        'Zhāng "Wěi" \\ 张伟',
+        "North Rep2",
+        "South Rep",
+    }
+    url = f"/api/v1/staff/{placed.staff_id('north.rep')}/position"
+    one = PositionFeature.model_validate(client.get(url, headers=placed.headers("admin")).json())
+    assert one.id == placed.staff_id("north.rep")
+    assert one.properties is not None
+    assert one.properties.fix_time.tzinfo is not None
 
 
 def test_position_filters(client: TestClient, placed: World) -> None:
