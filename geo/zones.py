@@ -13,7 +13,7 @@ differ from straight lines in lon/lat by centimetres), so containment in lon/lat
 containment on the sphere. The nearest boundary point is found in the zone's own
 equirectangular frame and the distance to it is a geodesic; for large zones, a fix close
 to the boundary is refined in a frame centred on the fix, and a fix far from it takes the
-least geodesic distance to the boundary's points.
+least geodesic distance to the boundary's segments near its nearest points.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LinearRing, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geo.distance import WGS84, metres_per_degree
+from geo.distance import WGS84
 
 FloatArray = NDArray[np.float64]
 
@@ -38,6 +38,7 @@ _EARTH_R = 6_371_008.8  # mean radius: only for densifying and for degree boxes
 _M_PER_DEG_LAT_MIN = 110_574.0  # a degree of latitude is never shorter than this
 _LARGE_ZONE_DEG = 0.5  # zones taller than this get the refinement near their boundary
 _REFINE_WITHIN_M = 5_000.0
+_SEGMENT_SAMPLES = 33  # points along a boundary segment when measuring to it from afar
 
 
 class Verdict(StrEnum):
@@ -136,15 +137,89 @@ def _query_box(lon: float, lat: float, reach_m: float) -> BaseGeometry:
     return box
 
 
+_A, _E2 = WGS84.a, WGS84.es
+_E = math.sqrt(_E2)
+
+
+def _isometric_latitude(lat_rad: FloatArray) -> FloatArray:
+    sin = np.sin(lat_rad)
+    psi: FloatArray = np.arctanh(sin) - _E * np.arctanh(_E * sin)
+    return psi
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Metres on the ellipsoid's Lambert conformal conic touching it at ``lat0``, centred
+    on (``lon0``, ``lat0``). Conformal, and its scale is 1 along ``lat0`` and grows only
+    with the square of the distance from it (3e-5 half a degree away at 80°), so straight
+    distances in it are the ellipsoid's. A frame that is not conformal (lon/lat scaled at
+    the centre, or a sphere's) stretches some directions more than others and can take
+    the wrong side of a zone for the nearest."""
+
+    lon0: float
+    psi0: float
+    n: float  # sin(lat0): the cone's constant
+    r0: float  # radius of the parallel lat0
+
+    @classmethod
+    def at(cls, lon0: float, lat0: float) -> _Frame:
+        phi = math.radians(lat0)
+        r0 = _A * math.cos(phi) / math.sqrt(1 - _E2 * math.sin(phi) ** 2)
+        psi0 = float(_isometric_latitude(np.array(phi)))
+        return cls(lon0, psi0, math.sin(phi), r0)
+
+    def project(self, lons: FloatArray, lats: FloatArray) -> tuple[FloatArray, FloatArray]:
+        u = np.radians(lons - self.lon0)
+        v = _isometric_latitude(np.radians(lats)) - self.psi0
+        n = self.n
+        if abs(n) < 1e-12:  # the equator: Mercator
+            return self.r0 * u, self.r0 * v
+        shrink = np.exp(-n * v)  # written so that nothing cancels when n is small
+        x = self.r0 * shrink * np.sin(n * u) / n
+        y = self.r0 * (-np.expm1(-n * v) * np.cos(n * u) + 2 * np.sin(n * u / 2) ** 2) / n
+        return x, y
+
+    def transform(self, geometry: BaseGeometry) -> BaseGeometry:
+        def to_frame(c: FloatArray) -> FloatArray:
+            return np.column_stack(self.project(c[:, 0], c[:, 1]))
+
+        return shapely.transform(geometry, to_frame)
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """A boundary cut into its densified segments, ring by ring: ``starts[k]`` to
+    ``ends[k]`` (lon, lat), and ``before[k]``, the segment that ends where ``k`` starts."""
+
+    starts: FloatArray
+    ends: FloatArray
+    before: NDArray[np.intp]
+
+    @classmethod
+    def of(cls, boundary: BaseGeometry) -> _Segments:
+        rings = [np.asarray(r.coords, dtype=float)[:, :2] for r in _lines(boundary)]
+        counts = [len(r) - 1 for r in rings]
+        offsets = np.cumsum([0, *counts[:-1]])
+        return cls(
+            np.concatenate([r[:-1] for r in rings]),
+            np.concatenate([r[1:] for r in rings]),
+            np.concatenate(
+                [o + np.roll(np.arange(n), 1) for o, n in zip(offsets, counts, strict=True)]
+            ),
+        )
+
+
+def _lines(boundary: BaseGeometry) -> list[BaseGeometry]:
+    return list(getattr(boundary, "geoms", [boundary]))
+
+
 @dataclass
 class _Polygon:
     geometry: BaseGeometry  # densified, lon/lat, prepared
+    frame: _Frame  # centred on the zone
     boundary_frame: BaseGeometry  # boundary in the zone's frame
-    lon0: float
-    lat0: float
-    kx: float  # x = (lon - lon0) * kx; y = lat - lat0
     large: bool
-    vertices: FloatArray | None = None  # a large zone's boundary points (lon, lat)
+    segments: _Segments | None = None  # a large zone's boundary
 
 
 class ZoneIndex:
@@ -171,16 +246,11 @@ class ZoneIndex:
             shapely.prepare(dense)
             minx, miny, maxx, maxy = dense.bounds
             lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
-            kx = math.cos(math.radians(lat0))
-            boundary = shapely.transform(
-                dense.boundary,
-                lambda c, lon0=lon0, lat0=lat0, kx=kx: np.column_stack(
-                    [(c[:, 0] - lon0) * kx, c[:, 1] - lat0]
-                ),
-            )
+            frame = _Frame.at(lon0, lat0)
             large = (maxy - miny) > _LARGE_ZONE_DEG
-            vertices = shapely.get_coordinates(dense.boundary) if large else None
-            self._polys[i] = _Polygon(dense, boundary, lon0, lat0, kx, large, vertices)
+            segments = _Segments.of(dense.boundary) if large else None
+            boundary = frame.transform(dense.boundary)
+            self._polys[i] = _Polygon(dense, frame, boundary, large, segments)
             envelopes.append(shapely.envelope(dense))
         self._tree = shapely.STRtree(envelopes)
 
@@ -216,40 +286,13 @@ class ZoneIndex:
         """Signed distances of points to polygon zone ``i``, each as ``signed_distance``."""
         p = self._polys[i]
         inside = shapely.intersects_xy(p.geometry, lons, lats)
-        points = shapely.points((lons - p.lon0) * p.kx, lats - p.lat0)
-        nearest = shapely.get_coordinates(shapely.shortest_line(points, p.boundary_frame))
-        q = nearest.reshape(len(lons), 2, 2)[:, 1]  # each line runs from the point
-        _, _, d = WGS84.inv(lons, lats, q[:, 0] / p.kx + p.lon0, q[:, 1] + p.lat0)
-        d = np.asarray(d, dtype=float)
-        if p.large:
-            for k in np.flatnonzero(d < _REFINE_WITHIN_M).tolist():
-                d[k] = self._refined_distance(p, float(lons[k]), float(lats[k]), float(d[k]))
-            assert p.vertices is not None
-            far = np.flatnonzero(d >= _REFINE_WITHIN_M).tolist()
-            for k in far:  # far from a large zone, the frame is off by percents
-                n = len(p.vertices)
-                _, _, ds = WGS84.inv(
-                    np.full(n, lons[k]), np.full(n, lats[k]), p.vertices[:, 0], p.vertices[:, 1]
-                )
-                d[k] = min(d[k], float(np.min(ds)))
+        points = shapely.points(*p.frame.project(lons, lats))
+        d: FloatArray = shapely.distance(points, p.boundary_frame)
+        if p.large:  # the zone's frame is off by up to 0.2% at its far ends
+            assert p.segments is not None
+            for k in range(len(d)):
+                d[k] = _large_zone_distance(p, p.segments, float(lons[k]), float(lats[k]), d[k])
         return np.where(inside, d, -d)
-
-    @staticmethod
-    def _refined_distance(p: _Polygon, lon: float, lat: float, d: float) -> float:
-        """Within a large zone's frame the nearest point can be a little off; look again in
-        a frame centred on the fix, at the boundary near it."""
-        ex, ny = metres_per_degree(lat)
-        reach = d * 1.05 + 1.0
-        box = (lon - reach / ex, lat - reach / ny, lon + reach / ex, lat + reach / ny)
-        near = shapely.clip_by_rect(p.geometry.boundary, *box)
-        if near.is_empty:
-            return d
-        local = shapely.transform(
-            near, lambda c: np.column_stack([(c[:, 0] - lon) * ex, (c[:, 1] - lat) * ny])
-        )
-        qx, qy = shapely.get_coordinates(shapely.shortest_line(shapely.Point(0, 0), local))[1]
-        _, _, refined = WGS84.inv(lon, lat, lon + qx / ex, lat + qy / ny)
-        return min(d, float(refined))
 
     # fixes ------------------------------------------------------------------------------
     def stand(
@@ -348,6 +391,47 @@ class ZoneIndex:
             f = fix_idx[j]  # a zone's fixes at once
             signed[j] = self._polygon_signed_many(i, lons[f], lats[f])
         return signed
+
+
+def _large_zone_distance(
+    p: _Polygon, segments: _Segments, lon: float, lat: float, estimate: float
+) -> float:
+    """Near the boundary, the distance in a frame centred on the fix; far from it, the
+    least geodesic distance to the boundary's segments."""
+    if estimate < _REFINE_WITHIN_M:
+        near = _near_distance(p.geometry, lon, lat, estimate * 1.1 + 100.0)
+        if near is not None:
+            return near
+    return _far_distance(segments, lon, lat)
+
+
+def _near_distance(zone: BaseGeometry, lon: float, lat: float, reach: float) -> float | None:
+    """The distance to the boundary in a frame centred on the fix, if within ``reach``."""
+    near = shapely.clip_by_rect(zone.boundary, *_query_box(lon, lat, reach).bounds)
+    if near.is_empty:
+        return None
+    d = float(shapely.distance(shapely.Point(0, 0), _Frame.at(lon, lat).transform(near)))
+    return d if d <= reach else None
+
+
+def _far_distance(segments: _Segments, lon: float, lat: float) -> float:
+    """The least geodesic distance from a far point to a boundary: to the segment ends
+    first, then finely along the segments beside the nearest ends. The nearest point of
+    the boundary lies on a segment with an end at most s²/8d farther than the nearest end
+    (s a segment's length, d the distance), so those segments hold it."""
+    starts, ends = segments.starts, segments.ends
+    n = len(starts)
+    _, _, to_starts = WGS84.inv(np.full(n, lon), np.full(n, lat), starts[:, 0], starts[:, 1])
+    nearest = float(np.min(to_starts))
+    s = MAX_SEGMENT_M * 1.1  # the densifying sphere's metres are not quite the ellipsoid's
+    near_ends = np.flatnonzero(to_starts <= nearest + s * s / (8 * max(nearest - s / 2, s)))
+    candidates = np.unique(np.concatenate([near_ends, segments.before[near_ends]]))
+    t = np.linspace(0.0, 1.0, _SEGMENT_SAMPLES)[None, :, None]
+    a, b = starts[candidates][:, None, :], ends[candidates][:, None, :]
+    along = (a + t * (b - a)).reshape(-1, 2)  # lon/lat lines: centimetres from the arcs
+    m = len(along)
+    _, _, to_along = WGS84.inv(np.full(m, lon), np.full(m, lat), along[:, 0], along[:, 1])
+    return min(nearest, float(np.min(to_along)))
 
 
 def circle_polygon(lon: float, lat: float, radius_m: float, segments: int = 64) -> Polygon:
