@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +34,26 @@ from tests.notify.fake_fcm import FakeFcm, running_fake_fcm, service_account
 from tests.world import World, build_world
 
 TEST_SECRET = secrets.token_urlsafe(32)  # never a constant: known keys are refused
+
+# Property tests: in CI the same examples on every run and machine (derandomized, no example
+# database to replay, no deadline to miss on a slow machine); locally random, so that each
+# run explores further. Tests set only how many examples and how long, never the randomness.
+# Both start from Hypothesis's own defaults: it loads a derandomized profile of its own
+# wherever a CI variable is set at all, even CI=false.
+_HYPOTHESIS_DEFAULT = hypothesis_settings.get_profile("default")
+hypothesis_settings.register_profile(
+    "ci",
+    parent=_HYPOTHESIS_DEFAULT,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", parent=_HYPOTHESIS_DEFAULT, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 @pytest.fixture(scope="session")

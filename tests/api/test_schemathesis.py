@@ -138,7 +138,6 @@ def test_operation(operation: Any, role: str, app: FastAPI, world: World, tally:
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
-        derandomize=os.environ.get("CI") == "true",
         database=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
