@@ -11,7 +11,6 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.schemas.geojson import utc_micros
 from api.schemas.tracking import (
     StopProperties,
     TrackCollection,
@@ -43,24 +42,11 @@ def _json(value: Any) -> str:
 
 
 def position_feature(position: Position) -> str:
-    """A `PositionFeature` as JSON text, its geometry as PostGIS wrote it: the map asks for
-    thousands at a time, and a model or a parsed geometry for each costs more than the
-    query (mostly in the garbage collector)."""
-    staff_id = str(position.staff_id)
-    properties = {
-        "staff_id": staff_id,
-        "name": position.name,
-        "org_unit_id": str(position.org_unit_id),
-        "fix_time": utc_micros(position.fix_time),
-        "accuracy_m": position.accuracy_m,
-        "speed_mps": position.speed_mps,
-        "bearing_deg": position.bearing_deg,
-        "battery_pct": position.battery_pct,
-        "status": position.status,
-    }
+    """A `PositionFeature` as JSON text: its properties and geometry as PostgreSQL wrote
+    them (see `Position`), so that thousands cost little more than the query."""
     return (
-        f'{{"type":"Feature","id":"{staff_id}","geometry":{position.geometry},'
-        f'"properties":{_json(properties)}}}'
+        f'{{"type":"Feature","id":"{position.staff_id}","geometry":{position.geometry_json},'
+        f'"properties":{position.fields_json}}}'
     )
 
 
