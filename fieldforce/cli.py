@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fieldforce.embedded import EmbeddedError, EmbeddedPostgres, ensure_binaries
+from fieldforce.errors import FieldforceError
 from fieldforce.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="fieldforce: backend for mobile field-sales forces.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster.", no_args_is_help=True)
@@ -32,7 +36,6 @@ DataDir = Annotated[
 class Database:
     url: str
     embedded: EmbeddedPostgres | None
-    started_here: bool = False
 
 
 def _fail(message: str) -> typer.Exit:
@@ -62,7 +65,7 @@ def open_database(
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
     try:
-        yield Database(pg.url(), pg, started)
+        yield Database(pg.url(), pg)
     finally:
         if started:
             # a second Ctrl-C or SIGTERM must not interrupt the shutdown
@@ -89,6 +92,46 @@ def _migrate(url: str) -> None:
     upgrade(url=url)
 
 
+@contextmanager
+def migrated_database(
+    settings: Settings, data_dir: Path | None, *, install: bool = False
+) -> Iterator[Database]:
+    """The database as ``open_database`` gives it, with every migration applied."""
+    with open_database(settings, data_dir, install=install) as database:
+        _migrate(database.url)
+        yield database
+
+
+@contextmanager
+def database_sessions(
+    settings: Settings, data_dir: Path | None, *, pool_size: int = 1
+) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the migrated database; the engine is closed on the way out."""
+    from fieldforce.db import make_engine, make_sessionmaker
+
+    with migrated_database(settings, data_dir) as database:
+        engine = make_engine(database.url, pool_size=pool_size)
+        try:
+            yield make_sessionmaker(engine)
+        finally:
+            engine.dispose()
+
+
+def _code_and_message(exc: FieldforceError) -> str:
+    return f"{exc.code}: {exc.message}"
+
+
+@contextmanager
+def _errors_end_the_command(
+    describe: Callable[[FieldforceError], str] = _code_and_message,
+) -> Iterator[None]:
+    """A domain error ends the command: described in red on stderr, exit code 1."""
+    try:
+        yield
+    except FieldforceError as exc:
+        raise _fail(describe(exc)) from exc
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -111,8 +154,7 @@ def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _raise_stopped)
     try:
-        with open_database(settings, data_dir, install=True) as database:
-            _migrate(database.url)
+        with migrated_database(settings, data_dir, install=True) as database:
             # The web app is loaded by name (fieldforce never imports api) and reads the
             # database URL and data directory from the environment like any other setting.
             os.environ["FIELDFORCE_DATABASE_URL"] = database.url
@@ -146,8 +188,8 @@ def serve(
 @app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Apply all database migrations."""
-    with open_database(get_settings(), data_dir) as database:
-        _migrate(database.url)
+    with migrated_database(get_settings(), data_dir):
+        pass
     typer.echo("database is up to date")
 
 
@@ -161,27 +203,22 @@ def bootstrap(
 ) -> None:
     """Create a tenant with its root org unit and an administrator; prints the tenant id.
     Safe to run again: it then only sets the administrator's password."""
-    from fieldforce.db import make_engine, make_sessionmaker, owned_session
-    from fieldforce.errors import FieldforceError
+    from fieldforce.db import owned_session
     from fieldforce.tenancy.service import bootstrap as do_bootstrap
 
-    with open_database(get_settings(), data_dir) as database:
-        _migrate(database.url)
-        engine = make_engine(database.url, pool_size=1)
-        try:
-            with owned_session(make_sessionmaker(engine)) as session:
-                result = do_bootstrap(
-                    session,
-                    tenant_name=tenant,
-                    admin_login=admin,
-                    admin_password=password,
-                    timezone=timezone,
-                )
-                tenant_id = result.tenant.id
-        except FieldforceError as exc:
-            raise _fail(f"{exc.code}: {exc.message}") from exc
-        finally:
-            engine.dispose()
+    with (
+        database_sessions(get_settings(), data_dir) as sessions,
+        _errors_end_the_command(),
+        owned_session(sessions) as session,
+    ):
+        result = do_bootstrap(
+            session,
+            tenant_name=tenant,
+            admin_login=admin,
+            admin_password=password,
+            timezone=timezone,
+        )
+        tenant_id = result.tenant.id
     typer.echo(str(tenant_id))
 
 
@@ -192,16 +229,10 @@ def demo(
 ) -> None:
     """Create a realistic demo tenant: a provincial operator's org tree, ~50 reps with
     supervisors and managers, and their phones."""
-    from fieldforce.db import make_engine, make_sessionmaker
     from fieldforce.demo import build_demo
 
-    with open_database(get_settings(), data_dir) as database:
-        _migrate(database.url)
-        engine = make_engine(database.url, pool_size=1)
-        try:
-            summary = build_demo(make_sessionmaker(engine), reset=reset)
-        finally:
-            engine.dispose()
+    with database_sessions(get_settings(), data_dir) as sessions:
+        summary = build_demo(sessions, reset=reset)
     typer.echo(str(summary))
 
 
@@ -212,7 +243,6 @@ def worker(data_dir: DataDir = None) -> None:
     on Ctrl-C."""
     import threading
 
-    from fieldforce.db import make_engine, make_sessionmaker
     from fieldforce.jobs import Background
     from fieldforce.logs import configure_logging, get_logger
 
@@ -222,17 +252,14 @@ def worker(data_dir: DataDir = None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with open_database(settings, data_dir) as database:
-        _migrate(database.url)
-        engine = make_engine(database.url, pool_size=4)
-        background = Background(make_sessionmaker(engine), settings)
+    with database_sessions(settings, data_dir, pool_size=4) as sessions:
+        background = Background(sessions, settings)
         background.start()
         log.info("worker_started")
         try:
             stop.wait()
         finally:
             background.stop()
-            engine.dispose()
     log.info("worker_stopped")
 
 
@@ -247,24 +274,23 @@ def zones_import(
 ) -> None:
     """Import zones from a file: features whose properties.code matches a zone update it,
     the others are created. All or nothing; every failing feature is listed."""
-    from fieldforce.db import make_engine, make_sessionmaker, owned_session
-    from fieldforce.errors import FieldforceError
+    from fieldforce.db import owned_session
     from fieldforce.zones.exchange import import_file
 
-    with open_database(get_settings(), data_dir) as database:
-        _migrate(database.url)
-        engine = make_engine(database.url, pool_size=1)
-        try:
-            with owned_session(make_sessionmaker(engine)) as session:
-                result = import_file(session, tenant, as_login, file)
-        except FieldforceError as exc:
-            lines = [f"{exc.code}: {exc.message}"]
-            for d in exc.details if isinstance(exc.details, list) else []:
-                lines.append(f"  feature {d.get('index')}: {d.get('message')}")
-            raise _fail("\n".join(lines)) from exc
-        finally:
-            engine.dispose()
+    with (
+        database_sessions(get_settings(), data_dir) as sessions,
+        _errors_end_the_command(_with_failing_features),
+        owned_session(sessions) as session,
+    ):
+        result = import_file(session, tenant, as_login, file)
     typer.echo(f"{result.created} created, {result.updated} updated")
+
+
+def _with_failing_features(exc: FieldforceError) -> str:
+    lines = [_code_and_message(exc)]
+    for d in exc.details if isinstance(exc.details, list) else []:
+        lines.append(f"  feature {d.get('index')}: {d.get('message')}")
+    return "\n".join(lines)
 
 
 @keys_app.command("rotate")

@@ -137,6 +137,9 @@ def test_cli_db_commands_and_idempotent_bootstrap(data_dir: Path, no_external_db
     assert query(pg, "SELECT count(*) FROM staff") == [(1,)]
     bad = runner.invoke(cli, [*args[:-2], "--password", "short", *d])
     assert bad.exit_code == 1
+    assert bad.stderr == "weak_password: the password must have at least 8 characters\n"
+    migrated = runner.invoke(cli, ["migrate", *d])
+    assert (migrated.exit_code, migrated.output) == (0, "database is up to date\n")
     assert runner.invoke(cli, ["db", "stop", *d]).output.strip() == "stopped"
     assert runner.invoke(cli, ["db", "status", *d]).exit_code == 3
 
