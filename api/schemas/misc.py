@@ -24,10 +24,3 @@ class AuditOut(ORM):
     entity_id: uuid.UUID | None
     changes: dict[str, Any]
     request_id: str | None
-
-
-class Health(BaseModel):
-    status: str
-    database: str
-    postgis: str | None = None
-    version: str

@@ -38,6 +38,7 @@ from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxM
 from fieldforce.org.models import Staff
 from fieldforce.outbound import OutboundPolicy
 from fieldforce.tenancy.models import Tenant
+from fieldforce.tenancy.service import get_tenant
 
 if TYPE_CHECKING:
     from fieldforce.notify.outbox import Claimed
@@ -218,8 +219,7 @@ def set_gateway(
     template can be changed without typing the secret again. A URL whose host is an address
     (or name) the server may not call is refused."""
     actor.require_admin()
-    tenant = session.get(Tenant, actor.tenant_id)
-    assert tenant is not None
+    tenant = get_tenant(session, actor.tenant_id)
     previous = tenant.sms_gateway or {}
     if "auth_value" not in changes and previous.get("auth_value"):
         changes = {**changes, "auth_value": previous["auth_value"]}
@@ -240,8 +240,7 @@ def set_gateway(
 
 def remove_gateway(session: Session, actor: Actor) -> None:
     actor.require_admin()
-    tenant = session.get(Tenant, actor.tenant_id)
-    assert tenant is not None
+    tenant = get_tenant(session, actor.tenant_id)
     if tenant.sms_gateway is None:
         raise NotFound("no SMS gateway is configured", code="no_sms_gateway")
     tenant.sms_gateway = None

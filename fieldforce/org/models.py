@@ -119,6 +119,3 @@ class Staff(TenantOwned, Timestamps, Base):
         Index("ix_staff_tenant_id_manager_id", "tenant_id", "manager_id"),
         Index("ix_staff_tenant_id_name", "tenant_id", "name", "id"),
     )
-
-    def has_role(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
