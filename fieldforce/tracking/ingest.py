@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -238,22 +238,56 @@ def _ewkt(p: PingIn) -> str:
     return f"SRID=4326;POINT({p.lon!r} {p.lat!r})"
 
 
-_COLUMNS = (
-    "tenant_id",
-    "id",
-    "fix_time",
-    "staff_id",
-    "device_id",
-    "geom",
-    "accuracy_m",
-    "altitude_m",
-    "speed_mps",
-    "bearing_deg",
-    "battery_pct",
-    "source",
-    "flags",
-    "attributes",
-)
+class _PingRow(NamedTuple):
+    """A row of ``ping`` as ingest writes it: the fields are its columns."""
+
+    tenant_id: uuid.UUID
+    id: uuid.UUID
+    fix_time: datetime
+    staff_id: uuid.UUID
+    device_id: uuid.UUID | None
+    geom: str  # EWKT
+    accuracy_m: float | None
+    altitude_m: float | None
+    speed_mps: float | None
+    bearing_deg: float | None
+    battery_pct: float | None
+    source: str | None
+    flags: int
+    attributes: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, who: Uploader, p: PingIn, flags: int) -> _PingRow:
+        return cls(
+            tenant_id=who.tenant_id,
+            id=p.id,
+            fix_time=p.fix_time,
+            staff_id=who.staff_id,
+            device_id=who.device_id,
+            geom=_ewkt(p),
+            accuracy_m=p.accuracy_m,
+            altitude_m=p.altitude_m,
+            speed_mps=p.speed_mps,
+            bearing_deg=p.bearing_deg,
+            battery_pct=p.battery_pct,
+            source=p.source,
+            flags=flags,
+            attributes=p.attributes or None,
+        )
+
+    def as_csv(self) -> list[object]:
+        return [_csv_value(v) for v in self]
+
+
+def _csv_value(v: object) -> object:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return json.dumps(v)
+    return v  # None is written as an empty field: NULL in COPY's csv
+
+
+_COLUMNS = _PingRow._fields
 _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS ping_incoming "
     "(LIKE ping INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
@@ -281,27 +315,7 @@ def _insert_copy(
     """COPY the batch into a per-connection staging table, then move it into ``ping``
     in one INSERT … ON CONFLICT DO NOTHING: the rows that come back are the new ones."""
     buf = io.StringIO()
-    out = csv.writer(buf)
-    tenant, staff, device = str(who.tenant_id), str(who.staff_id), who.device_id
-    for p, flags in rows:
-        out.writerow(
-            (
-                tenant,
-                p.id,
-                p.fix_time.isoformat(),
-                staff,
-                device,
-                _ewkt(p),
-                p.accuracy_m,
-                p.altitude_m,
-                p.speed_mps,
-                p.bearing_deg,
-                p.battery_pct,
-                p.source,
-                flags,
-                json.dumps(p.attributes) if p.attributes else None,
-            )
-        )
+    csv.writer(buf).writerows(_PingRow.of(who, p, flags).as_csv() for p, flags in rows)
     buf.seek(0)
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -318,25 +332,7 @@ def _insert_statement(
     session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
 ) -> set[tuple[uuid.UUID, datetime]]:
     """A few rows: one cached INSERT … ON CONFLICT DO NOTHING RETURNING."""
-    values = [
-        {
-            "tenant_id": who.tenant_id,
-            "id": p.id,
-            "fix_time": p.fix_time,
-            "staff_id": who.staff_id,
-            "device_id": who.device_id,
-            "geom": _ewkt(p),
-            "accuracy_m": p.accuracy_m,
-            "altitude_m": p.altitude_m,
-            "speed_mps": p.speed_mps,
-            "bearing_deg": p.bearing_deg,
-            "battery_pct": p.battery_pct,
-            "source": p.source,
-            "flags": flags,
-            "attributes": p.attributes or None,
-        }
-        for p, flags in rows
-    ]
+    values = [_PingRow.of(who, p, flags)._asdict() for p, flags in rows]
     stmt = insert(Ping).on_conflict_do_nothing().returning(Ping.id, Ping.fix_time)
     return {(row.id, row.fix_time) for row in session.connection().execute(stmt, values)}
 

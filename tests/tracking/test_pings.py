@@ -229,3 +229,57 @@ def test_fixes_older_than_the_retention_are_refused(db: Session, world: World) -
         ("rejected", "older_than_upload_window"),
         ("accepted", None),
     ]
+
+
+def test_one_fix_and_a_copied_batch_store_every_column_alike(db: Session, world: World) -> None:
+    staff = world.staff["north.rep"]
+    who = Uploader(staff.tenant_id, staff.id, None, TenantSettings())
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def full(k: int) -> PingIn:  # every column set, a quote and a comma in the attributes
+        return PingIn(
+            uuid.uuid4(),
+            now - timedelta(minutes=30 - k),
+            LON + k * 1e-4,
+            LAT,
+            accuracy_m=7.5,
+            altitude_m=12.25,
+            speed_mps=1.5,
+            bearing_deg=270.0,
+            battery_pct=64.0,
+            source="gps",
+            mock=True,
+            attributes={"note": 'say "hi", then', "n": k},
+        )
+
+    def bare(k: int) -> PingIn:
+        return PingIn(uuid.uuid4(), now - timedelta(minutes=30 - k), LON + k * 1e-4, LAT)
+
+    alone = [full(0)], [bare(1)]  # one INSERT each
+    batch = [full(k) if k % 2 else bare(k) for k in range(2, 14)]  # staged with COPY
+    for pings in (*alone, batch):
+        ingest_pings(db, who, pings)
+
+    def columns(row: Ping) -> tuple[object, ...]:
+        return (
+            row.accuracy_m,
+            row.altitude_m,
+            row.speed_mps,
+            row.bearing_deg,
+            row.battery_pct,
+            row.source,
+            row.flags,
+            row.staff_id,
+            row.device_id,
+        )
+
+    rows = {row.id: row for row in db.scalars(select(Ping).where(Ping.staff_id == staff.id))}
+    for pings in (*alone, batch):
+        for p in pings:
+            row = rows[p.id]
+            assert row.fix_time == p.fix_time
+            assert row.attributes == p.attributes
+            assert columns(row) == columns(rows[(alone[0] if p.mock else alone[1])[0].id])
+    assert columns(rows[alone[0][0].id])[:6] == (7.5, 12.25, 1.5, 270.0, 64.0, "gps")
+    assert columns(rows[alone[1][0].id])[:7] == (None, None, None, None, None, None, 0)
+    assert columns(rows[alone[0][0].id])[6] != 0  # the mock flag
