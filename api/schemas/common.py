@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 T = TypeVar("T")
 
@@ -17,9 +17,21 @@ class ORM(BaseModel):
 
 
 class Patch(BaseModel):
-    """Bodies of PATCH requests: only the fields sent are changed; unknown fields refused."""
+    """Bodies of PATCH requests: only the fields sent are changed; unknown fields refused;
+    the fields named in ``not_null`` may be left out but not sent as null (a null there
+    would mean "remove" for a value that must exist)."""
 
     model_config = ConfigDict(extra="forbid")
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_nulls(self) -> Self:
+        sent_null = sorted(
+            name for name in self.not_null & self.model_fields_set if getattr(self, name) is None
+        )
+        if sent_null:
+            raise ValueError(f"may not be null: {', '.join(sent_null)}")
+        return self
 
     def changes(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from api.schemas.common import ORM, Patch
 from api.schemas.types import Line
@@ -28,13 +28,7 @@ class OrgUnitPatch(Patch):
     name: Name | None = None
     kind: UnitKind | None = None
     code: Code | None = None
-
-    @field_validator("name", "kind")
-    @classmethod
-    def _not_null(cls, v: object) -> object:
-        if v is None:
-            raise ValueError("may not be null")
-        return v
+    not_null = frozenset({"name", "kind"})
 
 
 class OrgUnitMove(BaseModel):
@@ -76,13 +70,7 @@ class StaffPatch(Patch):
     manager_id: uuid.UUID | None = None
     roles: list[Role] | None = Field(default=None, min_length=1)
     active: bool | None = None
-
-    @field_validator("name", "org_unit_id", "roles", "active")
-    @classmethod
-    def _not_null(cls, v: object) -> object:
-        if v is None:
-            raise ValueError("may not be null")
-        return v
+    not_null = frozenset({"name", "org_unit_id", "roles", "active"})
 
 
 class ProfilePatch(Patch):

@@ -31,6 +31,7 @@ class TenantPatch(Patch):
     timezone: Annotated[Line, StringConstraints(max_length=64)] | None = None
     modules: list[Module] | None = None
     settings: JsonObject | None = None
+    not_null = frozenset({"name", "timezone", "modules", "settings"})
 
 
 class SmsGatewayOut(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from api.schemas.common import ORM
+from api.schemas.common import ORM, Patch
 from api.schemas.geojson import GivenTime
 from api.schemas.types import Code, Day, Finite, JsonObject, Line, Name, check_json
 from fieldforce.duty.models import ExceptionKind
@@ -67,8 +67,7 @@ ZoneFeature = Feature[ZoneGeometry, ZoneProperties]
 ZoneCollection = FeatureCollection[ZoneFeature]
 
 
-class ZonePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ZonePatch(Patch):
     name: Name | None = None
     kind: ZoneKind | None = None
     code: Code | None = None
@@ -78,6 +77,7 @@ class ZonePatch(BaseModel):
     settings: JsonObject | None = None
     properties: JsonObject | None = None
     active: bool | None = None
+    not_null = frozenset({"name", "kind", "org_unit_id", "geometry", "settings", "active"})
 
 
 class ZoneOutProperties(BaseModel):
@@ -161,11 +161,11 @@ class ScheduleCreate(BaseModel):
     weekly: list[PeriodIn]
 
 
-class SchedulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SchedulePatch(Patch):
     name: Line | None = Field(default=None, max_length=200)
     timezone: Line | None = None
     weekly: list[PeriodIn] | None = None
+    not_null = frozenset({"name", "timezone", "weekly"})
 
 
 class ScheduleOut(ORM):
