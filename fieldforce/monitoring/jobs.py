@@ -82,5 +82,5 @@ def sweep_batch(session: Session, now: datetime, limit: int = 500) -> Iterator[M
     for row in rows:
         person = staff[(row.tenant_id, row.staff_id)]
         monitor = Monitor(session, row, person, tenants[row.tenant_id], now, shared, defer=True)
-        monitor.catch_up()
+        monitor.fire_timers()
         yield monitor

@@ -119,6 +119,13 @@ _GOOD_FIXES = text("""
 """)
 
 
+def watched_from(shift: Shift, since: datetime | None) -> datetime:
+    """Where a shift was watched from: its start, or the first look at the person when that
+    came later (``since``; none for people looked at before this was recorded). Nothing is
+    made up for the time before."""
+    return shift.start if since is None else max(shift.start, since)
+
+
 class Shared:
     """What the people of one org unit share, worked out once for a sweep batch: the duty
     plan and the zones of everyone without a schedule, exception or zone of their own."""
@@ -180,7 +187,8 @@ class Judge:
                 shared.zones[key] = zones
         return Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
 
-    def judge(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
+    def verdicts(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
+        """Each fix judged against the shift's zones: inside, outside or straddling."""
         if not fixes:
             return []
         if not setup.rules.zoned or setup.zone_key is None:
@@ -226,6 +234,19 @@ class Judge:
             for j, (k, b) in enumerate(zip(far, best.tolist(), strict=True))
         }
 
+    def replayed_shift(
+        self, shift: Shift, since: datetime | None, until: datetime, *, keep_segments: bool = False
+    ) -> tuple[ShiftState, list[Event]]:
+        """A whole shift replayed from where it was watched, with its scheduled start."""
+        return self.replayed(
+            watched_from(shift, since),
+            shift.end,
+            self.setup(shift),
+            until,
+            keep_segments=keep_segments,
+            scheduled=shift.start,
+        )
+
     def replayed(
         self,
         start: datetime,
@@ -248,7 +269,7 @@ class Judge:
         fixes = [GoodFix(t, float(x), float(y), a) for t, x, y, a in rows]
         if fixes:  # a phone's clock may run a little ahead of ours
             until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
-        judged = self.judge(setup, fixes)
+        judged = self.verdicts(setup, fixes)
         return replay(
             start, end, setup.rules, judged, until, keep_segments=keep_segments, scheduled=scheduled
         )

@@ -42,6 +42,9 @@ class MonitorState(Base):
     machine: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     next_check_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stale: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the first look at the person: shifts are watched from then, never before (null for
+    # people looked at before this was recorded)
+    watched_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

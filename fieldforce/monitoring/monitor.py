@@ -1,6 +1,7 @@
-"""Off-zone monitoring of one person (DESIGN §4): the current duty window, the zones and
-rules of each shift, fixes judged against the zones, the state machine kept between
-requests, and replays when a fix changes the past.
+"""Off-zone monitoring of one person (DESIGN §4): the current duty window, the state
+machine of its shift kept between requests, fixes applied to it as they come, and replays
+when a fix changes the past. How shifts and fixes are judged is the judge's business
+(``monitoring.judge``).
 
 Everything happens under the lock on the person's ``monitor_state`` row, so ingest
 requests and sweeps in any number of processes take turns per person.
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from fieldforce.duty.plan import Shift
 from fieldforce.monitoring.events import Step, reconcile, retract, store, store_steps
-from fieldforce.monitoring.judge import LOOKAHEAD, GoodFix, Judge, Setup, Shared
-from fieldforce.monitoring.machine import Event, EventType, Fix, ShiftState, Status, dump, load
+from fieldforce.monitoring.judge import LOOKAHEAD, GoodFix, Judge, Setup, Shared, watched_from
+from fieldforce.monitoring.machine import Event, EventType, ShiftState, Status, dump, load
 from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
@@ -26,8 +27,10 @@ from fieldforce.tenancy.models import Tenant
 # after an upload so that a sweep between two parts does not call the phone silent.
 UPLOAD_SETTLE = timedelta(minutes=2)
 
+Key = tuple[EventType, datetime]  # an event's natural key: its type and start
 
-class Monitor(Judge):
+
+class Monitor:
     """One person's monitoring, for one request or one sweep step."""
 
     def __init__(
@@ -41,15 +44,21 @@ class Monitor(Judge):
         *,
         defer: bool = False,
     ) -> None:
-        super().__init__(session, staff, tenant, now, shared)
-        self.row = row
+        self.session, self.row, self.staff, self.tenant, self.now = (
+            session,
+            row,
+            staff,
+            tenant,
+            now,
+        )
+        self.judge = Judge(session, staff, tenant, now, shared)
         self.machine: ShiftState | None = load(row.machine) if row.machine else None
         self.new_events: list[ZoneEvent] = []
         # a sweep writes the events of a whole batch at once (``store_steps``)
         self.defer = defer
         self.received = False  # fixes came in with this change, not only time
         self.pending: list[Step] = []
-        self._written: set[tuple[EventType, datetime]] = set()
+        self._written: set[Key] = set()
 
     @classmethod
     def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
@@ -74,97 +83,109 @@ class Monitor(Judge):
             assert row is not None
         return cls(session, row, staff, tenant, now)
 
-    # duty --------------------------------------------------------------------------------
     def on_duty(self, t: datetime) -> bool:
         r = self.row
         known = not r.stale and r.duty_from is not None and r.duty_until is not None
         if known and r.duty_from <= t < r.duty_until:  # type: ignore[operator]
             return r.on_duty
-        return self.plan.on_duty(t)
-
-    def _window_at(self, t: datetime) -> tuple[datetime, datetime, Shift | None]:
-        shifts = self.plan.shifts(t - LOOKAHEAD, t + LOOKAHEAD)
-        for s in shifts:
-            if s.contains(t):
-                return s.start, s.end, s
-        before = max((s.end for s in shifts if s.end <= t), default=t - LOOKAHEAD)
-        after = min((s.start for s in shifts if s.start > t), default=t + LOOKAHEAD)
-        return before, after, None
-
-    def _current_setup(self) -> Setup:
-        assert self.machine is not None
-        return Setup(self.machine.rules, list(self.row.zone_ids), self.row.zone_key)
+        return self.judge.plan.on_duty(t)
 
     # fixes -------------------------------------------------------------------------------
     def observe(self, fixes: Sequence[GoodFix]) -> None:
         """Apply new good fixes (already stored), then bring everything up to now."""
         self.received = self.received or bool(fixes)
-        past: list[GoodFix] = []
-        replay_current = False
-        ordered = sorted(fixes, key=lambda f: f.time)
-        judged: dict[int, Fix] = {}  # by position, for the shift they were judged for
-        judged_for: ShiftState | None = None
-        undone: set[tuple[EventType, datetime]] = set()
-        for i, f in enumerate(ordered):
-            if self.row.duty_from is not None and f.time < self.row.duty_from:
-                past.append(f)
-                continue
-            if replay_current and self.machine is not None and f.time >= self.machine.end:
-                self._replay_current()  # before this shift is left behind
-                replay_current = False
-            self._roll(f.time)
-            m = self.machine
-            if m is None or not m.start <= f.time < m.end:
-                continue  # off duty: stored only because the tenant tracks off duty
-            if not replay_current and not m.takes(f.time):
-                rewound = m.rewound(f.time)
-                if rewound is None:
-                    replay_current = True
-                else:  # back to the last fix: only what timers did since is undone
-                    undone.update(m.touched)
-                    self.machine = m = rewound
-            if replay_current:
-                continue
-            if judged_for is not m:  # the rest of this shift's fixes, in one go
-                rest = [(k, g) for k, g in enumerate(ordered) if k >= i and g.time < m.end]
-                found = self.judge(self._current_setup(), [g for _, g in rest])
-                judged = {k: fix for (k, _), fix in zip(rest, found, strict=True)}
-                judged_for = m
-            self._stored(m.observe(judged[i]), m.shift_start)
-        if replay_current:
-            self._replay_current()
-            undone.clear()  # the replay reconciled everything
-        self._replay_past(past)
+        past, current = self._split_off_past(sorted(fixes, key=lambda f: f.time))
+        undone = self._apply_window_by_window(current)
+        self._replay_past_shifts(past)
         # Timers only up to the newest fix: a phone sending an old buffer in parts is not
         # silent after the first part. The sweep fires whatever is due within a minute.
-        self.catch_up(max((f.time for f in fixes), default=self.now))
-        self._settle(undone)
+        self.fire_timers(max((f.time for f in fixes), default=self.now))
+        self._retract_what_rewinds_undid(undone)
+
+    def _split_off_past(self, ordered: list[GoodFix]) -> tuple[list[GoodFix], list[GoodFix]]:
+        """Fixes of shifts already left behind (before the current window), and the rest."""
+        since = self.row.duty_from
+        n = 0 if since is None else sum(1 for f in ordered if f.time < since)
+        return ordered[:n], ordered[n:]
+
+    def _apply_window_by_window(self, ordered: list[GoodFix]) -> set[Key]:
+        """Enter the window (a shift, or the gap to one) holding each fix in turn and apply
+        the fixes of a shift to it; returns what rewinds undid."""
+        undone: set[Key] = set()
+        while ordered:
+            self._move_to_window_of(ordered[0].time)
+            until = self.row.duty_until
+            assert until is not None
+            here = [f for f in ordered if f.time < until]
+            ordered = ordered[len(here) :]
+            if self.machine is not None:  # off duty, fixes are stored only if the tenant asks
+                undone |= self._apply_to_shift(here)
+        return undone
+
+    def _apply_to_shift(self, ordered: list[GoodFix]) -> set[Key]:
+        """Fixes of the running shift. Each fix applied moves the machine on to its own time
+        and no further, so only the first can come after a decision already taken: then
+        the machine rewinds to its last fix, or the shift is replayed."""
+        m = self.machine
+        assert m is not None
+        watched = [f for f in ordered if f.time >= m.start]  # not before the first look
+        if not watched:
+            return set()
+        first = watched[0].time
+        undone: set[Key] = set()
+        if not m.takes(first):
+            rewound = m.rewound(first)
+            if rewound is None:
+                self._replay_running_shift()  # older than the last fix: it reads them all
+                return undone
+            undone = self._rewind_to_last_fix(rewound)
+        self._apply_live(watched)
+        return undone
+
+    def _rewind_to_last_fix(self, rewound: ShiftState) -> set[Key]:
+        """A fix later than the last fix but before a timer's decision: back to the state at
+        the last fix. Only what the timers did since is undone; returns their events."""
+        assert self.machine is not None
+        undone = set(self.machine.touched)
+        self.machine = rewound
+        return undone
+
+    def _apply_live(self, ordered: list[GoodFix]) -> None:
+        """Fixes the machine can take, judged in one go and applied in order."""
+        m = self.machine
+        assert m is not None
+        for fix in self.judge.verdicts(self._running_setup(), ordered):
+            self._stored(m.observe(fix), m.shift_start)
+
+    def _running_setup(self) -> Setup:
+        assert self.machine is not None
+        return Setup(self.machine.rules, list(self.row.zone_ids), self.row.zone_key)
 
     # time --------------------------------------------------------------------------------
-    def catch_up(self, until: datetime | None = None) -> None:
-        """Fire the timers due by ``until`` (now), moving into the next window where one
-        ends."""
+    def fire_timers(self, until: datetime | None = None) -> None:
+        """Fire the timers due by ``until`` (at most now), moving into the next window where
+        one ends, and save the state."""
         until = self.now if until is None else min(until, self.now)
-        self._roll(until)
+        self._move_to_window_of(until)
         if self.machine is not None:
             self._stored(self.machine.advance(until), self.machine.shift_start)
         self._save()
 
-    def _roll(self, t: datetime) -> None:
-        """Make the current duty window the one holding ``t``."""
+    def _move_to_window_of(self, t: datetime) -> None:
+        """Make the current duty window the one holding ``t``, finishing the shifts left
+        behind and entering the next windows on the way."""
         r = self.row
         if r.stale:
-            self._refresh(t)
-        if r.duty_until is not None and r.duty_until < t - timedelta(
-            days=self.settings.upload_window_days
-        ):
-            self._finish()
-            self._enter(t)  # long unattended: shifts in between are not filled in
+            self._judge_again(t)
+        long_ago = t - timedelta(days=self.judge.settings.upload_window_days)
+        if r.duty_until is not None and r.duty_until < long_ago:
+            self._finish_shift()
+            self._enter_window(t)  # long unattended: shifts in between are not filled in
         while r.duty_until is None or t >= r.duty_until:
             if self._extended():
                 continue
-            self._finish()
-            self._enter(r.duty_until or t)
+            self._finish_shift()
+            self._enter_window(r.duty_until or t)
 
     def _extended(self) -> bool:
         """Duty that runs on past the window (around the clock, or longer than the plan
@@ -178,39 +199,53 @@ class Monitor(Judge):
         m.end = r.duty_until = end
         return True
 
-    def _finish(self) -> None:
+    def _finish_shift(self) -> None:
+        """Fire the running shift's timers to its end, which closes what is open."""
         m = self.machine
         if m is not None:
             self._stored(m.advance(m.end), m.shift_start)
             self.machine = None
 
-    def _enter(self, t: datetime) -> None:
+    def _enter_window(self, t: datetime) -> None:
+        """Enter the window holding ``t``: a shift is watched from its start, or from ``t``
+        when that is later (joining it under way)."""
         r = self.row
+        if r.duty_from is None:  # the first look at this person
+            r.watched_since = t
         start, end, shift = self._window_at(t)
         r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
         if shift is None:
             r.zone_ids, r.zone_key = [], None
             return
-        setup = self.setup(shift)
+        setup = self.judge.setup(shift)
         r.zone_ids, r.zone_key = setup.zone_ids, setup.zone_key
-        # joining a shift under way (a first look at a person): it counts from then
         self.machine = ShiftState.fresh(
             max(shift.start, t), shift.end, setup.rules, scheduled=shift.start
         )
 
-    def _refresh(self, t: datetime) -> None:
+    def _window_at(self, t: datetime) -> tuple[datetime, datetime, Shift | None]:
+        """The shift holding ``t``, or the gap between the shifts around it."""
+        shifts = self.judge.plan.shifts(t - LOOKAHEAD, t + LOOKAHEAD)
+        for s in shifts:
+            if s.contains(t):
+                return s.start, s.end, s
+        before = max((s.end for s in shifts if s.end <= t), default=t - LOOKAHEAD)
+        after = min((s.start for s in shifts if s.start > t), default=t + LOOKAHEAD)
+        return before, after, None
+
+    def _judge_again(self, t: datetime) -> None:
         """Schedules, zones or thresholds changed: judge the running shift again by them."""
         r, old = self.row, self.machine
         old_key = r.zone_key
         r.stale = False
         if old is None:
-            self._enter(t)  # a first look, or off duty: nothing was judged yet
+            self._enter_window(t)  # a first look, or off duty: nothing was judged yet
             return
         if old.end <= t:
-            return  # it ended by the old plan; the loop in _roll finishes it
+            return  # it ended by the old plan; _move_to_window_of finishes it
         start, end, shift = self._window_at(t)
         r.duty_from, r.duty_until, r.on_duty = start, end, shift is not None
-        setup = None if shift is None else self.setup(shift)
+        setup = None if shift is None else self.judge.setup(shift)
         r.zone_ids = [] if setup is None else setup.zone_ids
         r.zone_key = None if setup is None else setup.zone_key
         if (
@@ -227,40 +262,40 @@ class Monitor(Judge):
         events: list[Event] = []
         self.machine = None
         if setup is not None:
-            self.machine, events = self.replayed(
+            self.machine, events = self.judge.replayed(
                 begin, end, setup, until=min(t, end), scheduled=start
             )
         self.new_events += self._reconcile(
-            events,
-            start,
-            min(old.start, begin),
-            max(old.end, end),
-            self.now,
+            events, start, min(old.start, begin), max(old.end, end), self.now
         )
 
     # replays -----------------------------------------------------------------------------
-    def _replay_current(self) -> None:
+    def _replay_running_shift(self) -> None:
+        """The running shift from where it was watched, from the stored fixes."""
         m = self.machine
         assert m is not None
         until = min(self.now, m.end)
-        self.machine, events = self.replayed(
-            m.start, m.end, self._current_setup(), until, scheduled=m.shift_start
+        self.machine, events = self.judge.replayed(
+            m.start, m.end, self._running_setup(), until, scheduled=m.shift_start
         )
         self.new_events += self._reconcile(events, m.shift_start, m.start, m.end, self.now)
 
-    def _replay_past(self, fixes: Sequence[GoodFix]) -> None:
+    def _replay_past_shifts(self, fixes: Sequence[GoodFix]) -> None:
+        """Each shift left behind that these fixes fall in, from where it was watched."""
         shifts: dict[datetime, Shift] = {}
         for f in fixes:
-            if (shift := self.plan.shift_at(f.time)) is not None:
+            if (shift := self.judge.plan.shift_at(f.time)) is not None:
                 shifts[shift.start] = shift
+        since = self.row.watched_since
         for shift in shifts.values():
+            if since is not None and since >= shift.end:
+                continue  # nobody was watching then
             until = min(self.now, shift.end)
-            _, events = self.replayed(shift.start, shift.end, self.setup(shift), until)
-            self.new_events += self._reconcile(
-                events, shift.start, shift.start, shift.end, self.now
-            )
+            _, events = self.judge.replayed_shift(shift, since, until)
+            begin = watched_from(shift, since)
+            self.new_events += self._reconcile(events, shift.start, begin, shift.end, self.now)
 
-    def _settle(self, undone: set[tuple[EventType, datetime]]) -> None:
+    def _retract_what_rewinds_undid(self, undone: set[Key]) -> None:
         """Events that timers opened or closed before a rewind: those still open are
         written as they are now, those written since are fine, the rest never happened."""
         if not undone:
@@ -273,24 +308,25 @@ class Monitor(Judge):
         )
         gone = [k for k in undone if k not in still_open and k not in self._written]
         if gone:
-            retract(self.session, self.owner, gone, self.now)
+            retract(self.session, self.judge.owner, gone, self.now)
 
     # storing -----------------------------------------------------------------------------
     def _stored(self, events: Sequence[Event], shift_start: datetime) -> None:
         if not events:
             return
         self._written.update(e.key for e in events)
+        owner = self.judge.owner
         if self.defer:
-            self.pending.append(Step(self.owner, shift_start, list(events)))
+            self.pending.append(Step(owner, shift_start, list(events)))
         else:
-            self.new_events += store(self.session, self.owner, events, shift_start)
+            self.new_events += store(self.session, owner, events, shift_start)
 
     def _reconcile(self, events: Sequence[Event], *args: datetime) -> list[ZoneEvent]:
         """``events.reconcile``, after what is waiting to be written."""
         if self.pending:
             self.new_events += store_steps(self.session, self.pending)
             self.pending = []
-        return reconcile(self.session, self.owner, events, *args)
+        return reconcile(self.session, self.judge.owner, events, *args)
 
     def _save(self) -> None:
         r, m = self.row, self.machine

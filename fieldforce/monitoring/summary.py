@@ -1,9 +1,10 @@
 """Per-person daily summary: minutes in zone, off zone, without signal, of unknown standing
 and off duty, per day in the tenant's time zone.
 
-Each shift touching the days is replayed from the stored fixes, so the minutes agree with
-the events (a status that began retroactively, like an off-zone run confirmed at its
-dwell, counts from when it really began). Time after now is not counted.
+Each shift touching the days is replayed from the stored fixes, from where it was watched,
+so the minutes agree with the events (a status that began retroactively, like an off-zone
+run confirmed at its dwell, counts from when it really began). Duty before the first look
+at the person counts as unknown: nothing watched it. Time after now is not counted.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 from fieldforce.auth.scope import Actor
 from fieldforce.duty.service import plan_for
 from fieldforce.errors import Invalid
-from fieldforce.monitoring.judge import Judge
+from fieldforce.monitoring.judge import Judge, watched_from
 from fieldforce.monitoring.machine import ShiftState, Status
+from fieldforce.monitoring.models import MonitorState
 from fieldforce.tenancy.models import Tenant
 
 MAX_DAYS = 31
@@ -43,6 +45,11 @@ def _intervals(state: ShiftState, until: datetime) -> list[tuple[Status, datetim
     return out
 
 
+def _watched_since(session: Session, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> datetime | None:
+    row = session.get(MonitorState, (tenant_id, staff_id))
+    return None if row is None else row.watched_since
+
+
 def _overlap_s(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> float:
     return max(0.0, (min(a1, b1) - max(a0, b0)).total_seconds())
 
@@ -62,13 +69,17 @@ def daily_summary(
     end = datetime.combine(last + timedelta(days=1), time(), tz)
     judge = Judge(session, staff, tenant, now)
     plan = plan_for(session, staff, start - timedelta(days=1), end)
+    since = _watched_since(session, staff.tenant_id, staff_id)
     intervals: list[tuple[Status, datetime, datetime]] = []
     counts: list[tuple[str, datetime]] = []
     for shift in plan.shifts(start, min(end, now)):
         until = min(shift.end, now)
-        state, events = judge.replayed(
-            shift.start, shift.end, judge.setup(shift), until, keep_segments=True
-        )
+        unwatched_until = min(watched_from(shift, since), until)
+        if unwatched_until > shift.start:
+            intervals.append((Status.UNKNOWN, shift.start, unwatched_until))
+        if unwatched_until == until:
+            continue
+        state, events = judge.replayed_shift(shift, since, until, keep_segments=True)
         intervals += _intervals(state, until)
         counts += [(e.type.value, e.started_at) for e in events]
     days = []
