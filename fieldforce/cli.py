@@ -45,7 +45,10 @@ def _fail(message: str) -> typer.Exit:
 
 def _embedded(settings: Settings, data_dir: Path | None, *, install: bool) -> EmbeddedPostgres:
     try:
-        return EmbeddedPostgres(data_dir or settings.data_dir, ensure_binaries(install=install))
+        return EmbeddedPostgres(
+            data_dir or settings.data_dir,
+            ensure_binaries(install=install, bindir=settings.pg_bindir),
+        )
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
 
@@ -275,14 +278,14 @@ def zones_import(
     """Import zones from a file: features whose properties.code matches a zone update it,
     the others are created. All or nothing; every failing feature is listed."""
     from fieldforce.db import owned_session
-    from fieldforce.zones.exchange import import_file
+    from fieldforce.flows import import_zone_file
 
     with (
         database_sessions(get_settings(), data_dir) as sessions,
         _errors_end_the_command(_with_failing_features),
         owned_session(sessions) as session,
     ):
-        result = import_file(session, tenant, as_login, file)
+        result = import_zone_file(session, tenant, as_login, file)
     typer.echo(f"{result.created} created, {result.updated} updated")
 
 

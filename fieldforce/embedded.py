@@ -50,12 +50,12 @@ def _version_key(path: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", path)) or (0,)
 
 
-def find_binaries() -> PgBinaries | None:
-    """Prefer Debian's versioned layout, newest version with PostGIS first, then PATH."""
-    override = os.environ.get("FIELDFORCE_PG_BINDIR")
+def find_binaries(bindir: Path | None = None) -> PgBinaries | None:
+    """``bindir`` when given (``FIELDFORCE_PG_BINDIR``), else Debian's versioned layout,
+    newest version with PostGIS first, then PATH."""
     candidates: list[PgBinaries] = []
-    if override:
-        candidates.append(PgBinaries(Path(override), _sharedir_for(Path(override))))
+    if bindir is not None:
+        candidates.append(PgBinaries(bindir, _sharedir_for(bindir)))
     for found in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True):
         version = Path(found).parent.name
         candidates.append(PgBinaries(Path(found), Path("/usr/share/postgresql") / version))
@@ -81,9 +81,9 @@ def _sharedir_for(bindir: Path) -> Path:
     return bindir.parent / "share"
 
 
-def ensure_binaries(*, install: bool, echo: bool = True) -> PgBinaries:
+def ensure_binaries(*, install: bool, echo: bool = True, bindir: Path | None = None) -> PgBinaries:
     """Find PostgreSQL with PostGIS; install Debian's package when allowed and possible."""
-    found = find_binaries()
+    found = find_binaries(bindir)
     if found and found.has_postgis:
         return found
     can_install = os.geteuid() == 0 and shutil.which("apt-get") is not None
@@ -103,7 +103,7 @@ def ensure_binaries(*, install: bool, echo: bool = True) -> PgBinaries:
                 f"'{' '.join(cmd)}' failed:\n{result.stderr.strip()}\nRun by hand:\n    "
                 f"{INSTALL_COMMAND}"
             )
-    found = find_binaries()
+    found = find_binaries(bindir)
     if not found or not found.has_postgis:
         raise EmbeddedError(f"{DEBIAN_PACKAGE} installed but PostGIS is still not found")
     return found

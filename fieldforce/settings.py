@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     mode: Literal["development", "production", "test"] = "development"
     database_url: str | None = None
     data_dir: Path = Path(".fieldforce")
+    pg_bindir: Path | None = None  # the embedded database's binaries, when not Debian's
     # unset: a random key is generated and kept in the data directory (fieldforce keys)
     secret_key: str | None = Field(default=None, repr=False)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"

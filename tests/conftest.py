@@ -63,7 +63,7 @@ def database_url() -> Iterator[str]:
         yield external
         return
     data_dir = Path(tempfile.mkdtemp(prefix="fieldforce-test-"))
-    pg = EmbeddedPostgres(data_dir, ensure_binaries(install=True))
+    pg = EmbeddedPostgres(data_dir, ensure_binaries(install=True, bindir=get_settings().pg_bindir))
     pg.start()
     try:
         yield pg.url()

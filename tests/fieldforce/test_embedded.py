@@ -222,3 +222,18 @@ def test_worker_runs_without_http_and_stops_on_sigterm(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_binaries_come_from_the_setting_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = embedded.find_binaries()
+    assert real is not None
+    not_postgres = tmp_path / "bin"
+    not_postgres.mkdir()
+    assert embedded.find_binaries(not_postgres) == real  # no initdb there: skipped
+    monkeypatch.setenv("FIELDFORCE_PG_BINDIR", str(real.bindir))
+    get_settings.cache_clear()
+    chosen = embedded.find_binaries(get_settings().pg_bindir)
+    assert chosen is not None
+    assert chosen.bindir == real.bindir
