@@ -98,7 +98,7 @@ def test_unreachable_data_dir_gets_a_clear_message() -> None:
 
 def test_missing_postgis_names_the_exact_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     # the machine's package state lies outside our code: pretend nothing is installed
-    monkeypatch.setattr(embedded, "find_binaries", lambda: None)
+    monkeypatch.setattr(embedded, "find_binaries", lambda bindir=None: None)
     with pytest.raises(EmbeddedError) as err:
         ensure_binaries(install=False)
     assert "apt-get install -y postgresql-15-postgis-3" in str(err.value)
