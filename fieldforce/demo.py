@@ -30,7 +30,6 @@ from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.ingest import Status, Uploader
 from fieldforce.tracking.simulate import simulate_day
-from fieldforce.zones import assignments
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import ZoneKind
 
@@ -352,5 +351,5 @@ def _work_zone(
         code=f"{city[:3].upper()}-AREA",
         org_unit_id=branch_id,
     )
-    assignments.assign(session, admin, zone.id, org_unit_id=branch_id)
+    flows.assign_zone(session, admin, zone.id, org_unit_id=branch_id)
     summary.zones += 1

@@ -3,29 +3,32 @@
 stored fixes ─→ the person's zone state ─→ zone events ─→ alerts to their supervisors
 the sweep's clock ─┘                                        (inbox, push or SMS)
 
-a unit moved, a person moved to another unit, the tenant's settings changed
+a unit moved, a person moved to another unit, the tenant's settings changed,
+a zone, an assignment, a schedule or a duty exception made, changed or deleted
     ─→ the duty plans and zones of those concerned are judged again (stale)
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.auth.scope import Actor
 from fieldforce.db import owned_session
+from fieldforce.duty import service as duty_service
 from fieldforce.monitoring.events import store_steps
 from fieldforce.monitoring.jobs import enrol, sweep_batch
 from fieldforce.monitoring.judge import GoodFix
 from fieldforce.monitoring.machine import EventType
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.monitoring.monitor import Monitor
-from fieldforce.monitoring.service import mark_stale
+from fieldforce.monitoring.service import mark_stale, mark_zone_stale
 from fieldforce.notify.models import ItemKind
 from fieldforce.notify.service import Message, deliver_many
 from fieldforce.org import service as org_service
@@ -35,6 +38,9 @@ from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
+from fieldforce.zones import assignments, exchange
+from fieldforce.zones import service as zone_service
+from fieldforce.zones.models import Zone
 
 
 def ingest(
@@ -195,3 +201,77 @@ def update_tenant(
 
 def _tenant_state(tenant: Tenant) -> tuple[object, ...]:
     return (tenant.name, tenant.timezone, dict(tenant.settings or {}), list(tenant.modules))
+
+
+def update_zone(
+    session: Session, actor: Actor, zone_id: uuid.UUID, changes: dict[str, Any]
+) -> Zone:
+    """Those judged against the zone, and those assigned to it."""
+    zone = zone_service.update_zone(session, actor, zone_id, changes)
+    mark_zone_stale(session, actor.tenant_id, zone.id)
+    return zone
+
+
+def delete_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> None:
+    """Marked before the zone goes, while its assignments still say whom it concerned."""
+    zone = zone_service.managed_zone(session, actor, zone_id)
+    mark_zone_stale(session, actor.tenant_id, zone.id)
+    zone_service.delete_zone(session, actor, zone.id)
+
+
+def import_zones(
+    session: Session, actor: Actor, drafts: list[exchange.ZoneDraft]
+) -> exchange.Imported:
+    """The zones an import updated (new ones concern nobody yet)."""
+    result = exchange.import_zones(session, actor, drafts)
+    for zone_id in result.updated_ids:
+        mark_zone_stale(session, actor.tenant_id, zone_id)
+    return result
+
+
+def import_zone_file(
+    session: Session, tenant_slug: str, login: str, path: Path
+) -> exchange.Imported:
+    """`fieldforce zones import`: a file of zones, imported as the named staff member."""
+    actor = exchange.importer(session, tenant_slug, login)
+    return import_zones(session, actor, exchange.drafts_from_file(path))
+
+
+class _Concerning(Protocol):
+    """An assignment, a schedule or an exception: for a person, a unit's subtree, or (an
+    exception with neither) the whole tenant."""
+
+    @property
+    def staff_id(self) -> uuid.UUID | None: ...
+
+    @property
+    def org_unit_id(self) -> uuid.UUID | None: ...
+
+
+_C = TypeVar("_C", bound=_Concerning)
+_P = ParamSpec("_P")
+
+
+def _judging_again(
+    change: Callable[Concatenate[Session, Actor, _P], _C],
+) -> Callable[Concatenate[Session, Actor, _P], _C]:
+    """The change, then the running shifts of those it concerns judged again."""
+
+    def flow(session: Session, actor: Actor, /, *args: _P.args, **kwargs: _P.kwargs) -> _C:
+        changed = change(session, actor, *args, **kwargs)
+        mark_stale(
+            session, actor.tenant_id, staff_id=changed.staff_id, org_unit_id=changed.org_unit_id
+        )
+        return changed
+
+    return flow
+
+
+# each answers what it made, changed or deleted
+assign_zone = _judging_again(assignments.assign)
+unassign_zone = _judging_again(assignments.unassign)
+create_schedule = _judging_again(duty_service.create_schedule)
+update_schedule = _judging_again(duty_service.update_schedule)
+delete_schedule = _judging_again(duty_service.delete_schedule)
+create_exception = _judging_again(duty_service.create_exception)
+delete_exception = _judging_again(duty_service.delete_exception)

@@ -46,9 +46,6 @@ KNOWN_VIOLATIONS: dict[str, list[str]] = {
     # Actor (auth/scope.py) and passwords to move below org, into org
     "org → auth": ["fieldforce/org/service.py", "fieldforce/org/staff.py"],
     "tenancy → auth": ["fieldforce/tenancy/service.py"],
-    # zone and duty changes marking monitoring stale: to move into flows, like org's
-    "duty → monitoring": ["fieldforce/duty/service.py"],
-    "zones → monitoring": ["fieldforce/zones/assignments.py", "fieldforce/zones/service.py"],
 }
 RANK = {
     domain: (layer, place)

@@ -31,6 +31,7 @@ from api.schemas.zones import (
     ZonePage,
     ZonePatch,
 )
+from fieldforce import flows
 from fieldforce.auth.scope import Actor
 from fieldforce.duty import service as schedules
 from fieldforce.errors import Invalid
@@ -108,7 +109,7 @@ def import_zones(
     """A FeatureCollection of zones: features whose `properties.code` matches a zone are
     updated, the others created. All or nothing: 422 `import_failed` lists every feature
     that failed (`index`, `code`, `message`)."""
-    result = exchange.import_zones(session, actor, [_draft(f) for f in collection.features])
+    result = flows.import_zones(session, actor, [_draft(f) for f in collection.features])
     return ImportResult(created=result.created, updated=result.updated, ids=result.ids)
 
 
@@ -129,14 +130,14 @@ def update_zone(
     for key in ("name", "kind", "org_unit_id", "active"):
         if key in changes and changes[key] is None:
             raise Invalid(f"{key} may not be null", code="validation_error")
-    zone = service.update_zone(session, actor, zone_id, changes)
+    zone = flows.update_zone(session, actor, zone_id, changes)
     return _feature(session, zone)
 
 
 @router.delete("/zones/{zone_id}", status_code=204)
 def delete_zone(zone_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> None:
     """Deletes the zone and its assignments; past events keep their zone id."""
-    service.delete_zone(session, actor, zone_id)
+    flows.delete_zone(session, actor, zone_id)
 
 
 @router.post("/zones/{zone_id}/assignments", status_code=201, response_model=AssignmentOut)
@@ -145,7 +146,7 @@ def assign_zone(
 ) -> object:
     """`{"staff_id"}` or `{"org_unit_id"}` (everyone in its subtree), with optional
     `valid_from` / `valid_to` dates (inclusive, in the tenant's time zone)."""
-    return assignments.assign(
+    return flows.assign_zone(
         session,
         actor,
         zone_id,
@@ -172,7 +173,7 @@ def list_assignments(
 def unassign_zone(
     zone_id: uuid.UUID, assignment_id: uuid.UUID, actor: TrackingActor, session: SessionDep
 ) -> None:
-    assignments.unassign(session, actor, zone_id, assignment_id)
+    flows.unassign_zone(session, actor, zone_id, assignment_id)
 
 
 def _tenant_today(session: SessionDep, actor: Actor) -> date:
@@ -216,7 +217,7 @@ def create_schedule(body: ScheduleCreate, actor: TrackingActor, session: Session
     """A weekly pattern for `staff_id` or `org_unit_id` (its subtree) in a `timezone`:
     `weekly` is a list of `{"weekday": 0-6 (Monday 0), "start": "HH:MM", "end": "HH:MM"}`;
     `"24:00"` ends at midnight and an end before the start crosses into the next day."""
-    return schedules.create_schedule(
+    return flows.create_schedule(
         session,
         actor,
         staff_id=body.staff_id,
@@ -246,12 +247,12 @@ def update_schedule(
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if body.weekly is not None:
         changes["weekly"] = _periods(body.weekly)
-    return schedules.update_schedule(session, actor, schedule_id, changes)
+    return flows.update_schedule(session, actor, schedule_id, changes)
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
 def delete_schedule(schedule_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> None:
-    schedules.delete_schedule(session, actor, schedule_id)
+    flows.delete_schedule(session, actor, schedule_id)
 
 
 @router.post("/duty-exceptions", status_code=201, response_model=ExceptionOut)
@@ -259,7 +260,7 @@ def create_exception(body: ExceptionCreate, actor: TrackingActor, session: Sessi
     """One day unlike the weekly pattern, for `staff_id`, `org_unit_id` (its subtree), or
     neither (the whole tenant, admins only): `kind` `off` (a holiday) or `work` with its
     `periods` (`[{"start", "end"}]`, e.g. a make-up working day)."""
-    return schedules.create_exception(
+    return flows.create_exception(
         session,
         actor,
         day=body.day,
@@ -287,7 +288,7 @@ def list_exceptions(
 
 @router.delete("/duty-exceptions/{exception_id}", status_code=204)
 def delete_exception(exception_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> None:
-    schedules.delete_exception(session, actor, exception_id)
+    flows.delete_exception(session, actor, exception_id)
 
 
 @router.get("/staff/{staff_id}/duty", response_model=DutyOut)

@@ -16,7 +16,6 @@ from fieldforce.auth.scope import Actor
 from fieldforce.duty.models import DutyException, DutySchedule, ExceptionKind
 from fieldforce.duty.plan import DayRule, DutyPlan, Period
 from fieldforce.errors import Conflict, Invalid, NotFound
-from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import DutyPeriod, Tenant
@@ -94,7 +93,6 @@ def create_schedule(
     )
     session.add(schedule)
     session.flush()
-    mark_stale(session, actor.tenant_id, staff_id=staff_id, org_unit_id=org_unit_id)
     audit.record_by(
         session,
         actor,
@@ -127,22 +125,18 @@ def update_schedule(
     if "name" in changes:
         schedule.name = changes["name"]
     session.flush()
-    mark_stale(
-        session, actor.tenant_id, staff_id=schedule.staff_id, org_unit_id=schedule.org_unit_id
-    )
     audit.record_by(session, actor, "schedule.update", "duty_schedule", schedule.id, changes)
     return schedule
 
 
-def delete_schedule(session: Session, actor: Actor, schedule_id: uuid.UUID) -> None:
+def delete_schedule(session: Session, actor: Actor, schedule_id: uuid.UUID) -> DutySchedule:
+    """Returns the schedule deleted (whom it concerned)."""
     schedule = get_schedule(session, actor, schedule_id)
     require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
     session.delete(schedule)
     session.flush()
-    mark_stale(
-        session, actor.tenant_id, staff_id=schedule.staff_id, org_unit_id=schedule.org_unit_id
-    )
     audit.record_by(session, actor, "schedule.delete", "duty_schedule", schedule_id, {})
+    return schedule
 
 
 def list_schedules(
@@ -208,9 +202,6 @@ def create_exception(
     )
     session.add(exception)
     session.flush()
-    mark_stale(
-        session, actor.tenant_id, staff_id=exception.staff_id, org_unit_id=exception.org_unit_id
-    )
     audit.record_by(
         session,
         actor,
@@ -249,7 +240,8 @@ def list_exceptions(
     )
 
 
-def delete_exception(session: Session, actor: Actor, exception_id: uuid.UUID) -> None:
+def delete_exception(session: Session, actor: Actor, exception_id: uuid.UUID) -> DutyException:
+    """Returns the exception deleted (whom it concerned)."""
     exception = session.scalar(
         select(DutyException).where(DutyException.id == exception_id, _exception_clause(actor))
     )
@@ -261,10 +253,8 @@ def delete_exception(session: Session, actor: Actor, exception_id: uuid.UUID) ->
         require_target(session, actor, exception.staff_id, exception.org_unit_id)
     session.delete(exception)
     session.flush()
-    mark_stale(
-        session, actor.tenant_id, staff_id=exception.staff_id, org_unit_id=exception.org_unit_id
-    )
     audit.record_by(session, actor, "duty_exception.delete", "duty_exception", exception_id, {})
+    return exception
 
 
 # --- one person's plan ---

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid, NotFound
-from fieldforce.monitoring.service import mark_stale
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.zones.models import Zone, ZoneAssignment
 from fieldforce.zones.service import managed_zone, require_target, visible_zone
@@ -72,7 +71,6 @@ def assign(
     )
     session.add(assignment)
     session.flush()
-    mark_stale(session, actor.tenant_id, staff_id=staff_id, org_unit_id=org_unit_id)
     audit.record_by(
         session,
         actor,
@@ -101,7 +99,10 @@ def list_assignments(session: Session, actor: Actor, zone_id: uuid.UUID) -> list
     )
 
 
-def unassign(session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
+def unassign(
+    session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: uuid.UUID
+) -> ZoneAssignment:
+    """Returns the assignment deleted (whom it concerned)."""
     zone = managed_zone(session, actor, zone_id)
     assignment = session.scalar(
         select(ZoneAssignment).where(
@@ -116,15 +117,10 @@ def unassign(session: Session, actor: Actor, zone_id: uuid.UUID, assignment_id: 
         actor.require_directs_staff(session, assignment.staff_id)
     session.delete(assignment)
     session.flush()
-    mark_stale(
-        session,
-        actor.tenant_id,
-        staff_id=assignment.staff_id,
-        org_unit_id=assignment.org_unit_id,
-    )
     audit.record_by(
         session, actor, "zone.unassign", "zone", zone.id, {"assignment_id": str(assignment_id)}
     )
+    return assignment
 
 
 # built once: making aliases per call costs more than the query

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,18 @@ class ZoneDraft:
 
 @dataclass
 class Imported:
-    created: int
-    updated: int
-    ids: list[uuid.UUID]
+    """The zones of an import in the order of its features, and those of them updated."""
+
+    ids: list[uuid.UUID] = field(default_factory=list)
+    updated_ids: list[uuid.UUID] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return len(self.ids) - len(self.updated_ids)
+
+    @property
+    def updated(self) -> int:
+        return len(self.updated_ids)
 
 
 def create(session: Session, actor: Actor, d: ZoneDraft) -> Zone:
@@ -64,7 +73,7 @@ def create(session: Session, actor: Actor, d: ZoneDraft) -> Zone:
 def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imported:
     """All or nothing: a zone whose `code` exists is updated, any other is created. Every
     feature is checked; when any fails, the error lists each failure with its index."""
-    result = Imported(0, 0, [])
+    result = Imported()
     failures: list[dict[str, Any]] = []
     for index, d in enumerate(drafts):
         try:
@@ -72,7 +81,6 @@ def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imp
                 zone = _existing(session, actor, d.code)
                 if zone is None:
                     zone = create(session, actor, d)
-                    result.created += 1
                 else:
                     changes: dict[str, Any] = {
                         "name": d.name,
@@ -86,7 +94,7 @@ def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imp
                     if d.org_unit_id is not None:
                         changes["org_unit_id"] = d.org_unit_id
                     service.update_zone(session, actor, zone.id, changes)
-                    result.updated += 1
+                    result.updated_ids.append(zone.id)
                 result.ids.append(zone.id)
         except FieldforceError as exc:
             failures.append(
@@ -169,9 +177,9 @@ def drafts_from_geojson(data: Any) -> list[ZoneDraft]:
     return drafts
 
 
-def import_file(session: Session, tenant_slug: str, login: str, path: Path) -> Imported:
-    """`fieldforce zones import`: a file of zones, imported as the named staff member (whose
-    scope and audit trail apply)."""
+def importer(session: Session, tenant_slug: str, login: str) -> Actor:
+    """`fieldforce zones import --tenant --as`: the staff member importing (whose scope and
+    audit trail apply)."""
     tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
     if tenant_id is None:
         raise NotFound(f"no tenant with slug '{tenant_slug}'")
@@ -180,9 +188,13 @@ def import_file(session: Session, tenant_slug: str, login: str, path: Path) -> I
     )
     if staff_id is None:
         raise NotFound(f"no staff member '{login}' in tenant '{tenant_slug}'")
-    actor = actor_for(session, tenant_id, staff_id)
+    return actor_for(session, tenant_id, staff_id)
+
+
+def drafts_from_file(path: Path) -> list[ZoneDraft]:
+    """A file holding a FeatureCollection of zones."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise Invalid(f"cannot read {path.name}: {exc}", code="invalid_geojson") from exc
-    return import_zones(session, actor, drafts_from_geojson(data))
+    return drafts_from_geojson(data)

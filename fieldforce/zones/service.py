@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from fieldforce.audit import service as audit
 from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid, NotFound
-from fieldforce.monitoring.service import mark_zone_stale
 from fieldforce.org.models import OrgUnit
 from fieldforce.pagination import Page, paginate
 from fieldforce.zones.models import Zone, ZoneKind, ZoneShapeKind
@@ -267,7 +266,6 @@ def update_zone(
             setattr(zone, key, changes[key])
             logged[key] = changes[key]
     session.flush()
-    mark_zone_stale(session, actor.tenant_id, zone.id)
     audit.record_by(session, actor, "zone.update", "zone", zone.id, logged)
     return zone
 
@@ -275,7 +273,6 @@ def update_zone(
 def delete_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> None:
     zone = managed_zone(session, actor, zone_id)
     audit.record_by(session, actor, "zone.delete", "zone", zone.id, {"name": zone.name})
-    mark_zone_stale(session, actor.tenant_id, zone.id)
     session.delete(zone)
     session.flush()
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from fieldforce.cli import app
 from fieldforce.errors import Invalid, NotFound
-from fieldforce.zones.exchange import import_file
+from fieldforce.flows import import_zone_file as import_file
 from tests.world import World
 
 LON, LAT = 116.397, 39.909
