@@ -5,6 +5,7 @@ fix reaches that shift after it ended, and by the daily summary."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from tests.monitoring.scene import MONDAY, P, Scene, at
@@ -22,10 +23,13 @@ def first_seen_at_ten(scene: Scene) -> None:
 
 
 def event_spans(scene: Scene) -> list[tuple[str, float, float | None]]:
-    def minutes(t: Any) -> float | None:
-        return None if t is None else (t - MONDAY).total_seconds() / 60
+    def minutes(t: datetime) -> float:
+        return (t - MONDAY).total_seconds() / 60
 
-    return [(e.type, minutes(e.started_at), minutes(e.ended_at)) for e in scene.events()]
+    return [
+        (e.type, minutes(e.started_at), None if e.ended_at is None else minutes(e.ended_at))
+        for e in scene.events()
+    ]
 
 
 def monday_summary(scene: Scene) -> dict[str, Any]:
