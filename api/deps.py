@@ -9,11 +9,11 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import load_actor
 from fieldforce.auth.tokens import decode_token
 from fieldforce.db import owned_session
 from fieldforce.errors import Unauthorized
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import MAX_LIMIT
 from fieldforce.settings import Settings
 

@@ -14,9 +14,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from bench.common import bench_database, timed
-from fieldforce.auth.scope import Actor
 from fieldforce.db import make_engine
 from fieldforce.org.models import OrgUnit, Staff, path_label
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import ALL_MODULES, Tenant
 
 UNITS = 5_000

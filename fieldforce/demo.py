@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce import flows
-from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
 from fieldforce.devices import service as devices
@@ -26,6 +25,7 @@ from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role, Staff, UnitKind
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.ingest import Status, Uploader

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fieldforce.auth.scope import Actor
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.monitoring.events import store_steps
@@ -34,6 +33,7 @@ from fieldforce.notify.service import Message, deliver_many
 from fieldforce.org import service as org_service
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.scope import Actor
 from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant

@@ -10,10 +10,10 @@ from functools import lru_cache
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.passwords import hash_password
 from fieldforce.auth.tokens import issue_token
 from fieldforce.devices.models import Device
 from fieldforce.org.models import OrgUnit, Staff, path_label
+from fieldforce.org.passwords import hash_password
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import ALL_MODULES, Tenant
 

@@ -32,9 +32,9 @@ from api.schemas.zones import (
     ZonePatch,
 )
 from fieldforce import flows
-from fieldforce.auth.scope import Actor
 from fieldforce.duty import service as schedules
 from fieldforce.errors import Invalid
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant
 from fieldforce.zones import assignments, exchange, service
 from fieldforce.zones.models import Zone, ZoneKind

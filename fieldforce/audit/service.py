@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit.models import AuditEntry
-from fieldforce.auth.scope import Actor
 from fieldforce.context import request_id_var
 from fieldforce.pagination import Page, paginate
+
+
+class Signed(Protocol):
+    """Who made a change: a signed-in staff member of a tenant (an org ``Actor``; the audit
+    trail sits below org and knows nothing else of it)."""
+
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+
+    @property
+    def staff_id(self) -> uuid.UUID: ...
 
 
 def record(
@@ -39,7 +49,7 @@ def record(
 
 def record_by(
     session: Session,
-    actor: Actor,
+    actor: Signed,
     action: str,
     entity: str,
     entity_id: uuid.UUID | None,

@@ -20,13 +20,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.models import LoginAttempt
-from fieldforce.auth.passwords import verify_password
-from fieldforce.auth.scope import Actor
 from fieldforce.auth.tokens import TokenClaims, issue_token
 from fieldforce.db import lock_for_transaction
 from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Invalid, RateLimited, Unauthorized
 from fieldforce.org.models import Staff
+from fieldforce.org.passwords import verify_password
+from fieldforce.org.scope import Actor
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Tenant
 

@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
 from fieldforce.auth.models import LoginAttempt
-from fieldforce.auth.passwords import hash_password, verify_password
-from fieldforce.auth.scope import Actor
 from fieldforce.db import lock_for_transaction
 from fieldforce.devices.models import (
     TRACKER_PROTOCOLS,
@@ -30,6 +28,8 @@ from fieldforce.devices.models import (
 from fieldforce.errors import Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from fieldforce.logs import get_logger
 from fieldforce.org.models import Staff
+from fieldforce.org.passwords import hash_password, verify_password
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Module, Tenant

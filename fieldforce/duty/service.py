@@ -12,11 +12,11 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.duty.models import DutyException, DutySchedule, ExceptionKind
 from fieldforce.duty.plan import DayRule, DutyPlan, Period
 from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import DutyPeriod, Tenant
 from fieldforce.tenancy.service import check_timezone

@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid
 from fieldforce.monitoring.machine import Event, EventType
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.org.models import Staff
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 
 

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.duty.service import plan_for
 from fieldforce.errors import Invalid
 from fieldforce.monitoring.judge import Judge, watched_from
 from fieldforce.monitoring.machine import ShiftState, Status
 from fieldforce.monitoring.models import MonitorState
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant
 
 MAX_DAYS = 31

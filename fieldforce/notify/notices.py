@@ -12,12 +12,12 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import actor_for
 from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from fieldforce.notify.models import InboxItem, ItemKind, Notice
 from fieldforce.notify.service import deliver
 from fieldforce.org.models import OrgUnit, Role, Staff
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import Module
 

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import NotFound
 from fieldforce.notify import push, sms
 from fieldforce.notify.models import InboxItem
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import get_settings
 

@@ -31,11 +31,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.devices.models import Device
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxMessage
 from fieldforce.org.models import Staff
+from fieldforce.org.scope import Actor
 from fieldforce.outbound import OutboundPolicy
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tenancy.service import get_tenant

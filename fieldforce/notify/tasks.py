@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
 from fieldforce.notify.models import ItemKind, Task, TaskEvent, TaskStatus
 from fieldforce.notify.service import deliver
 from fieldforce.org.models import Staff
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import Module, Tenant, TenantSettings
 

@@ -8,10 +8,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Invalid
 from fieldforce.org.models import OrgUnit, Staff, UnitKind, path_label
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import literal, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.passwords import check_password_strength, hash_password
-from fieldforce.auth.scope import Actor
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Forbidden, Invalid
 from fieldforce.org.models import OrgUnit, Role, Staff
+from fieldforce.org.passwords import check_password_strength, hash_password
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,119}$")

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.passwords import check_password_strength, hash_password
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Role, Staff, UnitKind, path_label
+from fieldforce.org.passwords import check_password_strength, hash_password
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import ALL_MODULES, Tenant, TenantSettings
 
 

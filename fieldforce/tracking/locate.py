@@ -19,10 +19,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.push import enqueue_command
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.settings import get_settings
 from fieldforce.tenancy.models import Module

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.devices.service import visible_device
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.monitoring.models import MonitorState
 from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.service import get_tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping

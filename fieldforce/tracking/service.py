@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.devices.models import Device
 from fieldforce.errors import ModuleDisabled
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Module, TenantSettings
 from fieldforce.tenancy.service import get_tenant
 from fieldforce.tracking.ingest import Uploader

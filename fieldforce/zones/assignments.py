@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.scope import Actor
 from fieldforce.zones.models import Zone, ZoneAssignment
 from fieldforce.zones.service import managed_zone, require_target, visible_zone
 

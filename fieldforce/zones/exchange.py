@@ -14,10 +14,10 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldforce.auth.scope import Actor
 from fieldforce.auth.service import actor_for
 from fieldforce.errors import FieldforceError, Invalid, NotFound
 from fieldforce.org.models import Staff
+from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant
 from fieldforce.zones import service
 from fieldforce.zones.models import Zone

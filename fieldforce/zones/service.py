@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.auth.scope import Actor
 from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit
+from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.zones.models import Zone, ZoneKind, ZoneShapeKind
 from geo.distance import WGS84

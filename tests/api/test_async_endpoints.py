@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.deps import SessionDep, get_session
-from fieldforce.auth.passwords import hash_password
 from fieldforce.db import make_engine, owned_session
 from fieldforce.devices.models import Device
+from fieldforce.org.passwords import hash_password
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Tenant
 from tests.processes import serving_in_thread

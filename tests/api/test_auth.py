@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.models import LoginAttempt
-from fieldforce.auth.passwords import hash_password
 from fieldforce.auth.tokens import issue_token
 from fieldforce.devices.models import Device
+from fieldforce.org.passwords import hash_password
 from fieldforce.settings import Settings
 from tests.world import PASSWORD, World, add_staff
 
