@@ -169,7 +169,7 @@ def test_someone_without_zones_gets_no_signal_only(
 ) -> None:
     scene = Scene(client, world, db, session_factory)
     r = client.get(f"/api/v1/zones/{scene.zone_id}/assignments", headers=world.headers("north.sup"))
-    (assignment,) = r.json()["items"] if "items" in r.json() else r.json()
+    (assignment,) = r.json()["items"]
     r = client.delete(
         f"/api/v1/zones/{scene.zone_id}/assignments/{assignment['id']}",
         headers=world.headers("north.sup"),
