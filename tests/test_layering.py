@@ -36,12 +36,6 @@ DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
     # where one domain's change leads to work in another, and what runs them all
     ("flows", "jobs", "demo", "models", "migrate", "migrations", "cli"),
 )
-# Imports against the order that are still to be moved out (docs/decisions.md says how).
-# Exact: a new violation fails, and so does one that was fixed but is still listed here.
-KNOWN_VIOLATIONS: dict[str, list[str]] = {
-    # a sign-in from a phone checks the phone here; to be handed in by the caller
-    "auth → devices": ["fieldforce/auth/service.py"],
-}
 RANK = {
     domain: (layer, place)
     for layer, domains in enumerate(DOMAIN_LAYERS)
@@ -190,12 +184,11 @@ def test_every_fieldforce_module_has_a_domain_in_the_order() -> None:
 
 
 def test_domains_import_only_lower_domains() -> None:
-    assert layering_violations(domain_imports(FIELDFORCE), RANK) == KNOWN_VIOLATIONS
+    assert layering_violations(domain_imports(FIELDFORCE), RANK) == {}
 
 
 def test_no_cycle_between_domains() -> None:
-    known = {tuple(edge.split(" → ")) for edge in KNOWN_VIOLATIONS}
-    assert cycles(edge for edge in domain_imports(FIELDFORCE) if edge not in known) == []
+    assert cycles(domain_imports(FIELDFORCE)) == []
 
 
 def test_the_domain_check_catches_upward_and_circular_imports(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from fieldforce.auth.service import (
     token_for,
     verify_own_password,
 )
+from fieldforce.devices.service import app_device
 from fieldforce.errors import Unauthorized
 from fieldforce.org import staff as staff_service
 
@@ -69,7 +70,7 @@ def issue_token(
         ip=_client_ip(request),
     )
     try:
-        issued = login(session, settings, req)
+        issued = login(session, settings, req, app_device)
     except Unauthorized as exc:
         # Returned, not raised, so that the session still commits the failed attempt.
         return error_response(exc)

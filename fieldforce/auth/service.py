@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -22,7 +24,6 @@ from sqlalchemy.orm import Session
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.auth.tokens import TokenClaims, issue_token
 from fieldforce.db import lock_for_transaction
-from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Invalid, RateLimited, Unauthorized
 from fieldforce.org.models import Staff
 from fieldforce.org.passwords import verify_password
@@ -50,6 +51,21 @@ class LoginRequest:
         return self.ip[:64] if self.ip else None
 
 
+class SigningInDevice(Protocol):
+    """A person's phone app, as the caller found it by its identifier and secret."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def revoked(self) -> bool: ...
+
+
+# The person's phone app with this identifier (client_id), when the secret is its own
+# (revoked or not), else None. Handed in by the caller: devices sit above auth.
+AppDeviceCheck = Callable[[Session, Staff, str, str], SigningInDevice | None]
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     access_token: str
@@ -69,9 +85,12 @@ def split_username(username: str, tenant: str | None) -> tuple[str | None, str]:
     return None, login
 
 
-def login(session: Session, settings: Settings, req: LoginRequest) -> IssuedToken:
-    """Check the credentials. Failed attempts are flushed before raising ``Unauthorized``;
-    the caller must keep them (commit) even though the login failed."""
+def login(
+    session: Session, settings: Settings, req: LoginRequest, app_device: AppDeviceCheck
+) -> IssuedToken:
+    """Check the credentials, and the phone's with ``app_device`` when the request names
+    one. Failed attempts are flushed before raising ``Unauthorized``; the caller must keep
+    them (commit) even though the login failed."""
     now = datetime.now(UTC)
     ip = req.address
     slug, login_name = split_username(req.username, req.tenant)
@@ -89,7 +108,7 @@ def login(session: Session, settings: Settings, req: LoginRequest) -> IssuedToke
     if not staff.active or not tenant.active:
         _record(session, key, ip, now, success=False)
         raise Unauthorized("this account is disabled", code="account_disabled")
-    device = _check_device(session, staff, req) if req.client_id else None
+    device = _check_device(session, staff, req, app_device) if req.client_id else None
     _record(session, key, ip, now, success=True)
     staff.last_login_at = now
     return token_for(settings, staff, device_id=device.id if device else None, now=now)
@@ -170,16 +189,11 @@ def verify_own_password(
         raise Unauthorized("the current password is wrong", code="invalid_credentials")
 
 
-def _check_device(session: Session, staff: Staff, req: LoginRequest) -> Device:
-    device = session.scalar(
-        select(Device).where(
-            Device.tenant_id == staff.tenant_id,
-            Device.identified_by(req.client_id or ""),
-            Device.staff_id == staff.id,
-            Device.protocol == Protocol.APP.value,  # tracker apps have no tokens
-        )
-    )
-    if device is None or not verify_password(req.client_secret or "", device.secret_hash):
+def _check_device(
+    session: Session, staff: Staff, req: LoginRequest, app_device: AppDeviceCheck
+) -> SigningInDevice:
+    device = app_device(session, staff, req.client_id or "", req.client_secret or "")
+    if device is None:
         _record(session, f"device/{staff.id}", req.address, datetime.now(UTC), success=False)
         raise Unauthorized("unknown device or wrong device secret", code="invalid_client")
     if device.revoked:

@@ -231,6 +231,22 @@ def _digest(secret: str) -> str:
 _verified = VerifiedSecrets()
 
 
+def app_device(session: Session, staff: Staff, identifier: str, secret: str) -> Device | None:
+    """The person's phone app signing in with them: the one with this identifier, when the
+    secret is its own (revoked or not); ``None`` for anything else."""
+    device = session.scalar(
+        select(Device).where(
+            Device.tenant_id == staff.tenant_id,
+            Device.identified_by(identifier),
+            Device.staff_id == staff.id,
+            Device.protocol == Protocol.APP.value,  # tracker apps have no tokens
+        )
+    )
+    if device is None or not verify_password(secret, device.secret_hash):
+        return None
+    return device
+
+
 def authenticate_osmand(session: Session, identifier: str) -> Device:
     """An OsmAnd device by its identifier; ``Unauthorized`` for anything else."""
     device = _device_by_identifier(session, identifier)
