@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.devices.service import visible_device
 from fieldforce.errors import Invalid, NotFound
+from fieldforce.monitoring.machine import Status
 from fieldforce.monitoring.models import MonitorState
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
@@ -25,7 +26,7 @@ from fieldforce.tracking.models import DeviceReport, LatestPosition, Ping
 from geo.track import Stop, Trip, detect_stops, simplify, tolerance_for_zoom, trips_between
 
 MAX_TRACK_SPAN = timedelta(days=7)
-STATUSES = ("in_zone", "off_zone", "no_signal", "off_duty", "unknown")
+STATUSES = tuple(s.value for s in Status)  # the monitor's, as the map shows them
 
 
 def _status() -> ColumnElement[str]:
