@@ -24,6 +24,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import UserDefinedType
 
+from fieldforce.errors import FieldforceError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -119,12 +121,19 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def owned_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that owns its transaction: committed when the block ends, rolled back when
-    it raises. Requests (through the API's session dependency), CLI commands and background
-    jobs all use it."""
+    it raises, unless the error's work is kept (``FieldforceError.kept``: a failed sign-in
+    recorded so that the next guesses wait). Requests (through the API's session
+    dependency), CLI commands and background jobs all use it."""
     session = factory()
     try:
         yield session
         session.commit()
+    except FieldforceError as exc:
+        if exc.keeps_work:  # a refusal that must be remembered, e.g. a failed sign-in
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

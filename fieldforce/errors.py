@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import ValidationError
 
 
 class FieldforceError(Exception):
     code = "error"
+    # Whether the request's transaction is committed before the error is answered. Only a
+    # refusal that must be remembered is (``kept()``): a failed sign-in is recorded so that
+    # the next guesses wait. Whatever else a failing request did is rolled back.
+    keeps_work = False
+
+    def kept(self) -> Self:
+        self.keeps_work = True
+        return self
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)

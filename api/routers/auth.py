@@ -3,10 +3,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import JSONResponse
 
 from api.deps import ActorDep, SessionDep, SettingsDep, no_store
-from api.errors import error_response
 from api.schemas.misc import TokenOut
 from api.schemas.org import PasswordChange, ProfilePatch, StaffOut
 from api.schemas.types import Line
@@ -18,7 +16,6 @@ from fieldforce.auth.service import (
     verify_own_password,
 )
 from fieldforce.devices.service import app_device
-from fieldforce.errors import Unauthorized
 from fieldforce.org import staff as staff_service
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -54,7 +51,7 @@ def issue_token(
     tenant: Annotated[Line | None, Form(max_length=63, description="tenant slug")] = None,
     client_id: Annotated[Line | None, Form(max_length=64, description="device identifier")] = None,
     client_secret: Annotated[Line | None, Form(max_length=256)] = None,
-) -> TokenOut | JSONResponse:
+) -> TokenOut:
     """OAuth2 password flow. The tenant is the `tenant` field, or `tenant/login` as the
     user name, or implied when the login exists in one tenant only. A phone app may add
     its device credentials (`client_id`, `client_secret`) to bind the token to the device,
@@ -69,12 +66,7 @@ def issue_token(
         client_secret=client_secret,
         ip=_client_ip(request),
     )
-    try:
-        issued = login(session, settings, req, app_device)
-    except Unauthorized as exc:
-        # Returned, not raised, so that the session still commits the failed attempt.
-        return error_response(exc)
-    return _token_answer(issued, response)
+    return _token_answer(login(session, settings, req, app_device), response)
 
 
 @router.get("/me", response_model=StaffOut)
@@ -95,14 +87,11 @@ def change_password(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-) -> TokenOut | JSONResponse:
+) -> TokenOut:
     """Change one's password. Every token issued before stops working, the caller's too:
     the answer carries a fresh one (bound to the same device, if the old one was)."""
     staff = actor.visible_staff(session, actor.staff_id)
-    try:
-        verify_own_password(session, settings, staff, body.current_password, _client_ip(request))
-    except Unauthorized as exc:
-        return error_response(exc)  # returned, not raised: the failed attempt is kept
+    verify_own_password(session, settings, staff, body.current_password, _client_ip(request))
     staff_service.change_own_password(session, actor, body.new_password)
     return _token_answer(token_for(settings, staff, device_id=actor.device_id), response)
 

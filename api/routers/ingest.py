@@ -18,16 +18,16 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
 from api.deps import SessionDep, SettingsDep
-from api.errors import error_response
 from fieldforce import flows
 from fieldforce.devices.models import Device
 from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
-from fieldforce.errors import BadRequest, Invalid, RateLimited, Unauthorized
+from fieldforce.errors import BadRequest, Invalid, Unauthorized
 from fieldforce.logs import get_logger
 from fieldforce.tracking.ingest import MAX_BATCH, Status
 from fieldforce.tracking.locate import commands_for_reply
 from fieldforce.tracking.service import record_device_report, uploader_for_device
 
+BASIC = 'Basic realm="fieldforce"'
 router = APIRouter(tags=["tracker apps"])
 log = get_logger("fieldforce.ingest")
 _basic = HTTPBasic(auto_error=False)
@@ -136,19 +136,17 @@ def owntracks_ingest(
     device. Up to 1000 messages per upload. Always answers a JSON array (commands for the
     phone, `[]` when there are none)."""
     if credentials is None:
-        return _refused(
-            Unauthorized(
-                "send the device identifier and secret as HTTP Basic credentials",
-                code="not_authenticated",
-            )
-        )
+        raise Unauthorized(
+            "send the device identifier and secret as HTTP Basic credentials",
+            code="not_authenticated",
+        ).with_challenge(BASIC)
     login = TrackerLogin(
         credentials.username, credentials.password, request.client.host if request.client else None
     )
     try:
         device = authenticate_owntracks(session, settings, login)
-    except (Unauthorized, RateLimited) as exc:
-        return _refused(exc)  # returned, not raised: the failed attempt is committed
+    except Unauthorized as exc:
+        raise exc.with_challenge(BASIC) from None
     if not body.strip():
         return JSONResponse(commands_for_reply(session, device))
     messages = _owntracks_messages(body)
@@ -178,12 +176,6 @@ def _owntracks_messages(body: bytes) -> list[dict[str, Any]]:
             details={"max": MAX_BATCH, "received": len(messages)},
         )
     return [m for m in messages if isinstance(m, dict)]
-
-
-def _refused(exc: Unauthorized | RateLimited) -> JSONResponse:
-    if isinstance(exc, Unauthorized):
-        exc.with_challenge('Basic realm="fieldforce"')
-    return error_response(exc)
 
 
 def _log_refusals(results: list[Any], device: Device) -> None:

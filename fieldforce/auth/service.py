@@ -101,13 +101,13 @@ def login(
     matches = _password_matches(candidates, req.password)
     if not matches:
         _record(session, key, ip, now, success=False)
-        raise Unauthorized("wrong login or password", code="invalid_credentials")
+        raise Unauthorized("wrong login or password", code="invalid_credentials").kept()
     if len(matches) > 1:
         raise _tenant_required()
     staff, tenant = matches[0]
     if not staff.active or not tenant.active:
         _record(session, key, ip, now, success=False)
-        raise Unauthorized("this account is disabled", code="account_disabled")
+        raise Unauthorized("this account is disabled", code="account_disabled").kept()
     device = _check_device(session, staff, req, app_device) if req.client_id else None
     _record(session, key, ip, now, success=True)
     staff.last_login_at = now
@@ -179,14 +179,14 @@ def verify_own_password(
 ) -> None:
     """A signed-in person confirming their password (to change it) is throttled like a
     sign-in, so that a stolen token cannot be turned into the password by guessing.
-    Flushes the failed attempt before raising ``Unauthorized``; the caller keeps it."""
+    A failed attempt is recorded and its ``Unauthorized`` kept (committed, then 401)."""
     now = datetime.now(UTC)
     key, address = login_key(staff.login), ip[:64] if ip else None
     _begin_attempt(session, settings, key, address, now)
     ok = verify_password(password, staff.password_hash)
     _record(session, key, address, now, success=ok)
     if not ok:
-        raise Unauthorized("the current password is wrong", code="invalid_credentials")
+        raise Unauthorized("the current password is wrong", code="invalid_credentials").kept()
 
 
 def _check_device(
@@ -195,7 +195,7 @@ def _check_device(
     device = app_device(session, staff, req.client_id or "", req.client_secret or "")
     if device is None:
         _record(session, f"device/{staff.id}", req.address, datetime.now(UTC), success=False)
-        raise Unauthorized("unknown device or wrong device secret", code="invalid_client")
+        raise Unauthorized("unknown device or wrong device secret", code="invalid_client").kept()
     if device.revoked:
         raise Unauthorized("this device has been revoked", code="device_revoked")
     return device

@@ -259,9 +259,9 @@ def authenticate_osmand(session: Session, identifier: str) -> Device:
 
 
 def authenticate_owntracks(session: Session, settings: Settings, login: TrackerLogin) -> Device:
-    """An OwnTracks device by its identifier and secret. Refusals are recorded (the caller
-    commits them) and slow further guesses from the same address down; a secret verified
-    in the last minute is not verified again."""
+    """An OwnTracks device by its identifier and secret. Refusals are recorded (their
+    errors are kept, so the request commits the record) and slow further guesses from the
+    same address down; a secret verified in the last minute is not verified again."""
     device = _device_by_identifier(session, login.identifier)
     if device is not None and _verified.holds(device, login.secret):
         reason = _refusal(session, device, Protocol.OWNTRACKS)
@@ -279,7 +279,8 @@ def authenticate_owntracks(session: Session, settings: Settings, login: TrackerL
             session.flush()
     if reason is not None:
         _log_refusal(Protocol.OWNTRACKS, login.identifier, device, reason)
-        raise Unauthorized("wrong device identifier or secret", code="invalid_client")
+        # kept: the failed attempt recorded above slows the next guesses down
+        raise Unauthorized("wrong device identifier or secret", code="invalid_client").kept()
     assert device is not None
     return device
 

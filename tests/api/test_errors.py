@@ -3,12 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.deps import SessionDep
 from fieldforce.db import make_sessionmaker
+from fieldforce.errors import Unauthorized
 from fieldforce.settings import Settings
 from tests.world import World
 
@@ -79,3 +82,24 @@ def test_success_is_answered_only_after_the_commit(
     assert committing_client.post("/probe/1").json() == {"status": "stored"}
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM commit_probe")) == 1
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_only_a_kept_refusal_commits_what_its_request_did(
+    app: FastAPI, client: TestClient, db: Session, kept: bool
+) -> None:
+    """A failed sign-in must be remembered although its request fails; nothing else a
+    failing request did is."""
+    db.execute(text("CREATE TABLE kept_probe (n int)"))
+    db.commit()
+
+    @app.post("/probe-refusal")
+    def refuse(session: SessionDep) -> None:
+        session.execute(text("INSERT INTO kept_probe VALUES (1)"))
+        error = Unauthorized("refused", code="probe")
+        raise error.kept() if kept else error
+
+    r = client.post("/probe-refusal")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "probe"
+    assert db.scalar(text("SELECT count(*) FROM kept_probe")) == (1 if kept else 0)
