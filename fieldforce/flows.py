@@ -170,12 +170,11 @@ def move_unit(
 
 
 def update_staff(
-    session: Session, actor: Actor, staff_id: uuid.UUID, changes: dict[str, Any]
+    session: Session, actor: Actor, staff_id: uuid.UUID, changes: staff_service.StaffChanges
 ) -> Staff:
     """A person moved to another unit: the schedules and zones they inherit may differ."""
-    moved = "org_unit_id" in changes
     staff = staff_service.update_staff(session, actor, staff_id, changes)
-    if moved:
+    if "org_unit_id" in changes.sent():
         mark_stale(session, actor.tenant_id, staff_id=staff.id)
     return staff
 
@@ -204,7 +203,7 @@ def _tenant_state(tenant: Tenant) -> tuple[object, ...]:
 
 
 def update_zone(
-    session: Session, actor: Actor, zone_id: uuid.UUID, changes: dict[str, Any]
+    session: Session, actor: Actor, zone_id: uuid.UUID, changes: zone_service.ZoneChanges
 ) -> Zone:
     """Those judged against the zone, and those assigned to it."""
     zone = zone_service.update_zone(session, actor, zone_id, changes)

@@ -16,7 +16,17 @@ FORBIDDEN = {"geo": {"fieldforce", "api"}, "fieldforce": {"api"}, "api": set()}
 # domains listed before its own in its layer; never a later one, so no cycle can form.
 DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
     # infrastructure: no domain knowledge
-    ("__init__", "errors", "context", "logs", "outbound", "settings", "db", "pagination"),
+    (
+        "__init__",
+        "errors",
+        "context",
+        "logs",
+        "outbound",
+        "settings",
+        "db",
+        "pagination",
+        "changes",
+    ),
     ("embedded",),
     # foundation
     ("audit", "org", "tenancy", "auth"),

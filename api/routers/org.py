@@ -19,6 +19,7 @@ from api.schemas.org import (
 )
 from api.schemas.types import Line
 from fieldforce import flows
+from fieldforce.changes import UNSET, unless_none
 from fieldforce.org import service as units
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role
@@ -140,10 +141,20 @@ def get_staff(staff_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> obje
 def update_staff(
     staff_id: uuid.UUID, body: StaffPatch, actor: ActorDep, session: SessionDep
 ) -> object:
-    changes = body.changes()
-    if "roles" in changes:
-        changes["roles"] = [str(r) for r in changes["roles"]]  # type: ignore[attr-defined]
-    return flows.update_staff(session, actor, staff_id, changes)
+    return flows.update_staff(session, actor, staff_id, _staff_changes(body))
+
+
+def _staff_changes(body: StaffPatch) -> staff_service.StaffChanges:
+    return staff_service.StaffChanges(
+        name=unless_none(body.name),
+        employee_code=body.sent("employee_code", body.employee_code),
+        phone=body.sent("phone", body.phone),
+        email=body.sent("email", body.email),
+        org_unit_id=unless_none(body.org_unit_id),
+        manager_id=body.sent("manager_id", body.manager_id),
+        roles=UNSET if body.roles is None else [str(r) for r in body.roles],
+        active=unless_none(body.active),
+    )
 
 
 @router.post("/staff/{staff_id}/password", status_code=204)

@@ -32,6 +32,7 @@ from api.schemas.zones import (
     ZonePatch,
 )
 from fieldforce import flows
+from fieldforce.changes import UNSET, unless_none
 from fieldforce.duty import service as schedules
 from fieldforce.errors import Invalid
 from fieldforce.org.scope import Actor
@@ -124,14 +125,23 @@ def update_zone(
 ) -> ZoneOut:
     """Change any of `name`, `kind`, `code`, `org_unit_id`, `geometry` (with `radius_m` for
     a Point), `settings`, `properties`, `active`."""
-    changes = body.model_dump(exclude_unset=True)
-    if body.geometry is not None:
-        changes["geometry"] = body.geometry.model_dump(mode="json", exclude_none=True)
-    for key in ("name", "kind", "org_unit_id", "active"):
-        if key in changes and changes[key] is None:
-            raise Invalid(f"{key} may not be null", code="validation_error")
-    zone = flows.update_zone(session, actor, zone_id, changes)
+    zone = flows.update_zone(session, actor, zone_id, _zone_changes(body))
     return _feature(session, zone)
+
+
+def _zone_changes(body: ZonePatch) -> service.ZoneChanges:
+    geometry = body.geometry
+    return service.ZoneChanges(
+        name=unless_none(body.name),
+        kind=unless_none(body.kind),
+        code=body.sent("code", body.code),
+        org_unit_id=unless_none(body.org_unit_id),
+        geometry=UNSET if geometry is None else geometry.model_dump(mode="json", exclude_none=True),
+        radius_m=body.sent("radius_m", body.radius_m),
+        settings=unless_none(body.settings),
+        properties=body.sent("properties", body.properties),
+        active=unless_none(body.active),
+    )
 
 
 @router.delete("/zones/{zone_id}", status_code=204)

@@ -4,6 +4,8 @@ from typing import ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from fieldforce.changes import UNSET, Unset
+
 T = TypeVar("T")
 
 
@@ -35,3 +37,8 @@ class Patch(BaseModel):
 
     def changes(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)
+
+    def sent(self, name: str, value: T) -> T | Unset:
+        """A field that may be null: its value if the body had it (null too), else UNSET.
+        (Fields in ``not_null`` are None only when left out: see ``unless_none``.)"""
+        return value if name in self.model_fields_set else UNSET

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy import literal, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
+from fieldforce.changes import UNSET, Changes, Unset
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Forbidden, Invalid
 from fieldforce.org.models import OrgUnit, Role, Staff
@@ -153,40 +156,29 @@ def create_staff(
     return staff
 
 
-EDITABLE = (
-    "name",
-    "employee_code",
-    "phone",
-    "email",
-    "org_unit_id",
-    "manager_id",
-    "roles",
-    "active",
-)
+@dataclass(frozen=True)
+class StaffChanges(Changes):
+    """What an update changes; fields left UNSET stay as they are."""
+
+    name: str | Unset = UNSET
+    employee_code: str | Unset | None = UNSET
+    phone: str | Unset | None = UNSET
+    email: str | Unset | None = UNSET
+    org_unit_id: uuid.UUID | Unset = UNSET
+    manager_id: uuid.UUID | Unset | None = UNSET
+    roles: Sequence[str] | Unset = UNSET
+    active: bool | Unset = UNSET
 
 
 def update_staff(
-    session: Session, actor: Actor, staff_id: uuid.UUID, changes: dict[str, Any]
+    session: Session, actor: Actor, staff_id: uuid.UUID, changes: StaffChanges
 ) -> Staff:
     staff = actor.manageable_staff(session, staff_id)
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise Invalid(f"these fields cannot be changed here: {', '.join(sorted(unknown))}")
-    if "org_unit_id" in changes:
-        actor.require_can_place_in(session, changes["org_unit_id"])
-    if "roles" in changes:
-        changes["roles"] = _check_roles(actor, changes["roles"], staff.roles)
-        if staff.id == actor.staff_id and Role.ADMIN.value not in changes["roles"]:
-            raise Invalid("you cannot remove your own admin role", code="self_lockout")
-    if changes.get("active") is False and staff.id == actor.staff_id:
-        raise Invalid("you cannot deactivate yourself", code="self_lockout")
-    if changes.get("active") is False and staff.active:
+    values = _checked_changes(session, actor, staff, changes)
+    if values.get("active") is False and staff.active:
         _end_sessions(staff)  # reactivating must not revive tokens issued before
-    if "manager_id" in changes:
-        _check_manager(session, actor, staff.id, changes["manager_id"])
-    _check_unique(session, actor.tenant_id, staff.id, employee_code=changes.get("employee_code"))
-    before = {k: getattr(staff, k) for k in changes}
-    for key, value in changes.items():
+    before = {k: getattr(staff, k) for k in values}
+    for key, value in values.items():
         setattr(staff, key, value)
     session.flush()
     audit.record_by(
@@ -195,9 +187,29 @@ def update_staff(
         "staff.update",
         "staff",
         staff.id,
-        {k: {"from": before[k], "to": v} for k, v in changes.items() if before[k] != v},
+        {k: {"from": before[k], "to": v} for k, v in values.items() if before[k] != v},
     )
     return staff
+
+
+def _checked_changes(
+    session: Session, actor: Actor, staff: Staff, changes: StaffChanges
+) -> dict[str, object]:
+    """The values to set, checked in a fixed order; roles in their canonical order."""
+    values = changes.sent()
+    if not isinstance(changes.org_unit_id, Unset):
+        actor.require_can_place_in(session, changes.org_unit_id)
+    if not isinstance(changes.roles, Unset):
+        values["roles"] = roles = _check_roles(actor, list(changes.roles), staff.roles)
+        if staff.id == actor.staff_id and Role.ADMIN.value not in roles:
+            raise Invalid("you cannot remove your own admin role", code="self_lockout")
+    if changes.active is False and staff.id == actor.staff_id:
+        raise Invalid("you cannot deactivate yourself", code="self_lockout")
+    if not isinstance(changes.manager_id, Unset):
+        _check_manager(session, actor, staff.id, changes.manager_id)
+    employee_code = None if isinstance(changes.employee_code, Unset) else changes.employee_code
+    _check_unique(session, actor.tenant_id, staff.id, employee_code=employee_code)
+    return values
 
 
 def update_own_profile(session: Session, actor: Actor, changes: dict[str, Any]) -> Staff:

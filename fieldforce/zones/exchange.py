@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.service import actor_for
+from fieldforce.changes import unless_none
 from fieldforce.errors import FieldforceError, Invalid, NotFound
 from fieldforce.org.models import Staff
 from fieldforce.org.scope import Actor
@@ -82,18 +83,7 @@ def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imp
                 if zone is None:
                     zone = create(session, actor, d)
                 else:
-                    changes: dict[str, Any] = {
-                        "name": d.name,
-                        "kind": d.kind,
-                        "geometry": d.geometry,
-                        "radius_m": d.radius_m,
-                        "settings": d.settings or {},
-                        "properties": d.properties or {},
-                        "active": True,
-                    }
-                    if d.org_unit_id is not None:
-                        changes["org_unit_id"] = d.org_unit_id
-                    service.update_zone(session, actor, zone.id, changes)
+                    service.update_zone(session, actor, zone.id, _changes(d))
                     result.updated_ids.append(zone.id)
                 result.ids.append(zone.id)
         except FieldforceError as exc:
@@ -107,6 +97,20 @@ def import_zones(session: Session, actor: Actor, drafts: list[ZoneDraft]) -> Imp
             details=failures,
         )
     return result
+
+
+def _changes(d: ZoneDraft) -> service.ZoneChanges:
+    """An import replaces what a feature describes; a unit left out stays as it is."""
+    return service.ZoneChanges(
+        name=d.name,
+        kind=d.kind,
+        geometry=d.geometry,
+        radius_m=d.radius_m,
+        settings=d.settings or {},
+        properties=d.properties or {},
+        active=True,
+        org_unit_id=unless_none(d.org_unit_id),
+    )
 
 
 def _existing(session: Session, actor: Actor, code: str | None) -> Zone | None:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
+from fieldforce.changes import UNSET, Changes, Unset
 from fieldforce.errors import Conflict, Invalid, NotFound
 from fieldforce.org.models import OrgUnit
 from fieldforce.org.scope import Actor
@@ -242,32 +243,55 @@ def create_zone(
     return zone
 
 
-def update_zone(
-    session: Session, actor: Actor, zone_id: uuid.UUID, changes: dict[str, Any]
-) -> Zone:
+@dataclass(frozen=True)
+class ZoneChanges(Changes):
+    """What an update changes; fields left UNSET stay as they are. A radius sent without a
+    geometry applies to the zone's own; a geometry sent without one drops the old radius."""
+
+    name: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    code: str | Unset | None = UNSET
+    org_unit_id: uuid.UUID | Unset = UNSET
+    geometry: dict[str, Any] | Unset = UNSET
+    radius_m: float | Unset | None = UNSET
+    settings: dict[str, Any] | Unset = UNSET
+    properties: dict[str, Any] | Unset | None = UNSET
+    active: bool | Unset = UNSET
+
+
+def update_zone(session: Session, actor: Actor, zone_id: uuid.UUID, changes: ZoneChanges) -> Zone:
     zone = managed_zone(session, actor, zone_id)
     logged: dict[str, Any] = {}
-    if "geometry" in changes or "radius_m" in changes:
-        geometry = changes.get("geometry") or geometry_of(session, zone)
-        radius = changes.get("radius_m", zone.radius_m if "geometry" not in changes else None)
-        _apply_shape(zone, check_shape(geometry, radius))
+    if not (isinstance(changes.geometry, Unset) and isinstance(changes.radius_m, Unset)):
+        _apply_shape(zone, _changed_shape(session, zone, changes))
         logged["geometry"] = "changed"
-    if "org_unit_id" in changes:
-        zone.org_unit_id = actor.require_directs_unit(session, changes["org_unit_id"]).id
+    if not isinstance(changes.org_unit_id, Unset):
+        zone.org_unit_id = actor.require_directs_unit(session, changes.org_unit_id).id
         logged["org_unit_id"] = str(zone.org_unit_id)
-    if "code" in changes:
-        _check_code(session, actor.tenant_id, changes["code"], zone.id)
-    if "kind" in changes:
-        check_kind(changes["kind"])
-    if "settings" in changes:
-        changes = {**changes, "settings": check_overrides(changes["settings"])}
+    if not isinstance(changes.code, Unset):
+        _check_code(session, actor.tenant_id, changes.code, zone.id)
+    if not isinstance(changes.kind, Unset):
+        check_kind(changes.kind)
+    values = changes.sent()
+    if not isinstance(changes.settings, Unset):
+        values["settings"] = check_overrides(changes.settings)
     for key in ("name", "code", "kind", "settings", "properties", "active"):
-        if key in changes:
-            setattr(zone, key, changes[key])
-            logged[key] = changes[key]
+        if key in values:
+            setattr(zone, key, values[key])
+            logged[key] = values[key]
     session.flush()
     audit.record_by(session, actor, "zone.update", "zone", zone.id, logged)
     return zone
+
+
+def _changed_shape(session: Session, zone: Zone, changes: ZoneChanges) -> CheckedShape:
+    if isinstance(changes.geometry, Unset):
+        geometry, radius = geometry_of(session, zone), zone.radius_m
+    else:
+        geometry, radius = changes.geometry, None
+    if not isinstance(changes.radius_m, Unset):
+        radius = changes.radius_m
+    return check_shape(geometry, radius)
 
 
 def delete_zone(session: Session, actor: Actor, zone_id: uuid.UUID) -> None:
