@@ -119,7 +119,7 @@ def main() -> None:
 
         def sweep(at: datetime) -> tuple[float, int]:
             began = time.perf_counter()
-            n = sweep_monitors(factory, at)
+            n = sweep_monitors(factory, at, push=False)
             return time.perf_counter() - began, n
 
         opened, n_open = sweep(START + timedelta(minutes=1))

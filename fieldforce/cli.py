@@ -234,8 +234,9 @@ def demo(
     supervisors and managers, and their phones."""
     from fieldforce.demo import build_demo
 
-    with database_sessions(get_settings(), data_dir) as sessions:
-        summary = build_demo(sessions, reset=reset)
+    settings = get_settings()
+    with database_sessions(settings, data_dir) as sessions:
+        summary = build_demo(sessions, push=settings.push_enabled, reset=reset)
     typer.echo(str(summary))
 
 

@@ -134,8 +134,10 @@ class _Names:
 
 
 def build_demo(
-    factory: sessionmaker[Session], *, reset: bool = False, seed: int = 7
+    factory: sessionmaker[Session], *, push: bool, reset: bool = False, seed: int = 7
 ) -> DemoSummary:
+    """The demo tenant (built once unless ``reset``); its alerts are queued as push when
+    ``push`` is on, like any other."""
     with owned_session(factory) as session:
         existing = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
         if existing is not None:
@@ -145,10 +147,11 @@ def build_demo(
                 return summary
             session.execute(delete(Tenant).where(Tenant.id == existing.id))
     with owned_session(factory) as session:
-        return _build(session, random.Random(seed))  # noqa: S311 - not security related
+        rng = random.Random(seed)  # noqa: S311 - not security related
+        return _build(session, rng, push=push)
 
 
-def _build(session: Session, rng: random.Random) -> DemoSummary:
+def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
     result = bootstrap(
         session,
         tenant_name=DEMO_TENANT,
@@ -245,7 +248,8 @@ def _build(session: Session, rng: random.Random) -> DemoSummary:
                             [Role.REP.value],
                         )
                         device = _phone(session, admin, summary, rng, rep)
-                        _working_day(session, summary, rng, rep, device, CITY_CENTRES[city], day)
+                        centre = CITY_CENTRES[city]
+                        _working_day(session, summary, rng, rep, device, centre, day, push=push)
                         if len(summary.logins) < 8:
                             summary.logins.append(rep.login)
                     progress.advance(task)
@@ -322,6 +326,8 @@ def _working_day(
     device: Device,
     centre: tuple[float, float],
     day: tuple[datetime, datetime],
+    *,
+    push: bool,
 ) -> None:
     """Upload the rep's day the way the phone would: live in batches, the offline stretch
     late, through the same ingest as the API."""
@@ -331,7 +337,7 @@ def _working_day(
     )
     who = Uploader(rep.tenant_id, rep.id, device.id, TenantSettings())
     for k in range(0, len(simulated.pings), 200):
-        results = flows.ingest(session, who, simulated.pings[k : k + 200])
+        results = flows.ingest(session, who, simulated.pings[k : k + 200], push=push)
         summary.pings += sum(r.status is Status.ACCEPTED for r in results)  # not after 18:00
 
 

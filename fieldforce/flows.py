@@ -44,7 +44,12 @@ from fieldforce.zones.models import Zone
 
 
 def ingest(
-    session: Session, who: Uploader, pings: Sequence[PingIn], *, now: datetime | None = None
+    session: Session,
+    who: Uploader,
+    pings: Sequence[PingIn],
+    *,
+    push: bool,
+    now: datetime | None = None,
 ) -> list[PingResult]:
     """Store an upload (off-duty pings discarded by the person's duty plan unless the tenant
     tracks off duty), then move their zone state on with the good fixes and announce
@@ -63,11 +68,13 @@ def ingest(
             if r.status is Status.ACCEPTED and not r.flags
         ]
     )
-    announce(session, tenant, staff, monitor.new_events)
+    announce(session, tenant, staff, monitor.new_events, push=push)
     return results
 
 
-def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 500) -> int:
+def sweep_monitors(
+    factory: sessionmaker[Session], now: datetime, batch: int = 500, *, push: bool
+) -> int:
     """One sweep: everyone due, a transaction per batch (row locks are held briefly, and
     what a batch decided is committed with its alerts). Returns how many were looked at."""
     with owned_session(factory) as session:
@@ -79,13 +86,13 @@ def sweep_monitors(factory: sessionmaker[Session], now: datetime, batch: int = 5
             by_staff = {m.staff.id: m for m in monitors}
             for event in store_steps(session, [step for m in monitors for step in m.pending]):
                 by_staff[event.staff_id].new_events.append(event)
-            _announce_batch(session, monitors)
+            _announce_batch(session, monitors, push=push)
         done += len(monitors)
         if len(monitors) < batch:
             return done
 
 
-def _announce_batch(session: Session, monitors: Sequence[Monitor]) -> None:
+def _announce_batch(session: Session, monitors: Sequence[Monitor], *, push: bool) -> None:
     """The alerts of a sweep batch, delivered together per tenant."""
     leads: dict[tuple[object, ...], list[uuid.UUID]] = {}  # same unit, same manager
     messages: dict[uuid.UUID, list[Message]] = {}  # by tenant
@@ -100,7 +107,7 @@ def _announce_batch(session: Session, monitors: Sequence[Monitor]) -> None:
             alerts(monitor.tenant, person, monitor.new_events, leads[key])
         )
     for tenant_id, batch_messages in messages.items():
-        deliver_many(session, tenant_id, batch_messages)
+        deliver_many(session, tenant_id, batch_messages, push=push)
 
 
 _TITLES = {
@@ -147,13 +154,14 @@ def alerts(
     ]
 
 
-def announce(session: Session, tenant: Tenant, staff: Staff, events: Sequence[ZoneEvent]) -> int:
+def announce(
+    session: Session, tenant: Tenant, staff: Staff, events: Sequence[ZoneEvent], *, push: bool
+) -> int:
     """Tell the person's supervisors about each event that started."""
     if not events:
         return 0
-    return deliver_many(
-        session, tenant.id, alerts(tenant, staff, events, supervisors_of(session, staff))
-    )
+    leads = supervisors_of(session, staff)
+    return deliver_many(session, tenant.id, alerts(tenant, staff, events, leads), push=push)
 
 
 # Changes that alter whose schedule, zones or thresholds apply: the service makes the change,

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,30 +35,24 @@ log = get_logger("fieldforce.jobs")
 class Job:
     name: str
     every: timedelta
-    run: Callable[[Session, datetime], None] | None = None
+    run: Callable[[Session, datetime], object] | None = None
     # a job that commits as it goes (a long sweep) gets the session factory instead
     run_batches: Callable[[sessionmaker[Session], datetime], object] | None = None
 
 
-def _release_notices(session: Session, now: datetime) -> None:
-    release_due_notices(session, now)
-
-
-def _remind_tasks(session: Session, now: datetime) -> None:
-    send_due_reminders(session, now)
-
-
-def _forget_attempts(session: Session, now: datetime) -> None:
-    forget_old_attempts(session, now)
-
-
-JOBS = [
-    Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions),
-    Job("scheduled_notices", timedelta(seconds=30), _release_notices),
-    Job("task_reminders", timedelta(minutes=1), _remind_tasks),
-    Job("zone_monitoring", timedelta(minutes=1), run_batches=sweep_monitors),
-    Job("login_attempts", timedelta(hours=1), _forget_attempts),
-]
+def jobs_for(settings: Settings) -> list[Job]:
+    """The periodic jobs of a process with these settings (those that deliver messages
+    queue push only when FCM is configured)."""
+    push = settings.push_enabled
+    return [
+        Job("ping_partitions", timedelta(hours=1), maintain_ping_partitions),
+        Job("scheduled_notices", timedelta(seconds=30), partial(release_due_notices, push=push)),
+        Job("task_reminders", timedelta(minutes=1), partial(send_due_reminders, push=push)),
+        Job(
+            "zone_monitoring", timedelta(minutes=1), run_batches=partial(sweep_monitors, push=push)
+        ),
+        Job("login_attempts", timedelta(hours=1), forget_old_attempts),
+    ]
 
 
 def run_job(factory: sessionmaker[Session], job: Job, now: datetime | None = None) -> bool:
@@ -76,9 +71,9 @@ def run_job(factory: sessionmaker[Session], job: Job, now: datetime | None = Non
 
 
 class JobRunner:
-    def __init__(self, factory: sessionmaker[Session], jobs: list[Job] | None = None) -> None:
+    def __init__(self, factory: sessionmaker[Session], jobs: list[Job]) -> None:
         self.factory = factory
-        self.jobs = jobs if jobs is not None else JOBS
+        self.jobs = jobs
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="fieldforce-jobs", daemon=True)
 
@@ -106,7 +101,7 @@ class Background:
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self.settings = settings
-        self.jobs = JobRunner(factory)
+        self.jobs = JobRunner(factory, jobs_for(settings))
         self.fcm = FcmSender(settings) if settings.push_enabled else None
         self.sms = SmsSender(settings)
         senders: dict[str, Sender] = {OutboxChannel.SMS.value: self.sms}

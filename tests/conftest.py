@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.embedded import EmbeddedPostgres, ensure_binaries
-from fieldforce.jobs import JOBS, run_job
+from fieldforce.jobs import jobs_for, run_job
 from fieldforce.migrate import upgrade
 from fieldforce.notify import push
 from fieldforce.settings import Settings, get_settings
@@ -76,7 +76,8 @@ def database_url() -> Iterator[str]:
 def engine(database_url: str) -> Iterator[Engine]:
     upgrade(url=database_url)
     eng = make_engine(database_url, pool_size=4)
-    assert run_job(make_sessionmaker(eng), JOBS[0])  # ping partitions, committed once
+    ping_partitions = jobs_for(Settings(mode="test", secret_key=TEST_SECRET))[0]
+    assert run_job(make_sessionmaker(eng), ping_partitions)  # committed once
     yield eng
     eng.dispose()
 

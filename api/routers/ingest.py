@@ -96,7 +96,9 @@ _OSMAND = {
 
 @router.get("/ingest/osmand", operation_id="osmand_ingest_get", **_OSMAND)  # type: ignore[arg-type]
 @router.post("/ingest/osmand", operation_id="osmand_ingest_post", **_OSMAND)  # type: ignore[arg-type]
-def osmand_ingest(request: Request, body: RawBody, session: SessionDep) -> Response:
+def osmand_ingest(
+    request: Request, body: RawBody, session: SessionDep, settings: SettingsDep
+) -> Response:
     """OsmAnd protocol: parameters in the query string, else a form body, else the Traccar
     Client JSON body. `id` is the identifier of an `osmand` device, from registration.
     Speed is in knots (m/s in the JSON form). `notificationToken` is ignored: push tokens
@@ -112,7 +114,8 @@ def osmand_ingest(request: Request, body: RawBody, session: SessionDep) -> Respo
     except Unauthorized as exc:
         raise BadRequest("unknown device", code="unknown_device") from exc
     who = uploader_for_device(session, device)
-    _log_refusals(flows.ingest(session, who, [report.ping]), device)
+    results = flows.ingest(session, who, [report.ping], push=settings.push_enabled)
+    _log_refusals(results, device)
     return Response(status_code=200, media_type="text/plain")
 
 
@@ -162,7 +165,7 @@ def owntracks_ingest(
             log.warning("owntracks_location_unreadable", device_id=str(device.id), error=str(exc))
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
-        _log_refusals(flows.ingest(session, who, pings), device)
+        _log_refusals(flows.ingest(session, who, pings, push=settings.push_enabled), device)
     return JSONResponse(commands_for_reply(session, device))
 
 

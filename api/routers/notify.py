@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
+from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
 from api.schemas.common import Page
 from api.schemas.notify import (
     InboxItemOut,
@@ -76,7 +76,9 @@ def _notice_out(session: Session, notice: Notice) -> NoticeOut:
 
 
 @router.post("/notices", response_model=NoticeOut, status_code=201)
-def compose_notice(body: NoticeCreate, actor: ActorDep, session: SessionDep) -> NoticeOut:
+def compose_notice(
+    body: NoticeCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> NoticeOut:
     """Send a business notice to org units (with their subtree unless `include_subtree` is
     false), optionally only to some `roles`, and/or to named `staff_ids`, all within the
     sender's own scope. With `send_at` in the future it waits until then."""
@@ -92,6 +94,7 @@ def compose_notice(body: NoticeCreate, actor: ActorDep, session: SessionDep) -> 
             staff_ids=body.staff_ids,
         ),
         send_at=body.send_at,
+        push=settings.push_enabled,
     )
     return _notice_out(session, notice)
 
@@ -153,7 +156,9 @@ def _task_out(session: Session, task: Task, *, with_events: bool = False) -> Tas
 
 
 @router.post("/tasks", response_model=TaskOut, status_code=201)
-def assign_task(body: TaskCreate, actor: ActorDep, session: SessionDep) -> TaskOut:
+def assign_task(
+    body: TaskCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> TaskOut:
     """Give a task to someone in one's scope; they get it in their inbox (and by push) and
     a reminder before `due_at` (the tenant's `task_reminder_before_s`)."""
     task = tasks.assign(
@@ -166,6 +171,7 @@ def assign_task(body: TaskCreate, actor: ActorDep, session: SessionDep) -> TaskO
         place=body.place,
         lon=body.lon,
         lat=body.lat,
+        push=settings.push_enabled,
     )
     return _task_out(session, task, with_events=True)
 
@@ -203,9 +209,14 @@ def get_task(task_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> TaskOu
 
 def _move(to: TaskStatus, summary: str) -> None:
     def endpoint(
-        task_id: uuid.UUID, actor: ActorDep, session: SessionDep, body: TaskNote | None = None
+        task_id: uuid.UUID,
+        actor: ActorDep,
+        session: SessionDep,
+        settings: SettingsDep,
+        body: TaskNote | None = None,
     ) -> TaskOut:
-        task = tasks.move(session, actor, task_id, to, body.note if body else None)
+        note = body.note if body else None
+        task = tasks.move(session, actor, task_id, to, note, push=settings.push_enabled)
         return _task_out(session, task, with_events=True)
 
     verb = {

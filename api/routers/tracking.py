@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from geoalchemy2.shape import to_shape
 
-from api.deps import CursorQ, LimitQ, SessionDep, TrackingActor
+from api.deps import CursorQ, LimitQ, SessionDep, SettingsDep, TrackingActor
 from api.formats.geojson import (
     GeoJSONResponse,
     position_feature,
@@ -40,7 +40,9 @@ router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
 
 @router.post("/pings", response_model=PingBatchResult, response_model_exclude_none=True)
-def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> PingBatchResult:
+def upload_pings(
+    body: PingBatch, actor: TrackingActor, session: SessionDep, settings: SettingsDep
+) -> PingBatchResult:
     """Upload up to 1,000 fixes of the signed-in staff member, oldest or newest first,
     including ones buffered offline. One result per item, in order. Answered only after
     everything accepted is committed; re-sending a batch stores nothing twice."""
@@ -62,7 +64,7 @@ def upload_pings(body: PingBatch, actor: TrackingActor, session: SessionDep) -> 
         )
         for p in body.pings
     ]
-    results = flows.ingest(session, who, pings)
+    results = flows.ingest(session, who, pings, push=settings.push_enabled)
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
         results=[
@@ -208,11 +210,13 @@ def device_reports(
 
 
 @router.post("/staff/{staff_id}/locate", response_model=LocateRequests, status_code=201)
-def locate_now(staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> LocateRequests:
+def locate_now(
+    staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep, settings: SettingsDep
+) -> LocateRequests:
     """Ask this person's phones for a fresh fix now (supervisors, managers, admins in
     scope). Our app and Traccar Client get a silent push; OwnTracks gets the command in its
     next answer. Read the request back to see the fix that answered it."""
-    requests = locate.request_fix(session, actor, staff_id)
+    requests = locate.request_fix(session, actor, staff_id, push=settings.push_enabled)
     return LocateRequests(requests=[LocateRequestOut.model_validate(r) for r in requests])
 
 

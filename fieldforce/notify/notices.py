@@ -101,6 +101,7 @@ def compose(
     audience: Audience,
     send_at: datetime | None = None,
     now: datetime | None = None,
+    push: bool,
 ) -> Notice:
     _require_sender(actor)
     _check_audience(session, actor, audience)
@@ -126,11 +127,11 @@ def compose(
         {"title": title, "audience": notice.audience, "send_at": notice.send_at},
     )
     if notice.send_at <= now:
-        _send(session, actor, notice, now)
+        _send(session, actor, notice, now, push=push)
     return notice
 
 
-def _send(session: Session, sender: Actor, notice: Notice, now: datetime) -> None:
+def _send(session: Session, sender: Actor, notice: Notice, now: datetime, *, push: bool) -> None:
     recipients = _recipients(session, sender, Audience.from_json(notice.audience))
     notice.recipients = deliver(
         session,
@@ -141,12 +142,13 @@ def _send(session: Session, sender: Actor, notice: Notice, now: datetime) -> Non
         body=notice.body,
         data={"notice_id": str(notice.id)},
         source_id=notice.id,
+        push=push,
     )
     notice.sent_at = now
     session.flush()
 
 
-def release_due_notices(session: Session, now: datetime) -> int:
+def release_due_notices(session: Session, now: datetime, *, push: bool) -> int:
     """Send scheduled notices whose time has come. Safe with several processes: each
     notice row is taken by one of them (SKIP LOCKED) and marked sent in that transaction."""
     due = list(
@@ -164,7 +166,7 @@ def release_due_notices(session: Session, now: datetime) -> int:
         except Unauthorized:  # the sender left: the notice goes nowhere, but is closed
             notice.sent_at = now
             continue
-        _send(session, sender, notice, now)
+        _send(session, sender, notice, now, push=push)
     return len(due)
 
 

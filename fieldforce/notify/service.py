@@ -12,11 +12,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldforce.errors import NotFound
-from fieldforce.notify import push, sms
+from fieldforce.notify import sms
 from fieldforce.notify.models import InboxItem
+from fieldforce.notify.push import enqueue as queue_push
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
-from fieldforce.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,20 @@ def deliver(
     body: str,
     data: dict[str, Any] | None = None,
     source_id: uuid.UUID | None = None,
+    push: bool,
 ) -> int:
     """Put one item in each recipient's inbox, in the caller's transaction: whatever caused
     the message and the message itself are committed together. Each item is also queued
-    as a push to the recipient's phones, or as an SMS to those who cannot take a push when
-    the tenant has an SMS gateway. Returns how many items."""
+    as a push to the recipient's phones when ``push`` is on (FCM is configured), or as an SMS
+    to those who cannot take a push when the tenant has an SMS gateway. Returns how many
+    items."""
     message = Message(list(recipient_ids), kind, title, body, data or {}, source_id)
-    return deliver_many(session, tenant_id, [message])
+    return deliver_many(session, tenant_id, [message], push=push)
 
 
-def deliver_many(session: Session, tenant_id: uuid.UUID, messages: Sequence[Message]) -> int:
+def deliver_many(
+    session: Session, tenant_id: uuid.UUID, messages: Sequence[Message], *, push: bool
+) -> int:
     """``deliver`` for several messages of one tenant at once (one insert of inbox items)."""
     batches = [
         (m, [(rid, uuid.uuid4()) for rid in dict.fromkeys(m.recipient_ids)])  # (staff, item)
@@ -73,13 +77,12 @@ def deliver_many(session: Session, tenant_id: uuid.UUID, messages: Sequence[Mess
     if not rows:
         return 0
     session.execute(insert(InboxItem), rows)
-    push_on = get_settings().push_enabled
     gateway = sms.tenant_gateway(session, tenant_id)
     for m, pairs in batches:
         if not pairs:
             continue
-        if push_on:
-            push.enqueue(
+        if push:
+            queue_push(
                 session,
                 tenant_id,
                 pairs,
@@ -95,7 +98,7 @@ def deliver_many(session: Session, tenant_id: uuid.UUID, messages: Sequence[Mess
                 title=m.title,
                 body=m.body,
                 kind=m.kind,
-                unless_push=push_on,
+                unless_push=push,
                 gateway=gateway,
             )
     return len(rows)

@@ -61,6 +61,7 @@ def assign(
     place: str | None = None,
     lon: float | None = None,
     lat: float | None = None,
+    push: bool,
 ) -> Task:
     actor.require_module(Module.NOTICES.value)
     assignee = actor.require_directs_staff(session, assignee_id, oneself_allowed=True)
@@ -94,6 +95,7 @@ def assign(
         body=description or title,
         data={"task_id": str(task.id), "due_at": due_at.isoformat() if due_at else ""},
         source_id=task.id,
+        push=push,
     )
     audit.record_by(
         session,
@@ -132,7 +134,13 @@ def events(session: Session, task: Task) -> list[TaskEvent]:
 
 
 def move(
-    session: Session, actor: Actor, task_id: uuid.UUID, to: TaskStatus, note: str | None = None
+    session: Session,
+    actor: Actor,
+    task_id: uuid.UUID,
+    to: TaskStatus,
+    note: str | None = None,
+    *,
+    push: bool,
 ) -> Task:
     """Change a task's state. The row is locked, so two clicks decide once."""
     task = get_task(session, actor, task_id, lock=True)
@@ -166,6 +174,7 @@ def move(
             body=note or task.title,
             data={"task_id": str(task.id), "status": to.value},
             source_id=task.id,
+            push=push,
         )
     audit.record_by(session, actor, f"task.{to.value}", "task", task.id, {"note": note})
     return task
@@ -195,7 +204,7 @@ def list_tasks(
     )
 
 
-def send_due_reminders(session: Session, now: datetime) -> int:
+def send_due_reminders(session: Session, now: datetime, *, push: bool) -> int:
     """Remind assignees of live tasks due within their tenant's reminder lead, once. Safe
     with several processes (SKIP LOCKED)."""
     rows = session.execute(
@@ -226,6 +235,7 @@ def send_due_reminders(session: Session, now: datetime) -> int:
             body=f"Due at {task.due_at.isoformat()}",
             source_id=task.id,
             data={"task_id": str(task.id), "due_at": task.due_at.isoformat()},
+            push=push,
         )
         task.reminded_at = now
         sent += 1

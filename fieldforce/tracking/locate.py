@@ -24,7 +24,6 @@ from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.push import enqueue_command
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
-from fieldforce.settings import get_settings
 from fieldforce.tenancy.models import Module
 from fieldforce.tracking.models import LocateRequest, Ping
 
@@ -32,8 +31,11 @@ CLOCK_SLACK = timedelta(minutes=1)
 OWNTRACKS_COMMAND = {"_type": "cmd", "action": "reportLocation"}
 
 
-def request_fix(session: Session, actor: Actor, staff_id: uuid.UUID) -> list[LocateRequest]:
-    """One request per active phone of the person; each says how it reaches the phone."""
+def request_fix(
+    session: Session, actor: Actor, staff_id: uuid.UUID, *, push: bool
+) -> list[LocateRequest]:
+    """One request per active phone of the person; each says how it reaches the phone
+    (a push only when ``push`` is on)."""
     actor.require_module(Module.TRACKING.value)
     staff = actor.require_directs_staff(session, staff_id, oneself_allowed=True)
     devices = list(
@@ -49,7 +51,6 @@ def request_fix(session: Session, actor: Actor, staff_id: uuid.UUID) -> list[Loc
     )
     if not devices:
         raise Invalid("this person has no registered phone", code="no_device")
-    push_on = get_settings().push_enabled
     requests = []
     for device in devices:
         request = LocateRequest(
@@ -62,7 +63,7 @@ def request_fix(session: Session, actor: Actor, staff_id: uuid.UUID) -> list[Loc
         )
         if device.protocol == Protocol.OWNTRACKS.value:
             request.channel = "next_reply"
-        elif push_on:
+        elif push:
             data = (
                 {"command": "positionSingle"}
                 if device.protocol == Protocol.OSMAND.value

@@ -19,7 +19,7 @@ from fieldforce.tracking.queries import load_track
 def test_demo_builds_a_provincial_operator_once(
     session_factory: sessionmaker[Session], db: Session
 ) -> None:
-    summary = build_demo(session_factory)
+    summary = build_demo(session_factory, push=False)
     tenant = db.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
     assert tenant is not None
     assert tenant.timezone == "Asia/Shanghai"
@@ -97,6 +97,6 @@ def test_demo_builds_a_provincial_operator_once(
     )
     assert len(track.stops) >= 4  # customers visited (and the office at the end)
     assert track.distance_m > 5_000
-    again = build_demo(session_factory)
+    again = build_demo(session_factory, push=False)
     assert again.tenant_id == summary.tenant_id
     assert count(Staff) == summary.staff

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.auth.jobs import forget_old_attempts
 from fieldforce.auth.models import LoginAttempt
-from fieldforce.jobs import JOBS, Job, JobRunner, run_job
-from fieldforce.settings import ATTEMPTS_KEPT_DAYS
+from fieldforce.jobs import Job, JobRunner, jobs_for, run_job
+from fieldforce.settings import ATTEMPTS_KEPT_DAYS, Settings
 
 
 def test_runner_runs_each_job_and_stops(session_factory: sessionmaker[Session]) -> None:
@@ -34,7 +34,7 @@ def test_a_failing_job_is_logged_not_raised(session_factory: sessionmaker[Sessio
     assert run_job(session_factory, Job("broken", timedelta(minutes=1), broken)) is False
 
 
-def test_old_sign_in_attempts_are_forgotten(db: Session) -> None:
+def test_old_sign_in_attempts_are_forgotten(db: Session, settings: Settings) -> None:
     now = datetime.now(UTC)
     for days in (1, ATTEMPTS_KEPT_DAYS - 1, ATTEMPTS_KEPT_DAYS + 1, 400):
         db.add(
@@ -49,4 +49,4 @@ def test_old_sign_in_attempts_are_forgotten(db: Session) -> None:
     assert forget_old_attempts(db, now) == 2
     kept = db.scalars(select(LoginAttempt.login_key).where(LoginAttempt.login_key.like("probe/%")))
     assert sorted(kept) == ["probe/1", f"probe/{ATTEMPTS_KEPT_DAYS - 1}"]
-    assert "login_attempts" in {job.name for job in JOBS}
+    assert "login_attempts" in {job.name for job in jobs_for(settings)}

@@ -117,12 +117,14 @@ class Scene:
                     accuracy_m=p.accuracy_m,
                 )
             )
-        results: list[PingResult] = flows.ingest(self.db, self.uploader(), pings, now=now)
+        results: list[PingResult] = flows.ingest(
+            self.db, self.uploader(), pings, now=now, push=False
+        )
         self.db.commit()
         return [r.status.value for r in results]
 
     def sweep(self, now: datetime) -> None:
-        flows.sweep_monitors(self.factory, now)
+        flows.sweep_monitors(self.factory, now, push=False)
 
     def live(self, track: list[P], until: float, start: datetime = MONDAY) -> None:
         """Minute by minute: the fixes of that minute are sent, then the sweep runs."""

@@ -119,13 +119,17 @@ def test_sweepers_and_uploaders_at_once_raise_each_event_once(
                     Uploader(tenant_id, rep, None, settings),
                     [_fix(rep, minute, distance)],
                     now=now,
+                    push=False,
                 )
 
     senders = in_zone + wanderers
     for minute in range(0, 45):
         now = START + timedelta(minutes=minute, seconds=5)
         _in_parallel(
-            [lambda now=now: flows.sweep_monitors(factory, now, batch=5) for _ in range(4)]
+            [
+                lambda now=now: flows.sweep_monitors(factory, now, batch=5, push=False)
+                for _ in range(4)
+            ]
             + [
                 lambda m=minute: upload(senders[0::2], m),
                 lambda m=minute: upload(senders[1::2], m),

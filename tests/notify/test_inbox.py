@@ -12,7 +12,9 @@ from tests.world import World, all_pages
 def fill(db: Session, world: World, who: str, n: int, kind: str = "system") -> None:
     staff = world.staff[who]
     for i in range(n):
-        deliver(db, staff.tenant_id, [staff.id], kind=kind, title=f"message {i}", body="…")
+        deliver(
+            db, staff.tenant_id, [staff.id], kind=kind, title=f"message {i}", body="…", push=False
+        )
     db.commit()
 
 

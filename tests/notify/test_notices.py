@@ -140,9 +140,9 @@ def test_scheduled_notices_wait_then_go_once(client: TestClient, world: World, d
     )
     assert notice["sent_at"] is None
     assert inbox_logins(db, world, notice["id"]) == set()
-    assert release_due_notices(db, datetime.now(UTC)) == 0
-    assert release_due_notices(db, later + timedelta(seconds=1)) == 1
-    assert release_due_notices(db, later + timedelta(minutes=1)) == 0
+    assert release_due_notices(db, datetime.now(UTC), push=False) == 0
+    assert release_due_notices(db, later + timedelta(seconds=1), push=False) == 1
+    assert release_due_notices(db, later + timedelta(minutes=1), push=False) == 0
     assert inbox_logins(db, world, notice["id"]) == {"south.manager", "south.rep"}
     r = client.post(f"{NOTICES}/{notice['id']}/cancel", headers=world.headers("admin"))
     assert r.status_code == 409
@@ -156,7 +156,7 @@ def test_cancelled_notices_never_go(client: TestClient, world: World, db: Sessio
     r = client.post(f"{NOTICES}/{notice['id']}/cancel", headers=world.headers("admin"))
     assert r.status_code == 200
     assert r.json()["cancelled_at"] is not None
-    assert release_due_notices(db, later + timedelta(minutes=5)) == 0
+    assert release_due_notices(db, later + timedelta(minutes=5), push=False) == 0
     assert inbox_logins(db, world, notice["id"]) == set()
 
 

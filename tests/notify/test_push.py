@@ -14,7 +14,7 @@ from fieldforce.devices.models import Device
 from fieldforce.notify import outbox, push
 from fieldforce.notify.models import OutboxMessage
 from fieldforce.notify.service import deliver
-from fieldforce.settings import Settings, get_settings
+from fieldforce.settings import Settings
 from fieldforce.tenancy.models import Tenant
 from tests.notify.fake_fcm import (
     QUOTA_EXCEEDED,
@@ -67,6 +67,7 @@ def test_a_notice_becomes_a_push_to_each_phone(
         title="Q4 targets",
         body="New tariffs from Monday",
         data={"notice_id": "n1"},
+        push=True,
     )
     db.commit()
     assert len(queued(db)) == 2
@@ -94,7 +95,7 @@ def test_transient_failure_backs_off_then_succeeds(
     fake, settings = fcm
     phone(db, world)
     staff = world.staff["north.rep"]
-    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b", push=True)
     db.commit()
     fake.answer_next(TOKEN, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
     now = datetime.now(UTC)
@@ -133,7 +134,7 @@ def test_transient_failures_end_in_the_dead_letter(
     settings = settings.model_copy(update={"push_max_attempts": 2})
     phone(db, world)
     staff = world.staff["north.rep"]
-    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b", push=True)
     db.commit()
     fake.answer_next(TOKEN, QUOTA_EXCEEDED, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
     at = datetime.now(UTC)
@@ -156,7 +157,7 @@ def test_dead_token_is_removed_from_the_device(
     fake, settings = fcm
     device = phone(db, world)
     staff = world.staff["north.rep"]
-    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b")
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b", push=True)
     db.commit()
     fake.answer_next(TOKEN, UNREGISTERED)
     outbox.deliver_due(session_factory, {"push": sender}, settings)
@@ -165,7 +166,7 @@ def test_dead_token_is_removed_from_the_device(
     db.refresh(device)
     assert device.fcm_token is None
     # later messages to that person reach the inbox but queue no push
-    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t2", body="b")
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t2", body="b", push=True)
     db.commit()
     assert len(queued(db)) == 1
 
@@ -185,7 +186,7 @@ def test_a_worker_that_died_after_claiming_leaves_the_batch_to_another(
     phone(db, world)
     staff = world.staff["north.rep"]
     for i in range(5):
-        deliver(db, staff.tenant_id, [staff.id], kind="system", title=f"m{i}", body="b")
+        deliver(db, staff.tenant_id, [staff.id], kind="system", title=f"m{i}", body="b", push=True)
     db.commit()
     now = datetime.now(UTC)
     assert (
@@ -202,12 +203,22 @@ def test_a_worker_that_died_after_claiming_leaves_the_batch_to_another(
     assert {r.status for r in queued(db)} == {"sent"}
 
 
-def test_push_off_without_credentials(db: Session, world: World) -> None:
-    get_settings.cache_clear()
-    assert not get_settings().push_enabled
+def test_push_off_without_credentials(db: Session, world: World, settings: Settings) -> None:
+    assert not settings.push_enabled
     phone(db, world)
     staff = world.staff["north.rep"]
-    assert deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b") == 1
+    assert (
+        deliver(
+            db,
+            staff.tenant_id,
+            [staff.id],
+            kind="system",
+            title="t",
+            body="b",
+            push=settings.push_enabled,
+        )
+        == 1
+    )
     db.commit()
     assert queued(db) == []
 
@@ -238,7 +249,15 @@ def test_two_workers_racing_deliver_each_message_once(
             )
         db.flush()
         for n in range(10):
-            deliver(db, tenant.id, [s.id for s in staff], kind="system", title=f"m{n}", body="b")
+            deliver(
+                db,
+                tenant.id,
+                [s.id for s in staff],
+                kind="system",
+                title=f"m{n}",
+                body="b",
+                push=True,
+            )
         tenant_id = tenant.id
     try:
         senders = [push.FcmSender(settings) for _ in range(2)]

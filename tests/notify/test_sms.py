@@ -262,7 +262,13 @@ def test_push_off_every_recipient_with_a_phone_gets_an_sms(
     rep = with_phone(db, world.staff["north.rep"])
     nophone = world.staff["north.rep2"]
     deliver(
-        db, rep.tenant_id, [rep.id, nophone.id], kind="task", title="Visit", body="Shop 12\nnow"
+        db,
+        rep.tenant_id,
+        [rep.id, nophone.id],
+        kind="task",
+        title="Visit",
+        body="Shop 12\nnow",
+        push=False,
     )
     db.commit()
     [row] = queued(db)
@@ -288,20 +294,20 @@ def test_no_gateway_no_sms_and_kinds_filter(
     db: Session, world: World, gateway: FakeSmsGateway
 ) -> None:
     rep = with_phone(db, world.staff["north.rep"])
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     assert queued(db) == []  # no gateway configured
     configure(db, world.tenant, gateway.url, kinds=["alert"])
-    deliver(db, rep.tenant_id, [rep.id], kind="notice", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="notice", title="t", body="b", push=False)
     assert queued(db) == []
-    deliver(db, rep.tenant_id, [rep.id], kind="alert", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="alert", title="t", body="b", push=False)
     assert len(queued(db, "sms")) == 1
     configure(db, world.tenant, gateway.url, enabled=False)
-    deliver(db, rep.tenant_id, [rep.id], kind="alert", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="alert", title="t", body="b", push=False)
     assert len(queued(db, "sms")) == 1
     # another tenant's gateway is not ours
     other_rep = with_phone(db, world.staff["other.rep"])
-    deliver(db, other_rep.tenant_id, [other_rep.id], kind="alert", title="t", body="b")
+    deliver(db, other_rep.tenant_id, [other_rep.id], kind="alert", title="t", body="b", push=False)
     assert len(queued(db, "sms")) == 1
 
 
@@ -315,7 +321,15 @@ def test_push_on_only_those_without_a_token_get_an_sms(
     with_push = with_phone(db, world.staff["north.rep"])
     phone_with_token(db, with_push, "token-" + "a" * 100)
     without = with_phone(db, world.staff["north.rep2"], "13900139000")
-    deliver(db, with_push.tenant_id, [with_push.id, without.id], kind="task", title="t", body="b")
+    deliver(
+        db,
+        with_push.tenant_id,
+        [with_push.id, without.id],
+        kind="task",
+        title="t",
+        body="b",
+        push=True,
+    )
     db.commit()
     rows = queued(db)
     assert sorted((r.channel, r.recipient_id) for r in rows) == sorted(
@@ -342,7 +356,7 @@ def test_a_push_that_fails_for_good_falls_back_to_one_sms(
 
     # one phone is gone, the other takes it: no SMS
     fake.answer_next(first, UNREGISTERED)
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="one", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="one", body="b", push=True)
     db.commit()
     outbox.deliver_due(session_factory, senders, settings)
     assert sorted(r.status for r in queued(db, "push")) == ["dead", "sent"]
@@ -350,7 +364,7 @@ def test_a_push_that_fails_for_good_falls_back_to_one_sms(
 
     # the last phone is gone too: one SMS for the item, sent in the same round
     fake.answer_next(second, UNREGISTERED)
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="two", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="two", body="b", push=True)
     db.commit()
     outbox.deliver_due(session_factory, senders, settings)
     [fallback] = queued(db, "sms")
@@ -359,7 +373,7 @@ def test_a_push_that_fails_for_good_falls_back_to_one_sms(
     assert [json.loads(r.body)["text"] for r in gateway.received] == ["two: b"]
 
     # no tokens left: the next item goes by SMS straight away
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="three", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="three", body="b", push=True)
     db.commit()
     assert [r.payload["text"] for r in queued(db, "sms")] == ["two: b", "three: b"]
 
@@ -379,7 +393,7 @@ def test_a_push_that_gave_up_after_retries_falls_back(
     token = "token-" + "q" * 100
     phone_with_token(db, rep, token)
     fake.answer_next(token, QUOTA_EXCEEDED, QUOTA_EXCEEDED)
-    deliver(db, rep.tenant_id, [rep.id], kind="alert", title="Off zone", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="alert", title="Off zone", body="b", push=True)
     db.commit()
     at = datetime.now(UTC)
     for _ in range(2):
@@ -394,7 +408,7 @@ def test_a_push_that_gave_up_after_retries_falls_back(
 def test_fall_back_is_once_per_item(db: Session, world: World, gateway: FakeSmsGateway) -> None:
     configure(db, world.tenant, gateway.url)
     rep = with_phone(db, world.staff["north.rep"])
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     [row] = queued(db, "sms")
     message = outbox.Claimed(
@@ -437,7 +451,7 @@ def test_gateway_failures_are_retried_or_dead(
 ) -> None:
     configure(db, world.tenant, gateway.url, timeout_s=0.5)
     rep = with_phone(db, world.staff["north.rep"])
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     gateway.answer_next(answer)
     now = datetime.now(UTC)
@@ -466,7 +480,7 @@ def test_gateway_removed_after_queueing_fails_with_the_reason(
 ) -> None:
     configure(db, world.tenant, gateway.url)
     rep = with_phone(db, world.staff["north.rep"])
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     world.tenant.sms_gateway = None
     db.commit()
     outbox.deliver_due(session_factory, {"sms": sms_sender}, settings)
@@ -493,7 +507,7 @@ def test_form_gateway_gets_a_form(
         text_template="【Acme】$name, $title",
     )
     rep = with_phone(db, world.staff["north.rep"], "13800138000")
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="visit Shop & Co", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="visit Shop & Co", body="b", push=False)
     db.commit()
     outbox.deliver_due(session_factory, {"sms": sms_sender}, settings)
     [got] = gateway.received
@@ -518,7 +532,7 @@ def test_sms_claims_and_push_claims_are_separate(
     rep = with_phone(db, world.staff["north.rep"])
     device = phone_with_token(db, world.staff["north.rep2"], "token-" + "z" * 100)
     push.enqueue_command(db, device, {"command": "locate"}, "locate:1")
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     now = datetime.now(UTC)
     [claimed] = outbox.claim(session_factory, settings, now, "sms")
@@ -555,7 +569,7 @@ def test_without_the_allow_list_a_loopback_gateway_is_refused_before_any_request
     assert (answer["sent"], answer["status"]) == (False, None)
     assert answer["detail"].startswith("refused: 127.0.0.1 is a loopback address")
     rep = with_phone(db, world.staff["north.rep"])
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     outbox.deliver_due(session_factory, {"sms": closed_sender}, closed)
     [row] = queued(db)
@@ -618,7 +632,7 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
         "refused: localhost resolves to an address that is not public"
     )
     rep = with_phone(db, world.staff["north.rep"])
-    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+    deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     outbox.deliver_due(session_factory, {"sms": closed_sender}, closed)
     [row] = queued(db)
@@ -655,7 +669,7 @@ def two_tenants_queued(db: Session, world: World, url: str) -> tuple[Tenant, Ten
     configure(db, theirs, url, auth_value="Bearer theirs")
     for login in ("north.rep", "other.rep"):
         rep = with_phone(db, world.staff[login])
-        deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b")
+        deliver(db, rep.tenant_id, [rep.id], kind="task", title="t", body="b", push=False)
     db.commit()
     return ours, theirs
 

@@ -146,7 +146,7 @@ def test_reminder_before_due_goes_once(client: TestClient, world: World, db: Ses
     now = datetime.now(UTC)
     give(client, world, due_at=(now + timedelta(minutes=30)).isoformat())
     give(client, world, title="Next week", due_at=(now + timedelta(days=5)).isoformat())
-    assert send_due_reminders(db, now) == 1  # within the default hour before
-    assert send_due_reminders(db, now + timedelta(minutes=1)) == 0
+    assert send_due_reminders(db, now, push=False) == 1  # within the default hour before
+    assert send_due_reminders(db, now + timedelta(minutes=1), push=False) == 0
     db.commit()
     assert "Due soon: Visit Xihu hall" in inbox_titles(client, world, "north.rep")

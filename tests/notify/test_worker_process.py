@@ -87,7 +87,13 @@ def test_worker_killed_mid_batch_redelivers_the_rest_once(
             db.flush()
             for n in range(5):  # 50 pushes: five batches of ten
                 deliver(
-                    db, tenant.id, [s.id for s in staff], kind="system", title=f"m{n}", body="b"
+                    db,
+                    tenant.id,
+                    [s.id for s in staff],
+                    kind="system",
+                    title=f"m{n}",
+                    body="b",
+                    push=True,
                 )
         engine.dispose()
 
@@ -143,7 +149,15 @@ def test_worker_without_push_credentials_sends_sms(
                 s.phone = f"+86 13800{i:06d}"
             db.flush()
             for n in range(2):
-                deliver(db, tenant.id, [s.id for s in staff], kind="task", title=f"t{n}", body="b")
+                deliver(
+                    db,
+                    tenant.id,
+                    [s.id for s in staff],
+                    kind="task",
+                    title=f"t{n}",
+                    body="b",
+                    push=False,
+                )
         worker = subprocess.Popen(
             fieldforce_command("worker"),
             env=worker_env(

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import create_app
 from fieldforce.notify import outbox, push
 from fieldforce.notify.models import OutboxMessage
 from fieldforce.settings import Settings
@@ -41,8 +44,19 @@ def locate(client: TestClient, world: World, who: str = "north.sup") -> list[dic
     return r.json()["requests"]  # type: ignore[no-any-return]
 
 
+@pytest.fixture
+def push_client(
+    settings: Settings, fcm: tuple[FakeFcm, Settings], session_factory: sessionmaker[Session]
+) -> Iterator[TestClient]:
+    """A server whose own settings have FCM credentials."""
+    with_push = settings.model_copy(update={"fcm_credentials_file": fcm[1].fcm_credentials_file})
+    assert with_push.push_enabled
+    with TestClient(create_app(with_push, session_factory), raise_server_exceptions=False) as c:
+        yield c
+
+
 def test_locate_reaches_each_kind_of_phone_its_own_way(
-    client: TestClient,
+    push_client: TestClient,
     world: World,
     db: Session,
     session_factory: sessionmaker[Session],
@@ -50,6 +64,7 @@ def test_locate_reaches_each_kind_of_phone_its_own_way(
     sender: push.FcmSender,
 ) -> None:
     fake, settings = fcm
+    client = push_client
     app_phone = register(client, world, "app")
     traccar = register(client, world, "osmand")
     owntracks = register(client, world, "owntracks")
@@ -112,6 +127,18 @@ def test_the_fix_after_the_request_answers_it(
 
 
 def test_locate_without_push_says_so(client: TestClient, world: World, db: Session) -> None:
+    register(client, world, "app")
+    [request] = locate(client, world)
+    assert request["channel"] == "unavailable"
+    assert db.scalars(select(OutboxMessage)).all() == []
+
+
+def test_push_follows_the_servers_settings_not_the_environment(
+    client: TestClient, world: World, db: Session, fcm: tuple[FakeFcm, Settings]
+) -> None:
+    """FCM credentials in the environment do not turn push on for a server configured
+    without them: the settings it was given decide."""
+    assert fcm[1].push_enabled  # the environment has them
     register(client, world, "app")
     [request] = locate(client, world)
     assert request["channel"] == "unavailable"
