@@ -19,6 +19,7 @@ from api.formats.geojson import GeoJSONResponse, positions_collection, track_col
 from bench.common import bench_database, timed
 from fieldforce.auth.service import actor_for
 from fieldforce.db import make_engine, make_sessionmaker, owned_session
+from fieldforce.monitoring import positions
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import TenantSettings
 from fieldforce.tenancy.service import bootstrap
@@ -106,7 +107,7 @@ def main() -> None:
 
             def ours_positions() -> str:
                 answer = GeoJSONResponse(
-                    positions_collection(queries.latest_positions(session, admin))
+                    positions_collection(positions.latest_positions(session, admin))
                 )
                 return answer.body.decode()
 

@@ -23,7 +23,6 @@ from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.monitoring.events import store_steps
 from fieldforce.monitoring.jobs import enrol, sweep_batch
-from fieldforce.monitoring.judge import GoodFix
 from fieldforce.monitoring.machine import EventType
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.monitoring.monitor import Monitor
@@ -38,6 +37,7 @@ from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
+from fieldforce.tracking.queries import GoodFix
 from fieldforce.zones import assignments, exchange
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import Zone

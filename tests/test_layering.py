@@ -31,7 +31,7 @@ DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
     # foundation
     ("audit", "org", "tenancy", "auth"),
     # what the phones and the map do
-    ("devices", "notify", "zones", "duty", "monitoring", "tracking", "attachments"),
+    ("devices", "notify", "tracking", "zones", "duty", "monitoring", "attachments"),
     # workflows
     (
         "approvals",

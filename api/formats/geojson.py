@@ -19,7 +19,8 @@ from api.schemas.tracking import (
     TripProperties,
 )
 from api.schemas.zones import ZoneOut, ZoneOutCollection, ZoneOutProperties
-from fieldforce.tracking.queries import Position, Track
+from fieldforce.monitoring.positions import Position
+from fieldforce.tracking.queries import Track
 from fieldforce.zones.models import Zone
 
 GEOJSON = "application/geo+json"

@@ -31,6 +31,7 @@ from api.schemas.tracking import (
 )
 from api.schemas.types import Line, Time
 from fieldforce import flows
+from fieldforce.monitoring import positions as map_positions
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
 from fieldforce.tracking.models import Ping, PingFlag
@@ -95,7 +96,9 @@ def positions(
 ) -> Response:
     """The latest good position of every active staff member in the caller's scope, as a
     GeoJSON FeatureCollection (one Point feature per person)."""
-    found = queries.latest_positions(session, actor, bbox=bbox, org_unit_id=org_unit, status=status)
+    found = map_positions.latest_positions(
+        session, actor, bbox=bbox, org_unit_id=org_unit, status=status
+    )
     return GeoJSONResponse(positions_collection(found))
 
 
@@ -106,7 +109,7 @@ def positions(
 )
 def staff_position(staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep) -> Response:
     """Where this person is now: their latest good fix as a GeoJSON Feature."""
-    return GeoJSONResponse(position_feature(queries.position_of(session, actor, staff_id)))
+    return GeoJSONResponse(position_feature(map_positions.position_of(session, actor, staff_id)))
 
 
 @router.get(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce.duty.models import DutyException, DutySchedule
@@ -23,6 +23,7 @@ from fieldforce.monitoring.events import Owner
 from fieldforce.monitoring.machine import Event, Fix, Rules, ShiftState, replay
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant, TenantSettings
+from fieldforce.tracking.queries import GoodFix, good_fixes
 from fieldforce.zones.assignments import assigned_zones
 from fieldforce.zones.models import Zone, ZoneAssignment, ZoneKind
 from fieldforce.zones.service import shapes
@@ -30,14 +31,6 @@ from geo.zones import Verdict, ZoneIndex
 
 LOOKAHEAD = timedelta(days=2)  # an off-duty window is looked at again after this at most
 NEAREST_AMONG = 20  # up to this many zones, a fix far from all of them names the nearest
-
-
-@dataclass(frozen=True)
-class GoodFix:
-    time: datetime
-    lon: float
-    lat: float
-    accuracy_m: float | None
 
 
 @dataclass(frozen=True)
@@ -110,13 +103,6 @@ class _IndexCache:
 
 
 INDEXES = _IndexCache()
-
-_GOOD_FIXES = text("""
-    SELECT fix_time, ST_X(geom), ST_Y(geom), accuracy_m FROM ping
-     WHERE tenant_id = :tenant AND staff_id = :staff AND flags = 0
-       AND fix_time >= :start AND fix_time < :end
-     ORDER BY fix_time
-""")
 
 
 def watched_from(shift: Shift, since: datetime | None) -> datetime:
@@ -257,16 +243,7 @@ class Judge:
         keep_segments: bool = False,
         scheduled: datetime | None = None,
     ) -> tuple[ShiftState, list[Event]]:
-        rows = self.session.execute(
-            _GOOD_FIXES,
-            {
-                "tenant": self.owner.tenant_id,
-                "staff": self.owner.staff_id,
-                "start": start,
-                "end": end,
-            },
-        )
-        fixes = [GoodFix(t, float(x), float(y), a) for t, x, y, a in rows]
+        fixes = good_fixes(self.session, self.owner.tenant_id, self.owner.staff_id, start, end)
         if fixes:  # a phone's clock may run a little ahead of ours
             until = min(end, max(until, fixes[-1].time + timedelta(microseconds=1)))
         judged = self.verdicts(setup, fixes)

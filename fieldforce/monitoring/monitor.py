@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from fieldforce.duty.plan import Shift
 from fieldforce.monitoring.events import Step, reconcile, retract, store, store_steps
-from fieldforce.monitoring.judge import LOOKAHEAD, GoodFix, Judge, Setup, Shared, watched_from
+from fieldforce.monitoring.judge import LOOKAHEAD, Judge, Setup, Shared, watched_from
 from fieldforce.monitoring.machine import Event, EventType, ShiftState, Status, dump, load
 from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
+from fieldforce.tracking.queries import GoodFix
 
 # A phone sending an offline buffer sends it in parts, seconds apart: timers wait this long
 # after an upload so that a sweep between two parts does not call the phone silent.
