@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     MetaData,
+    Select,
     create_engine,
     func,
     or_,
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import UserDefinedType
 
-from fieldforce.errors import FieldforceError
+from fieldforce.errors import Conflict, FieldforceError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -154,6 +155,14 @@ _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"
 def lock_for_transaction(session: Session, name: str) -> None:
     """Serialize work on ``name`` across processes until the transaction ends (a PostgreSQL
     transaction-scoped advisory lock on the name's 64-bit hash)."""
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
-    )
+    session.execute(_ADVISORY_LOCK, {"name": name})
+
+
+def refuse_clash(
+    session: Session, clashing: Select[Any], message: str, *, code: str, name: str
+) -> None:
+    """Refuse to make a record that would clash with one already there: ``clashing``
+    selects the ids of such records, and the first found is named in the 409's details."""
+    found = session.scalar(clashing.limit(1))
+    if found is not None:
+        raise Conflict(message, code=code, details={name: str(found)})

@@ -76,7 +76,10 @@ def me(actor: ActorDep, session: SessionDep) -> object:
 
 @router.patch("/me", response_model=StaffOut)
 def update_me(body: ProfilePatch, actor: ActorDep, session: SessionDep) -> object:
-    return staff_service.update_own_profile(session, actor, body.changes())
+    changes = staff_service.ProfileChanges(
+        phone=body.sent("phone", body.phone), email=body.sent("email", body.email)
+    )
+    return staff_service.update_own_profile(session, actor, changes)
 
 
 @router.post("/me/password", response_model=TokenOut)

@@ -66,10 +66,12 @@ def get_org_unit(unit_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> ob
 def update_org_unit(
     unit_id: uuid.UUID, body: OrgUnitPatch, actor: ActorDep, session: SessionDep
 ) -> object:
-    changes = body.changes()
-    if "kind" in changes:
-        changes["kind"] = str(changes["kind"])
-    return units.update_unit(session, actor, unit_id, changes=changes)
+    changes = units.UnitChanges(
+        name=unless_none(body.name),
+        kind=UNSET if body.kind is None else str(body.kind),
+        code=body.sent("code", body.code),
+    )
+    return units.update_unit(session, actor, unit_id, changes)
 
 
 @router.post("/org-units/{unit_id}/move", response_model=OrgUnitOut)

@@ -254,9 +254,11 @@ def get_schedule(schedule_id: uuid.UUID, actor: TrackingActor, session: SessionD
 def update_schedule(
     schedule_id: uuid.UUID, body: SchedulePatch, actor: TrackingActor, session: SessionDep
 ) -> object:
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    if body.weekly is not None:
-        changes["weekly"] = _periods(body.weekly)
+    changes = schedules.ScheduleChanges(
+        name=unless_none(body.name),
+        timezone=unless_none(body.timezone),
+        weekly=UNSET if body.weekly is None else _periods(body.weekly),
+    )
     return flows.update_schedule(session, actor, schedule_id, changes)
 
 

@@ -35,9 +35,6 @@ class Patch(BaseModel):
             raise ValueError(f"may not be null: {', '.join(sent_null)}")
         return self
 
-    def changes(self) -> dict[str, object]:
-        return self.model_dump(exclude_unset=True)
-
     def sent(self, name: str, value: T) -> T | Unset:
         """A field that may be null: its value if the body had it (null too), else UNSET.
         (Fields in ``not_null`` are None only when left out: see ``unless_none``.)"""

@@ -4,6 +4,7 @@ else the nearest org unit's up the tree, else the tenant's default week."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
+from fieldforce.changes import UNSET, Changes, Unset
+from fieldforce.db import refuse_clash
 from fieldforce.duty.models import DutyException, DutySchedule, ExceptionKind
 from fieldforce.duty.plan import DayRule, DutyPlan, Period
 from fieldforce.errors import Conflict, Invalid, NotFound
@@ -113,19 +116,39 @@ def get_schedule(session: Session, actor: Actor, schedule_id: uuid.UUID) -> Duty
     return schedule
 
 
+@dataclass(frozen=True)
+class ScheduleChanges(Changes):
+    """What a schedule update changes; fields left UNSET stay as they are."""
+
+    name: str | Unset = UNSET
+    timezone: str | Unset = UNSET
+    weekly: list[dict[str, Any]] | Unset = UNSET
+
+
 def update_schedule(
-    session: Session, actor: Actor, schedule_id: uuid.UUID, changes: dict[str, Any]
+    session: Session, actor: Actor, schedule_id: uuid.UUID, changes: ScheduleChanges
 ) -> DutySchedule:
     schedule = get_schedule(session, actor, schedule_id)
     require_target(session, actor, schedule.staff_id, schedule.org_unit_id)
-    if "timezone" in changes:
-        schedule.timezone = check_timezone(changes["timezone"])
-    if "weekly" in changes:
-        schedule.weekly = check_periods(changes["weekly"], weekly=True)
-    if "name" in changes:
-        schedule.name = changes["name"]
+    values: dict[str, object] = {}
+    if not isinstance(changes.timezone, Unset):
+        values["timezone"] = check_timezone(changes.timezone)
+    if not isinstance(changes.weekly, Unset):
+        values["weekly"] = check_periods(changes.weekly, weekly=True)
+    if not isinstance(changes.name, Unset):
+        values["name"] = changes.name
+    before = {k: getattr(schedule, k) for k in values}
+    for key, value in values.items():
+        setattr(schedule, key, value)
     session.flush()
-    audit.record_by(session, actor, "schedule.update", "duty_schedule", schedule.id, changes)
+    audit.record_by(
+        session,
+        actor,
+        "schedule.update",
+        "duty_schedule",
+        schedule.id,
+        {k: {"from": before[k], "to": v} for k, v in values.items() if before[k] != v},
+    )
     return schedule
 
 
@@ -174,20 +197,18 @@ def create_exception(
         raise Invalid("a working-day exception needs its periods", code="invalid_exception")
     if kind == ExceptionKind.OFF and periods:
         raise Invalid("a day off has no periods", code="invalid_exception")
-    clash = session.scalar(
+    refuse_clash(
+        session,
         select(DutyException.id).where(
             DutyException.tenant_id == actor.tenant_id,
             DutyException.day == day,
             DutyException.staff_id.is_not_distinct_from(staff_id),
             DutyException.org_unit_id.is_not_distinct_from(org_unit_id),
-        )
+        ),
+        "there is already an exception for that day",
+        code="duplicate_exception",
+        name="exception_id",
     )
-    if clash is not None:
-        raise Conflict(
-            "there is already an exception for that day",
-            code="duplicate_exception",
-            details={"exception_id": str(clash)},
-        )
     exception = DutyException(
         tenant_id=actor.tenant_id,
         id=uuid.uuid4(),

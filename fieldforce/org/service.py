@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
+from fieldforce.changes import UNSET, Changes, Unset
 from fieldforce.db import substring_match
 from fieldforce.errors import Conflict, Invalid
 from fieldforce.org.models import OrgUnit, Staff, UnitKind, path_label
@@ -70,21 +72,35 @@ def create_unit(
     return unit
 
 
+@dataclass(frozen=True)
+class UnitChanges(Changes):
+    """What a unit update changes; fields left UNSET stay as they are (a code may be
+    cleared with None)."""
+
+    name: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    code: str | Unset | None = UNSET
+
+
 def update_unit(
-    session: Session,
-    actor: Actor,
-    unit_id: uuid.UUID,
-    *,
-    changes: dict[str, object],
+    session: Session, actor: Actor, unit_id: uuid.UUID, changes: UnitChanges
 ) -> OrgUnit:
     unit = actor.require_can_change_unit(session, unit_id)
-    if "code" in changes:
-        _check_code_free(session, actor.tenant_id, changes["code"], unit.id)  # type: ignore[arg-type]
-    for field in ("name", "kind", "code"):
-        if field in changes:
-            setattr(unit, field, changes[field])
+    if not isinstance(changes.code, Unset):
+        _check_code_free(session, actor.tenant_id, changes.code, unit.id)
+    values = changes.sent()
+    before = {k: getattr(unit, k) for k in values}
+    for key, value in values.items():
+        setattr(unit, key, value)
     session.flush()
-    audit.record_by(session, actor, "org_unit.update", "org_unit", unit.id, changes)
+    audit.record_by(
+        session,
+        actor,
+        "org_unit.update",
+        "org_unit",
+        unit.id,
+        {k: {"from": before[k], "to": v} for k, v in values.items() if before[k] != v},
+    )
     return unit
 
 

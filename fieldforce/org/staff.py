@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import literal, select, text
 from sqlalchemy.orm import Session
@@ -212,13 +211,29 @@ def _checked_changes(
     return values
 
 
-def update_own_profile(session: Session, actor: Actor, changes: dict[str, Any]) -> Staff:
+@dataclass(frozen=True)
+class ProfileChanges(Changes):
+    """What a person may change of their own record; None clears a field."""
+
+    phone: str | Unset | None = UNSET
+    email: str | Unset | None = UNSET
+
+
+def update_own_profile(session: Session, actor: Actor, changes: ProfileChanges) -> Staff:
     staff = actor.visible_staff(session, actor.staff_id)
-    for key in ("phone", "email"):
-        if key in changes:
-            setattr(staff, key, changes[key])
+    values = changes.sent()
+    before = {k: getattr(staff, k) for k in values}
+    for key, value in values.items():
+        setattr(staff, key, value)
     session.flush()
-    audit.record_by(session, actor, "staff.update_profile", "staff", staff.id, changes)
+    audit.record_by(
+        session,
+        actor,
+        "staff.update_profile",
+        "staff",
+        staff.id,
+        {k: {"from": before[k], "to": v} for k, v in values.items() if before[k] != v},
+    )
     return staff
 
 

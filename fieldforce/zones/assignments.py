@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from fieldforce.audit import service as audit
-from fieldforce.errors import Conflict, Invalid, NotFound
+from fieldforce.db import refuse_clash
+from fieldforce.errors import Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
 from fieldforce.zones.models import Zone, ZoneAssignment
@@ -46,20 +47,18 @@ def assign(
         if staff_id is not None
         else ZoneAssignment.org_unit_id == org_unit_id
     )
-    clash = session.scalar(
+    refuse_clash(
+        session,
         select(ZoneAssignment.id).where(
             ZoneAssignment.tenant_id == actor.tenant_id,
             ZoneAssignment.zone_id == zone.id,
             target,
             _overlaps(valid_from, valid_to),
-        )
+        ),
+        "this zone is already assigned to them for some of these dates",
+        code="duplicate_assignment",
+        name="assignment_id",
     )
-    if clash is not None:
-        raise Conflict(
-            "this zone is already assigned to them for some of these dates",
-            code="duplicate_assignment",
-            details={"assignment_id": str(clash)},
-        )
     assignment = ZoneAssignment(
         tenant_id=actor.tenant_id,
         zone_id=zone.id,

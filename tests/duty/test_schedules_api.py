@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from fieldforce.audit.models import AuditEntry
 from tests.world import World
 
 SCHEDULES = "/api/v1/schedules"
@@ -221,3 +225,40 @@ def test_exceptions_holidays_and_make_up_days(client: TestClient, world: World) 
     assert [e["reason"] for e in listed.json()["items"]] == ["Company day"]  # not the north's
     other = client.get(EXCEPTIONS, headers=world.headers("other.admin")).json()["items"]
     assert other == []
+
+
+def test_a_schedule_update_changes_what_was_sent_and_records_from_and_to(
+    client: TestClient, world: World, db: Session
+) -> None:
+    made = schedule(
+        client,
+        world,
+        "north.sup",
+        staff_id=world.staff_id("north.rep"),
+        name="Early",
+        timezone="UTC",
+        weekly=WEEKDAYS,
+    )
+    url, sup = f"{SCHEDULES}/{made['id']}", world.headers("north.sup")
+    r = client.patch(url, headers=sup, json={"timezone": "Mars/Olympus"})
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_timezone")
+    r = client.patch(url, headers=sup, json={"name": "Late", "timezone": "Asia/Shanghai"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["timezone"], r.json()["weekly"]) == (
+        "Late",
+        "Asia/Shanghai",
+        made["weekly"],
+    )
+    changes = db.scalars(
+        select(AuditEntry.changes).where(
+            AuditEntry.tenant_id == world.tenant.id,
+            AuditEntry.action == "schedule.update",
+            AuditEntry.entity_id == uuid.UUID(made["id"]),
+        )
+    ).all()
+    assert changes == [
+        {
+            "name": {"from": "Early", "to": "Late"},
+            "timezone": {"from": "UTC", "to": "Asia/Shanghai"},
+        }
+    ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,3 +43,61 @@ def test_a_staff_update_leaves_the_callers_change_as_it_was(db: Session, world: 
         "phone": {"from": None, "to": "+15550100"},
         "roles": {"from": ["rep"], "to": ["rep", "supervisor"]},
     }
+
+
+def audit_changes(db: Session, world: World, action: str, entity_id: object) -> object:
+    return db.scalars(
+        select(AuditEntry.changes).where(
+            AuditEntry.tenant_id == world.tenant.id,
+            AuditEntry.action == action,
+            AuditEntry.entity_id == entity_id,
+        )
+    ).one()
+
+
+def test_a_unit_update_sets_what_was_sent_and_records_from_and_to(
+    client: TestClient, db: Session, world: World
+) -> None:
+    unit_id = world.unit_id("north-a")
+    before = client.get(f"/api/v1/org-units/{unit_id}", headers=world.headers("admin")).json()
+    r = client.patch(
+        f"/api/v1/org-units/{unit_id}",
+        headers=world.headers("admin"),
+        json={"name": "North A Team", "code": None},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["code"], r.json()["kind"]) == (
+        "North A Team",
+        None,
+        before["kind"],
+    )
+    expected: dict[str, object] = {"name": {"from": before["name"], "to": "North A Team"}}
+    if before["code"] is not None:
+        expected["code"] = {"from": before["code"], "to": None}
+    assert audit_changes(db, world, "org_unit.update", uuid.UUID(unit_id)) == expected
+
+
+def test_own_profile_clears_with_null_and_leaves_the_rest(
+    client: TestClient, db: Session, world: World
+) -> None:
+    rep = world.staff["north.rep"]
+    headers = world.headers("north.rep")
+    assert client.patch("/api/v1/me", headers=headers, json={"email": "rep@example.com"}).is_success
+    r = client.patch("/api/v1/me", headers=headers, json={"phone": "+86 139 1234 5678"})
+    assert (r.json()["phone"], r.json()["email"]) == ("+86 139 1234 5678", "rep@example.com")
+    r = client.patch("/api/v1/me", headers=headers, json={"email": None})
+    assert (r.json()["phone"], r.json()["email"]) == ("+86 139 1234 5678", None)
+    entries = db.scalars(
+        select(AuditEntry.changes).where(
+            AuditEntry.tenant_id == world.tenant.id,
+            AuditEntry.action == "staff.update_profile",
+            AuditEntry.entity_id == rep.id,
+        )
+    ).all()
+    expected = [
+        {"email": {"from": None, "to": "rep@example.com"}},
+        {"phone": {"from": rep.phone, "to": "+86 139 1234 5678"}},
+        {"email": {"from": "rep@example.com", "to": None}},
+    ]
+    assert len(entries) == 3
+    assert all(e in entries for e in expected)
