@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.console_pages import add_console
 from api.docs_pages import add_docs_pages
 from api.errors import install_error_handlers
 from api.middleware import (
@@ -61,6 +62,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
         app.include_router(module.router)
     if settings.api_docs:
         add_docs_pages(app, "/openapi.json")
+    add_console(app, settings)
     return app
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fieldforce.outbound import OutboundPolicy
@@ -24,6 +25,55 @@ KNOWN_PLACEHOLDER_SECRETS = frozenset(
 )
 MIN_SECRET_LENGTH = 32
 ATTEMPTS_KEPT_DAYS = 7  # sign-in and tracker attempts older than this are deleted
+
+
+class TileSource(BaseModel):
+    """A base map the console offers: a tile URL template (``{z}``, ``{x}``, ``{y}``, and
+    ``{s}`` for one of ``subdomains``) and the coordinate system its tiles are drawn in:
+    ``wgs84`` (OpenStreetMap and most others), ``gcj02`` (AMap/Gaode, Tencent) or ``bd09``
+    (Baidu). Browsers fetch the tiles; the server never does."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=60)
+    url: str = Field(min_length=1, max_length=500)
+    attribution: str = Field(default="", max_length=300)
+    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    max_zoom: int = Field(default=19, ge=1, le=22)
+    subdomains: str = Field(default="abc", max_length=10)
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_a_tile_template(cls, value: str) -> str:
+        tile_origin(value)
+        if not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("a tile URL template has {z}, {x} and {y}")
+        return value
+
+
+def tile_origin(url: str) -> str:
+    """Where a tile template's images come from, as a Content-Security-Policy source: its
+    origin, with a ``{s}`` subdomain in the first label written ``*``."""
+    scheme, sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if sep == "" or scheme not in {"http", "https"} or not host:
+        raise ValueError("a tile URL is an absolute http(s) URL")
+    first, dot, others = host.partition(".")
+    source_host = ("*" if "{" in first else first) + dot + others
+    if not _TILE_HOST.fullmatch(source_host):
+        raise ValueError("a tile host is a name or address; only its first label may vary ({s})")
+    return f"{scheme}://{source_host}"
+
+
+_TILE_HOST = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
+
+
+OPENSTREETMAP = TileSource(
+    name="OpenStreetMap",
+    url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    attribution="© OpenStreetMap contributors",
+    max_zoom=19,
+)
 
 
 class Settings(BaseSettings):
@@ -70,6 +120,11 @@ class Settings(BaseSettings):
     # link-local: comma-separated host names or CIDRs (see fieldforce/outbound.py)
     outbound_allow: str = ""
     api_docs: bool = True  # /docs, /redoc and /openapi.json; off: they answer 404
+    # the console's base maps, as JSON: [{"name", "url", "attribution", "crs", ...}]; the
+    # first is shown first; [] draws the data on a plain background (no internet needed)
+    console_tiles: list[TileSource] = Field(default_factory=lambda: [OPENSTREETMAP])
+    # where the built console is served from (api/console/dist of the source tree)
+    console_dir: Path | None = None
 
     @property
     def push_enabled(self) -> bool:
