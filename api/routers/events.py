@@ -22,6 +22,7 @@ def list_events(
     actor: TrackingActor,
     session: SessionDep,
     staff_id: uuid.UUID | None = None,
+    org_unit: Annotated[uuid.UUID | None, Query(description="this unit and below")] = None,
     type: Annotated[list[EventType] | None, Query()] = None,
     start: Annotated[Time | None, Query(alias="from")] = None,
     end: Annotated[Time | None, Query(alias="to")] = None,
@@ -32,11 +33,13 @@ def list_events(
 ) -> object:
     """Off-zone, no-signal and late-arrival events of the people in the caller's scope,
     newest first. `from`/`to` select events overlapping that time; `type` may repeat;
-    `open=true` lists only events still going on (`ended_at` null)."""
+    `open=true` lists only events still going on (`ended_at` null); `org_unit` keeps the
+    people of that unit and the units below it."""
     return events.list_events(
         session,
         actor,
         staff_id=staff_id,
+        org_unit_id=org_unit,
         types=type or (),
         start=start,
         end=end,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from fieldforce.errors import Invalid
 from fieldforce.monitoring.machine import Event, EventType
 from fieldforce.monitoring.models import ZoneEvent
-from fieldforce.org.models import Staff
+from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 
@@ -201,6 +201,7 @@ def list_events(
     actor: Actor,
     *,
     staff_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
     types: Sequence[EventType] = (),
     start: datetime | None = None,
     end: datetime | None = None,
@@ -210,7 +211,8 @@ def list_events(
     cursor: str | None = None,
 ) -> Page[ZoneEvent]:
     """Events in the caller's scope, newest first; ``start``/``end`` select events that
-    overlap that time."""
+    overlap that time; ``org_unit_id`` keeps the people of that unit and the units below
+    it (a unit outside the scope is not found)."""
     if start is not None and end is not None and end <= start:
         raise Invalid("'to' must be after 'from'", code="invalid_range")
     if staff_id is not None:
@@ -218,6 +220,19 @@ def list_events(
     stmt = select(ZoneEvent).where(_scope(actor))
     if staff_id is not None:
         stmt = stmt.where(ZoneEvent.staff_id == staff_id)
+    if org_unit_id is not None:
+        unit = actor.visible_unit(session, org_unit_id)
+        stmt = stmt.where(
+            ZoneEvent.staff_id.in_(
+                select(Staff.id)
+                .join(OrgUnit, OrgUnit.id == Staff.org_unit_id)
+                .where(
+                    Staff.tenant_id == actor.tenant_id,
+                    OrgUnit.tenant_id == actor.tenant_id,
+                    OrgUnit.path.op("<@")(unit.path),
+                )
+            )
+        )
     if types:
         stmt = stmt.where(ZoneEvent.type.in_([t.value for t in types]))
     if end is not None:

@@ -8,7 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from fieldforce.monitoring import events as zone_events
+from fieldforce.monitoring.machine import Event, EventType
+from fieldforce.monitoring.models import ZoneEvent
 from tests.monitoring.scene import Scene, at, inside, outside
 from tests.world import World, all_pages
 
@@ -220,3 +224,69 @@ def test_an_upload_off_duty_is_acknowledged_and_discarded(client: TestClient, wo
     # south.rep, on the tenant's all-week default, is on duty: the same fix is kept
     r = client.post("/api/v1/pings", headers=world.headers("south.rep"), json={"pings": [fix]})
     assert r.json()["results"][0]["status"] == "accepted"
+
+
+def _stored_events(scene: Scene) -> dict[str, str]:
+    """One off-zone event each for north.rep (north-a), north.rep2 (north-b) and south.rep
+    (south-a), and one for other.rep in the other tenant; by login, their ids."""
+    ids = {}
+    for n, who in enumerate(("north.rep", "north.rep2", "south.rep", "other.rep")):
+        person = scene.world.staff[who]
+        owner = zone_events.Owner(person.tenant_id, person.id)
+        (row,) = zone_events.store(
+            scene.db, owner, [Event(EventType.OFF_ZONE, at(10 * n), at(10 * n + 5))], at(0)
+        )
+        ids[who] = str(row.id)
+    scene.db.commit()
+    return ids
+
+
+def test_events_of_an_org_unit_and_the_units_below(scene: Scene) -> None:
+    ids = _stored_events(scene)
+    w = scene.world
+
+    def of_unit(who: str, unit: str) -> set[str]:
+        items = all_pages(scene.client, EVENTS, w.headers(who), {"org_unit": w.unit_id(unit)})
+        return {str(e["id"]) for e in items}
+
+    assert of_unit("admin", "north-a") == {ids["north.rep"]}
+    assert of_unit("admin", "north") == {ids["north.rep"], ids["north.rep2"]}
+    assert of_unit("admin", "south") == {ids["south.rep"]}
+    assert of_unit("admin", "root") == {ids[p] for p in ("north.rep", "north.rep2", "south.rep")}
+    assert of_unit("north.manager", "north-b") == {ids["north.rep2"]}
+    assert of_unit("north.sup", "north-a") == {ids["north.rep"]}
+    assert of_unit("other.admin", "other-root") == {ids["other.rep"]}
+    # with the other filters
+    both = events(scene, "admin", org_unit=w.unit_id("north"), staff_id=w.staff_id("north.rep2"))
+    assert [e["id"] for e in both["items"]] == [ids["north.rep2"]]
+    assert events(scene, "admin", org_unit=w.unit_id("north"), type="no_signal")["items"] == []
+
+
+def test_an_unknown_or_invalid_org_unit_is_refused(scene: Scene) -> None:
+    _stored_events(scene)
+    before = scene.db.scalar(select(func.count()).select_from(ZoneEvent))
+    headers = scene.world.headers("admin")
+    r = scene.client.get(EVENTS, headers=headers, params={"org_unit": str(uuid.uuid4())})
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]["code"] == "not_found"
+    r = scene.client.get(EVENTS, headers=headers, params={"org_unit": "north"})
+    assert r.status_code == 422, r.text
+    assert "error" in r.json()
+    scene.db.expire_all()
+    assert scene.db.scalar(select(func.count()).select_from(ZoneEvent)) == before
+
+
+def test_an_org_unit_out_of_scope_is_not_found(scene: Scene) -> None:
+    _stored_events(scene)
+    w = scene.world
+    for who, unit in (
+        ("north.manager", "south"),  # another branch
+        ("north.manager", "south-a"),
+        ("south.manager", "north-a"),
+        ("north.manager", "root"),  # above their own unit
+        ("north.sup", "north-b"),  # a supervisor sees their own team only
+        ("admin", "other-root"),  # another tenant
+        ("other.admin", "north"),
+    ):
+        r = scene.client.get(EVENTS, headers=w.headers(who), params={"org_unit": w.unit_id(unit)})
+        assert r.status_code == 404, (who, unit, r.text)
