@@ -165,9 +165,8 @@ def open_page(
     viewport: dict[str, int] | None = None,
     **options: Any,
 ) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(
-        viewport=viewport or {"width": 1280, "height": 800}, locale="en-GB", **options
-    )
+    options.setdefault("locale", "en-GB")
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("console", errors.console)

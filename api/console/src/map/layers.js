@@ -20,7 +20,8 @@ function useGroup(draw, deps, make = () => L.layerGroup()) {
   return ctx;
 }
 
-const SEVERITY = ["off_zone", "no_signal", "unknown", "off_duty", "in_zone"];
+// a cluster shows the most pressing status among its people
+const SEVERITY = ["off_zone", "no_signal", "unknown", "in_zone", "off_duty"];
 
 function markerIcon(status, selected) {
   return L.divIcon({
@@ -101,6 +102,7 @@ export function PositionsLayer({ features, selected, onSelect, fit }) {
     cluster.current.refreshClusters();
     if (fit && !fitted.current && markers.current.size) {
       fitted.current = true;
+      ctx.map.invalidateSize(); // the page may have laid itself out since the map was made
       ctx.map.fitBounds(cluster.current.getBounds(), { padding: [30, 30], maxZoom: 15 });
     }
   }, [features, selected, ctx.crs]);
