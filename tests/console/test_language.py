@@ -77,19 +77,29 @@ def test_on_a_phone_the_menu_folds_and_the_map_fills_the_screen(
 
 def test_first_map_paint_on_the_demo_day(page: Page, console: Console) -> None:
     """Measured, not bounded: the time from the navigation to the first markers, signed in,
-    as a supervisor's browser would open the console in the morning (written to
-    build/console-load.json and quoted in docs/benchmarks.md)."""
+    as a supervisor's browser opens the console in the morning, against the sign-in form
+    of the same build loaded in the same run (same script and styles, no data, no map);
+    written to build/console-load.json and quoted in docs/benchmarks.md."""
+
+    def median_of_three(ready: str) -> float:
+        samples = []
+        for _ in range(3):
+            page.reload()
+            page.wait_for_selector(ready)
+            samples.append(float(page.evaluate("performance.now()")))
+        return sorted(samples)[1]
+
+    page.goto(f"{console.base}/console")
+    page.wait_for_selector("button[type=submit]")
+    sign_in_form = median_of_three("button[type=submit]")
     sign_in(page, console, "admin")
     page.wait_for_selector(".ff-marker, .ff-cluster")
-    samples = []
-    for _ in range(3):
-        page.reload()
-        page.wait_for_selector(".ff-marker, .ff-cluster")
-        samples.append(page.evaluate("performance.now()"))
+    first_map = median_of_three(".ff-marker, .ff-cluster")
     people = len(console.api("admin", "GET", "/api/v1/positions").json()["features"])
     result = {
-        "first_map_paint_ms": sorted(samples)[1],
-        "samples_ms": samples,
+        "first_map_paint_ms": round(first_map),
+        "sign_in_form_ms": round(sign_in_form),
+        "ratio": round(first_map / sign_in_form, 2),
         "people_on_map": people,
         "demo_pings": console.demo.pings,
         "demo_build_s": round(console.timings["demo_build_s"], 1),
