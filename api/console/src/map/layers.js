@@ -5,6 +5,16 @@ import L from "./leaflet.js";
 import { latLng, mapGeometry, toDisplay } from "./crs.js";
 import { useMap } from "./MapView.js";
 
+/**
+ * Text for a popup or tooltip as a DOM node: Leaflet writes strings as HTML, and names come
+ * from what people typed (a zone called "<img …>" must read as just that).
+ */
+export function textContent(text) {
+  const span = document.createElement("span");
+  span.textContent = text ?? "";
+  return span;
+}
+
 /** Adds a layer group for as long as the component lives; `draw(group)` fills it. */
 function useGroup(draw, deps, make = () => L.layerGroup()) {
   const ctx = useMap();
@@ -146,7 +156,7 @@ export function StopsLayer({ stops, label, onSelect }) {
           icon: L.divIcon({ className: "ff-stop", html: `<span>${i + 1}</span>`, iconSize: [24, 24] }),
           title: label?.(stop, i) ?? "",
         }).addTo(group);
-        if (label) marker.bindPopup(() => label(stop, i));
+        if (label) marker.bindPopup(() => textContent(label(stop, i)));
         if (onSelect) marker.on("click", () => onSelect(stop, i));
       });
     },
@@ -162,7 +172,7 @@ export function EventsLayer({ events, label }) {
       for (const e of events ?? []) {
         if (!e.coordinates) continue;
         L.circleMarker(latLng(e.coordinates, crs), { radius: 7, className: `ff-event event-${e.type}` })
-          .bindPopup(() => label?.(e) ?? e.type)
+          .bindPopup(() => textContent(label?.(e) ?? e.type))
           .addTo(group);
       }
     },
@@ -188,7 +198,7 @@ export function ZonesLayer({ features, onSelect, selected }) {
           const shown = mapGeometry(f.geometry, (c) => toDisplay(c, crs));
           layer = L.geoJSON(shown, { style: { className } });
         }
-        layer.bindTooltip(f.properties?.name ?? "", { sticky: true });
+        layer.bindTooltip(textContent(f.properties?.name), { sticky: true });
         if (onSelect) layer.on("click", () => onSelect(f.id));
         layer.addTo(group);
       }
