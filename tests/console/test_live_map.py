@@ -11,9 +11,7 @@ from tests.console.conftest import Console, screenshot, sign_in
 
 def markers_on_map(page: Page) -> int:
     """Markers shown one by one plus the counts written on clusters."""
-    page.wait_for_function(
-        "document.querySelectorAll('.ff-marker, .ff-cluster').length > 0", timeout=15_000
-    )
+    page.locator(".ff-marker, .ff-cluster").first.wait_for()
     page.wait_for_timeout(600)  # clustering animates
     single = page.locator(".ff-marker").count()
     clustered = sum(int(t) for t in page.locator(".ff-cluster span").all_inner_texts())
@@ -42,3 +40,43 @@ def test_the_map_shows_everyone_in_scope_and_no_one_else(page: Page, console: Co
     expect(page.locator(".toolbar-note")).to_have_text(f"{len(filtered)} people shown")
     assert markers_on_map(page) == len(filtered)
     assert re.search(f"status={status}", page.url)
+
+
+def test_the_map_refreshes_by_itself_and_keeps_the_view(page: Page, console: Console) -> None:
+    page.clock.install()
+    sign_in(page, console, "hangzhou.manager")
+    markers_on_map(page)
+    page.mouse.move(640, 450)
+    page.mouse.wheel(0, -400)  # zoom in where the reader looks
+    page.wait_for_url(re.compile(r"[?&]z=\d"))
+    page.wait_for_timeout(500)
+    view = page.evaluate("location.hash")
+    with page.expect_request(lambda r: "/api/v1/positions" in r.url) as refreshed:
+        page.clock.fast_forward(31_000)
+    assert refreshed.value.response() is not None
+    page.wait_for_timeout(500)
+    assert page.evaluate("location.hash") == view
+
+
+def test_a_persons_panel_tells_their_last_fix_and_duty(page: Page, console: Console) -> None:
+    sign_in(page, console, "hangzhou.manager")
+    features = console.api("hangzhou.manager", "GET", "/api/v1/positions").json()["features"]
+    person = features[0]["properties"]
+    page.goto(f"{console.base}/console#/map?person={person['staff_id']}")
+    panel = page.locator(".person-panel")
+    expect(panel.locator("h2")).to_have_text(person["name"])
+    expect(panel).to_contain_text("Last fix")
+    expect(panel).to_contain_text("Duty today")
+    expect(panel.locator(".ff-marker-selected")).to_have_count(0)
+    expect(page.locator(".ff-marker-selected, .ff-cluster")).not_to_have_count(0)
+    screenshot(page, "live-map-person")
+    panel.get_by_role("button", name="Send a task").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("input").first.fill("Visit the Wulin outlet")
+    dialog.get_by_role("button", name="Send").click()
+    expect(dialog).to_contain_text("The task has been sent")
+    tasks = console.api("hangzhou.manager", "GET", "/api/v1/tasks").json()["items"]
+    assert any(
+        t["title"] == "Visit the Wulin outlet" and t["assignee_id"] == person["staff_id"]
+        for t in tasks
+    )
