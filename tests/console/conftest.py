@@ -189,8 +189,11 @@ def page(browser: Browser, browser_errors: BrowserErrors) -> Iterator[Page]:
     assert browser_errors.unexpected() == []
 
 
-def sign_in(page: Page, console: Console, login: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{console.base}/console")
+def sign_in(
+    page: Page, console: Console, login: str, password: str = DEMO_PASSWORD, at: str = ""
+) -> None:
+    """Signs in on the console's page, or on a link into it (``at``: "/notices?tab=tasks")."""
+    page.goto(f"{console.base}/console" + (f"#{at}" if at else ""))
     page.fill("input[autocomplete=organization]", TENANT)
     page.fill("input[autocomplete=username]", login)
     page.fill("input[autocomplete=current-password]", password)

@@ -6,6 +6,7 @@ import { html } from "../html.js";
 import { t } from "../i18n.js";
 import { route } from "../router.js";
 import { LanguageSwitch } from "./LanguageSwitch.js";
+import { UnreadBadge } from "../notices/unread.js";
 
 /** The areas of the console and who sees them in the navigation. */
 export const AREAS = [
@@ -13,7 +14,7 @@ export const AREAS = [
   { path: "/itinerary", label: "nav_itinerary", show: directs },
   { path: "/zones", label: "nav_zones", show: directs },
   { path: "/alerts", label: "nav_alerts", show: directs },
-  { path: "/notices", label: "nav_notices", show: () => true },
+  { path: "/notices", label: "nav_notices", show: () => true, badge: UnreadBadge },
   { path: "/org", label: "nav_org", show: () => hasRole("admin", "manager", "supervisor") },
 ];
 
@@ -22,7 +23,7 @@ export function Shell({ children }) {
   const current = route.value.path;
   return html`<div class="shell">
     <header class="topbar">
-      <button type="button" class="menu-button" aria-label=${t("nav_menu")} aria-expanded=${open ? "true" : "false"} onClick=${() => setOpen(!open)}>☰</button>
+      <button type="button" class="menu-button" aria-label=${t("nav_menu")} aria-expanded=${open ? "true" : "false"} onClick=${() => setOpen(!open)}>☰<${UnreadBadge} mirror /></button>
       <a class="brand" href="#/">${t("app_name")}</a>
       <nav class=${`nav${open ? " nav-open" : ""}`} aria-label=${t("nav_menu")}>
         ${AREAS.filter((a) => a.show()).map(
@@ -31,7 +32,7 @@ export function Shell({ children }) {
             class=${`nav-link${current.startsWith(a.path) ? " nav-active" : ""}`}
             aria-current=${current.startsWith(a.path) ? "page" : undefined}
             onClick=${() => setOpen(false)}
-          >${t(a.label)}</a>`,
+          >${t(a.label)}${a.badge && html`<${a.badge} />`}</a>`,
         )}
       </nav>
       <div class="topbar-end">
