@@ -39,6 +39,19 @@ export function unitTree(units) {
   return out;
 }
 
+/** The rows of `unitTree` not hidden under a collapsed unit (a Set of unit ids). */
+export function expandedRows(tree, collapsed) {
+  const hidden = new Set();
+  return tree.filter(({ unit }) => {
+    if (hidden.has(unit.parent_id)) {
+      hidden.add(unit.id);
+      return false;
+    }
+    if (collapsed.has(unit.id)) hidden.add(unit.id);
+    return true;
+  });
+}
+
 export function UnitPicker({ value, onValue, allowAll = true, label }) {
   const { data: units } = useLoad(() => scopeUnits(), []);
   const [open, setOpen] = useState(false);
@@ -51,15 +64,7 @@ export function UnitPicker({ value, onValue, allowAll = true, label }) {
       const q = query.toLowerCase();
       return tree.filter(({ unit }) => unit.name.toLowerCase().includes(q));
     }
-    const hidden = new Set();
-    return tree.filter(({ unit }) => {
-      if (hidden.has(unit.parent_id)) {
-        hidden.add(unit.id);
-        return false;
-      }
-      if (collapsed.has(unit.id)) hidden.add(unit.id);
-      return true;
-    });
+    return expandedRows(tree, collapsed);
   }, [tree, query, collapsed]);
   const hasChildren = useMemo(() => new Set((units ?? []).map((u) => u.parent_id)), [units]);
   const choose = (id) => {
