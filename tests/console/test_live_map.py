@@ -80,3 +80,15 @@ def test_a_persons_panel_tells_their_last_fix_and_duty(page: Page, console: Cons
         t["title"] == "Visit the Wulin outlet" and t["assignee_id"] == person["staff_id"]
         for t in tasks
     )
+
+
+def test_leaving_the_map_while_it_loads_is_quiet(page: Page, console: Console) -> None:
+    """The page fixture fails the test on any browser error: leaving the map before its
+    positions or tiles arrive must not raise one."""
+    sign_in(page, console, "admin")
+    page.locator(".nav-link[href='#/notices']").click()
+    page.locator(".nav-link[href='#/map']").click()
+    page.locator(".nav-link[href='#/org']").click()
+    page.wait_for_timeout(1500)
+    page.locator(".nav-link[href='#/map']").click()
+    page.locator(".ff-marker, .ff-cluster").first.wait_for()

@@ -72,6 +72,7 @@ export function MapView({ view, onView, children, label }) {
     return () => {
       alive = false;
       resize.disconnect();
+      map.stop(); // no pan or zoom animation may outlive the map
       map.remove();
     };
   }, []);
@@ -80,4 +81,13 @@ export function MapView({ view, onView, children, label }) {
     ${plain && html`<div class="map-note">${t("map_no_tiles")}</div>`}
     ${context && html`<${MapContext.Provider} value=${context}>${children}<//>`}
   </div>`;
+}
+
+/** The coordinate system of the tiles a map opens with (the reader's saved choice, else
+ * the first source), for links that place a map view ("#/map?lat=&lon=" is in it). */
+export async function displayCrs() {
+  const sources = (await mapConfig()).tiles ?? [];
+  const saved = localStorage.getItem(SOURCE_KEY);
+  const chosen = sources.find((s) => s.name === saved) ?? sources[0];
+  return chosen?.crs ?? "wgs84";
 }

@@ -113,7 +113,9 @@ export function PositionsLayer({ features, selected, onSelect, fit }) {
     if (fit && !fitted.current && markers.current.size) {
       fitted.current = true;
       ctx.map.invalidateSize(); // the page may have laid itself out since the map was made
-      ctx.map.fitBounds(cluster.current.getBounds(), { padding: [30, 30], maxZoom: 15 });
+      // not animated: a page left during a zoom animation would leave Leaflet a frame to
+      // run on a removed map
+      ctx.map.fitBounds(cluster.current.getBounds(), { padding: [30, 30], maxZoom: 15, animate: false });
     }
   }, [features, selected, ctx.crs]);
   return null;
@@ -140,7 +142,7 @@ export function RouteLayer({ coordinates, fit }) {
         coordinates.map((c) => latLng(c, crs)),
         { className: "ff-route", weight: 4 },
       ).addTo(group);
-      if (fit) map.fitBounds(line.getBounds(), { padding: [30, 30], maxZoom: 16 });
+      if (fit) map.fitBounds(line.getBounds(), { padding: [30, 30], maxZoom: 16, animate: false });
     },
     [coordinates, fit],
   );
