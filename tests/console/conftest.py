@@ -22,6 +22,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Playwright,
+    ViewportSize,
     sync_playwright,
 )
 from sqlalchemy import Engine, create_engine, text
@@ -40,7 +41,8 @@ from tests.processes import serving_in_thread
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "console-screenshots"
 TENANT = "demo-provincial-mobile"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESK: ViewportSize = {"width": 1280, "height": 800}
 
 
 @dataclass
@@ -162,11 +164,11 @@ class BrowserErrors:
 def open_page(
     browser: Browser,
     errors: BrowserErrors,
-    viewport: dict[str, int] | None = None,
+    viewport: ViewportSize = DESK,
     **options: Any,
 ) -> tuple[BrowserContext, Page]:
     options.setdefault("locale", "en-GB")
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, **options)
+    context = browser.new_context(viewport=viewport, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("console", errors.console)
