@@ -1,7 +1,11 @@
 """``fieldforce demo``: a provincial operator with city branches, teams, reps and phones.
 
 Built through the same services the API uses, so the demo obeys every rule real data does.
-Deterministic: the same seed gives the same people.
+Deterministic: the same seed gives the same people and the same day.
+
+The day is an ordinary one: every rep works inside their branch's work area, except a few
+named in ``UNUSUAL_DAYS`` whose day gives the monitor something to say (a customer out of
+town, a phone gone quiet, a late start), so that each kind of event shows a few times.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.ingest import Status, Uploader
-from fieldforce.tracking.simulate import simulate_day
+from fieldforce.tracking.simulate import Deviation, WorkArea, simulate_day
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import ZoneKind
 
@@ -53,6 +57,20 @@ CITIES: dict[str, list[str]] = {
 TEAMS_PER_SUB_BRANCH = 2
 WORK_AREA_RADIUS_M = 6_000
 REPS_PER_TEAM = 4
+# the reps whose day is not an ordinary one, spread over the branches; each gives the events
+# of its kind: an excursion one off-zone event, a silence one no-signal event, a late start
+# a late arrival and the off-zone event of the way in
+UNUSUAL_DAYS: dict[str, Deviation] = {
+    "xihu2.rep3": Deviation.EXCURSION,
+    "haishu1.rep2": Deviation.EXCURSION,
+    "ouhai2.rep1": Deviation.EXCURSION,
+    "binjiang1.rep4": Deviation.EXCURSION,
+    "binjiang2.rep2": Deviation.SILENCE,
+    "yinzhou2.rep3": Deviation.SILENCE,
+    "lucheng1.rep1": Deviation.SILENCE,
+    "yinzhou1.rep4": Deviation.LATE,
+    "lucheng2.rep2": Deviation.LATE,
+}
 SURNAMES = [
     "Wang",
     "Li",
@@ -248,8 +266,8 @@ def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
                             [Role.REP.value],
                         )
                         device = _phone(session, admin, summary, rng, rep)
-                        centre = CITY_CENTRES[city]
-                        _working_day(session, summary, rng, rep, device, centre, day, push=push)
+                        area = WorkArea(CITY_CENTRES[city], WORK_AREA_RADIUS_M)
+                        _working_day(session, summary, rng, rep, device, area, day, push=push)
                         if len(summary.logins) < 8:
                             summary.logins.append(rep.login)
                     progress.advance(task)
@@ -324,16 +342,20 @@ def _working_day(
     rng: random.Random,
     rep: Staff,
     device: Device,
-    centre: tuple[float, float],
+    area: WorkArea,
     day: tuple[datetime, datetime],
     *,
     push: bool,
 ) -> None:
     """Upload the rep's day the way the phone would: live in batches, the offline stretch
     late, through the same ingest as the API."""
-    base = (centre[0] + rng.uniform(-0.05, 0.05), centre[1] + rng.uniform(-0.05, 0.05))
     simulated = simulate_day(
-        rng, base, *day, customers=rng.randint(4, 6), offline=rng.random() < 0.3
+        rng,
+        area,
+        *day,
+        customers=rng.randint(4, 6),
+        offline=rng.random() < 0.3,
+        deviation=UNUSUAL_DAYS.get(rep.login),
     )
     who = Uploader(rep.tenant_id, rep.id, device.id, TenantSettings())
     for k in range(0, len(simulated.pings), 200):
@@ -344,8 +366,8 @@ def _working_day(
 def _work_zone(
     session: Session, admin: Actor, summary: DemoSummary, city: str, branch_id: uuid.UUID
 ) -> None:
-    """A circle round the city centre for the whole branch: reps whose customers lie
-    farther out are off zone while they visit them."""
+    """A circle round the city centre for the whole branch, where its reps' offices and
+    customers are."""
     lon, lat = CITY_CENTRES[city]
     zone = zone_service.create_zone(
         session,
