@@ -313,3 +313,75 @@ def _fits(page: Page) -> None:
     """Nothing wider than the phone's screen."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+
+
+def test_a_scheduled_notice_to_roles_and_people_waits_and_can_be_cancelled(
+    page: Page, console: Console
+) -> None:
+    named = me(console, "xihu1.rep1")
+    title = unique("Monthly targets")
+    sign_in(page, console, MANAGER, at="/notices?tab=notices")
+    page.get_by_role("button", name="New notice").click()
+    form = page.get_by_role("form", name="New notice")
+    form.locator("input[name=title]").fill(title)
+    form.locator("textarea[name=body]").fill("Targets for next month are in the app.")
+    for unit in (TEAM, "Binjiang Sales Team 2"):
+        form.get_by_role("button", name="Add an org unit").click()
+        form.locator(".picker-pop .tree-item", has_text=unit).click()
+    form.get_by_label("Sales rep").check()
+    form.get_by_role("combobox", name="Add a person").fill("xihu1.rep1")
+    page.get_by_role("option", name=named["name"]).click()
+    expect(form.locator(".chosen")).to_have_count(3)
+    form.get_by_label("Send later").check()
+    later = page.evaluate(  # the browser's local time, as datetime-local takes it
+        "() => new Date(Date.now() + 3 * 3600e3 - new Date().getTimezoneOffset() * 60e3)"
+        ".toISOString().slice(0, 16)"
+    )
+    form.get_by_label("Send at").fill(later)
+    screenshot(page, "notices-compose")
+    form.get_by_role("button", name="Schedule").click()
+
+    detail = page.locator(".notice-detail")
+    expect(detail.locator(".panel-head h2")).to_have_text(title)
+    expect(detail).to_contain_text("Scheduled")
+    expect(detail).to_contain_text("only: Sales rep")
+    expect(detail).to_contain_text(named["name"])
+    sent = console.api(MANAGER, "GET", "/api/v1/notices").json()["items"][0]
+    assert sent["title"] == title
+    assert sent["sent_at"] is None
+    assert sent["audience"]["roles"] == ["rep"]
+    assert sent["audience"]["staff_ids"] == [named["id"]]
+    assert len(sent["audience"]["org_unit_ids"]) == 2
+    assert datetime.fromisoformat(sent["send_at"]) > datetime.now(UTC) + timedelta(hours=2)
+    assert not any(i["title"] == title for i in inbox(console, REP))
+
+    detail.get_by_role("button", name="Cancel this notice").click()
+    expect(detail).to_contain_text("Cancelled")
+    expect(detail).to_contain_text("was cancelled before it went out")
+    expect(page.locator(".split-list tbody tr", has_text=title)).to_contain_text("Cancelled")
+    notice = console.api(MANAGER, "GET", f"/api/v1/notices/{sent['id']}").json()
+    assert notice["cancelled_at"] is not None
+
+
+def test_a_supervisors_inbox_holds_the_alerts_about_their_people(
+    page: Page, console: Console
+) -> None:
+    lead = "binjiang1.lead"
+    alerts = [i for i in inbox(console, lead) if i["kind"] == "alert"]
+    assert alerts, "the demo's day gives the team's supervisor alerts"
+    sign_in(page, console, lead, at="/notices")
+    expect(page.locator(".inbox-item").first).to_be_visible()
+    page.get_by_label("Kind").select_option("alert")
+    items = page.locator(".inbox-item")
+    expect(items).to_have_count(min(len(alerts), 30))
+    expect(items.first).to_contain_text(alerts[0]["title"])
+    screenshot(page, "notices-inbox-alerts")
+    items.first.click()
+    reader = page.locator(".reader")
+    expect(reader).to_contain_text(alerts[0]["body"])
+    link = reader.get_by_role("link", name="Show on the itinerary")
+    expect(link).to_have_attribute("href", re.compile(f"person={alerts[0]['data']['staff_id']}"))
+    page.click(".topbar .lang[data-lang='zh']")
+    expect(page.get_by_role("tab", name="收件箱")).to_be_visible()
+    expect(reader.get_by_role("link", name="在行程中查看")).to_be_visible()
+    screenshot(page, "notices-inbox-alerts-zh")
