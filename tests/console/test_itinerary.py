@@ -3,6 +3,7 @@ playback and the GPX download; someone outside the manager's branch is not shown
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -137,6 +138,15 @@ def test_a_reps_day_shows_its_track_stops_playback_and_download(
     assert abs(ring["x"] + ring["width"] / 2 - (mapbox["x"] + mapbox["width"] / 2)) < 3
     assert abs(ring["y"] + ring["height"] / 2 - (mapbox["y"] + mapbox["height"] / 2)) < 3
 
+    # a trip chosen is drawn over the track; an event chosen is centred
+    page.get_by_role("tab", name="Trips (").click()
+    page.locator(".itinerary-side tbody tr").first.click()
+    expect(page.locator("path.ff-trip")).to_have_count(1)
+    if events:
+        page.get_by_role("tab", name="Events (").click()
+        page.locator(".itinerary-side tbody tr").first.click()
+        expect(page.locator(".ff-focus")).to_have_count(1)
+
     # playing moves the marker and the time shown
     page.locator("path.ff-route").wait_for()
     page.get_by_role("button", name="Play").click()
@@ -169,6 +179,11 @@ def test_a_reps_day_shows_its_track_stops_playback_and_download(
     points = [p for t in gpx.tracks for s in t.segments for p in s.points]
     assert len(points) == kinds(expected, "track")[0]["properties"]["fixes"]
     assert len(gpx.waypoints) == len(stops)
+
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="GeoJSON").click()
+    collection = json.loads(Path(downloading.value.path()).read_text())
+    assert len(kinds(collection, "stop")) == len(stops)
 
     # a range of days holding that day shows the same stops; a day without fixes says so
     page.get_by_role("tab", name="Several days").click()
