@@ -246,6 +246,8 @@ def test_a_reps_daily_summary_is_charted_with_the_apis_minutes(
     open_alerts(page, console, "admin", f"?tab=summary&person={rep}&from={first}&to={last}")
     expect(page.locator(".summary-date")).to_have_count(len(summary["days"]))
     chart_is_drawn(page)
+    # drawn on a canvas: no style element added to the page (the policy would refuse it)
+    assert page.locator("style").count() == 0
     for day in summary["days"]:
         row = page.locator("tr", has=page.locator(f".summary-date:text-is('{day['date']}')"))
         for part in ("in_zone_min", "off_zone_min", "no_signal_min", "unknown_min", "off_duty_min"):

@@ -23,13 +23,14 @@ function colour(status) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${status}`).trim() || "#888";
 }
 
-function option(days) {
+/** `narrow`: a phone's width, where the legend takes two lines. */
+function option(days, narrow) {
   const shown = PARTS.filter((p) => p.key !== "unknown_min" || days.some((d) => d[p.key] > 0));
   return {
     animation: false,
     textStyle: { fontFamily: getComputedStyle(document.documentElement).fontFamily },
-    grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
-    legend: { top: 0, type: "scroll", data: shown.map((p) => t(`status_${p.status}`)) },
+    grid: { left: 8, right: 8, top: narrow ? 60 : 36, bottom: 8, containLabel: true },
+    legend: { top: 0, itemWidth: 16, itemGap: 8, data: shown.map((p) => t(`status_${p.status}`)) },
     tooltip: {
       trigger: "axis",
       axisPointer: { type: "shadow" },
@@ -52,9 +53,19 @@ function option(days) {
 export function DutyChart({ days, label }) {
   const element = useRef(null);
   const chart = useRef(null);
+  const narrow = useRef(false);
+  const draw = useRef(null);
+  draw.current = () => chart.current?.setOption(option(days, narrow.current), { notMerge: true });
   useEffect(() => {
     chart.current = echarts.init(element.current, null, { renderer: "canvas" });
-    const resize = new ResizeObserver(() => chart.current?.resize());
+    const resize = new ResizeObserver(() => {
+      const now = element.current.clientWidth < 480;
+      if (now !== narrow.current) {
+        narrow.current = now;
+        draw.current();
+      }
+      chart.current?.resize();
+    });
     resize.observe(element.current);
     return () => {
       resize.disconnect();
@@ -62,8 +73,6 @@ export function DutyChart({ days, label }) {
       chart.current = null;
     };
   }, []);
-  useEffect(() => {
-    chart.current?.setOption(option(days), { notMerge: true });
-  }, [days, lang.value]);
+  useEffect(() => draw.current(), [days, lang.value]);
   return html`<div class="duty-chart" ref=${element} role="img" aria-label=${label}></div>`;
 }
