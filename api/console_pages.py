@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from fieldforce.settings import Settings, tile_origin
 
@@ -101,8 +102,7 @@ def add_console(app: FastAPI, settings: Settings) -> None:
         return JSONResponse({"tiles": tiles}, headers={"Cache-Control": "no-cache"})
 
     app.include_router(router)
-    app.mount(
-        "/console/static",
-        StaticFiles(directory=directory, check_dir=False),
-        name="console-static",
-    )
+    # the bundle is compressed on the way (phones on mobile networks); only the console's
+    # own files are, never an API answer (a token beside attacker-chosen text)
+    files = GZipMiddleware(StaticFiles(directory=directory, check_dir=False), minimum_size=1024)
+    app.mount("/console/static", files, name="console-static")

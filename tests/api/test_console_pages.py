@@ -58,6 +58,12 @@ def test_the_page_names_the_current_build_and_carries_its_policy(
     assert "img-src 'self' data: blob: https://*.is.autonavi.com;" in policy
     assert "connect-src 'self';" in policy
     assert client.get("/console/static/app-ABC.js").text == "export {};\n"
+    (tmp_path / "dist" / "app-BIG.js").write_text("const x = 1;\n" * 500)
+    big = client.get("/console/static/app-BIG.js", headers={"Accept-Encoding": "gzip"})
+    assert big.headers["content-encoding"] == "gzip"
+    assert big.text == "const x = 1;\n" * 500
+    token = client.post("/api/v1/auth/token", headers={"Accept-Encoding": "gzip"}, data={})
+    assert "content-encoding" not in token.headers  # API answers are never compressed
     assert client.get("/console/static/manifest.json").status_code == 200
     assert client.get("/console/static/../../pyproject.toml").status_code == 404
     config = client.get("/console/config.json").json()
