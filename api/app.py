@@ -15,6 +15,7 @@ from api.middleware import (
     SecurityHeadersMiddleware,
 )
 from api.routers import (
+    approvals,
     auth,
     devices,
     events,
@@ -60,6 +61,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
+    app.include_router(approvals.router)
     if settings.api_docs:
         add_docs_pages(app, "/openapi.json")
     add_console(app, settings)

@@ -6,6 +6,8 @@ the sweep's clock ─┘                                        (inbox, push or 
 a unit moved, a person moved to another unit, the tenant's settings changed,
 a zone, an assignment, a schedule or a duty exception made, changed or deleted
     ─→ the duty plans and zones of those concerned are judged again (stale)
+
+an approval request decided or withdrawn ─→ the domain of its subject acts on the outcome
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldforce.approvals import service as approvals
+from fieldforce.approvals.models import Action, ApprovalRequest, RequestStatus
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.monitoring.events import store_steps
@@ -282,3 +286,50 @@ update_schedule = _judging_again(duty_service.update_schedule)
 delete_schedule = _judging_again(duty_service.delete_schedule)
 create_exception = _judging_again(duty_service.create_exception)
 delete_exception = _judging_again(duty_service.delete_exception)
+
+
+# Approvals: the engine decides; the domain of the request's subject acts on the outcome
+# (approved leave becomes duty exceptions, an approved claim becomes payable…). Each kind's
+# domain adds its handler here, by kind; a kind without one has nothing to do yet.
+
+OutcomeHandler = Callable[[Session, ApprovalRequest], None]
+APPROVAL_OUTCOMES: dict[str, OutcomeHandler] = {}
+_FINAL = frozenset(
+    {
+        RequestStatus.APPROVED.value,
+        RequestStatus.REJECTED.value,
+        RequestStatus.RETURNED.value,
+        RequestStatus.WITHDRAWN.value,
+    }
+)
+
+
+def _settle(session: Session, request: ApprovalRequest) -> ApprovalRequest:
+    handler = APPROVAL_OUTCOMES.get(request.kind)
+    if handler is not None and request.status in _FINAL:
+        handler(session, request)
+    return request
+
+
+def decide_approval(
+    session: Session,
+    actor: Actor,
+    request_id: uuid.UUID,
+    action: Action,
+    comment: str | None = None,
+    *,
+    step: int | None = None,
+    round_: int | None = None,
+    push: bool,
+) -> ApprovalRequest:
+    """A decision, then the subject's domain told when it settled the request."""
+    request = approvals.decide(
+        session, actor, request_id, action, comment, step=step, round_=round_, push=push
+    )
+    return _settle(session, request)
+
+
+def withdraw_approval(
+    session: Session, actor: Actor, request_id: uuid.UUID, comment: str | None, *, push: bool
+) -> ApprovalRequest:
+    return _settle(session, approvals.withdraw(session, actor, request_id, comment, push=push))

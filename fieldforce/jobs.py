@@ -15,6 +15,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldforce.approvals.jobs import remind_and_escalate
 from fieldforce.auth.jobs import forget_old_attempts
 from fieldforce.db import owned_session
 from fieldforce.flows import sweep_monitors
@@ -52,6 +53,11 @@ def jobs_for(settings: Settings) -> list[Job]:
             "zone_monitoring", timedelta(minutes=1), run_batches=partial(sweep_monitors, push=push)
         ),
         Job("login_attempts", timedelta(hours=1), forget_old_attempts),
+        Job(
+            "approval_reminders",
+            timedelta(minutes=5),
+            partial(remind_and_escalate, push=push),
+        ),
     ]
 
 

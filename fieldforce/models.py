@@ -1,5 +1,6 @@
 """Imports every domain's models so that the metadata (and alembic) sees all tables."""
 
+from fieldforce.approvals.models import ApprovalEvent, ApprovalFlow, ApprovalRequest, Delegation
 from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
@@ -13,8 +14,12 @@ from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateReque
 from fieldforce.zones.models import Zone, ZoneAssignment
 
 __all__ = [
+    "ApprovalEvent",
+    "ApprovalFlow",
+    "ApprovalRequest",
     "AuditEntry",
     "Base",
+    "Delegation",
     "Device",
     "DeviceReport",
     "DutyException",

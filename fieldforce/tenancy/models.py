@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, DateTime, String, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,6 +71,15 @@ class TenantSettings(BaseModel):
     travel_destination_radius_m: float = Field(default=1000, gt=0, le=100_000)
     travel_overclaim_factor: float = Field(default=1.2, ge=1, le=10)
     travel_overclaim_slack_m: float = Field(default=5000, ge=0, le=1_000_000)
+    # approvals: a step waiting this long reminds its approvers, then goes one level up
+    approval_remind_after_h: int = Field(default=24, ge=1, le=720)
+    approval_escalate_after_h: int = Field(default=72, ge=1, le=2160)
+
+    @model_validator(mode="after")
+    def _escalate_after_reminding(self) -> Self:
+        if self.approval_escalate_after_h <= self.approval_remind_after_h:
+            raise ValueError("approval_escalate_after_h must be more than approval_remind_after_h")
+        return self
 
     def merged(self, changes: dict[str, Any]) -> TenantSettings:
         return TenantSettings.model_validate({**self.model_dump(), **changes})
