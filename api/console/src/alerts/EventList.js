@@ -1,10 +1,9 @@
 // The event list: off-zone, no-signal and late-arrival events of the people in scope,
 // filtered by type, org unit, person, period and "open only" (all kept in the URL), newest
 // first, a page at a time; each row links to the place on the live map and the itinerary.
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api } from "../api.js";
+import { useMemo } from "preact/hooks";
 import { Badge, Button, Checkbox, ErrorBox, Field, Input, Loading, Table, Toolbar } from "../components/basic.js";
-import { useAction, useLoad } from "../components/hooks.js";
+import { useAction, useLoad, usePaged } from "../components/hooks.js";
 import { StaffPicker, UnitPicker } from "../components/pickers.js";
 import { html } from "../html.js";
 import { formatDuration, formatTime, t } from "../i18n.js";
@@ -27,36 +26,6 @@ export function eventQuery({ type = "", unit = "", person = "", from = "", to = 
     to: to ? dayStart(to, 1).toISOString() : undefined,
     open: open === "1" ? "true" : undefined,
   };
-}
-
-/** The pages of a list read so far, started again whenever the query changes. */
-function usePages(path, query, limit) {
-  const key = JSON.stringify([query, limit]);
-  const [state, setState] = useState({ key: null, items: [], cursor: null, loading: true, error: null });
-  const generation = useRef(0);
-  const read = useCallback(
-    (cursor) => {
-      const mine = cursor ? generation.current : ++generation.current;
-      setState((s) => ({ ...(cursor ? s : { items: [], cursor: null }), key, loading: true, error: null }));
-      api(path, { query: { ...query, limit, cursor: cursor ?? undefined } }).then(
-        (page) =>
-          mine === generation.current &&
-          setState((s) => ({
-            key,
-            items: cursor ? [...s.items, ...page.items] : page.items,
-            cursor: page.next_cursor,
-            loading: false,
-            error: null,
-          })),
-        (error) => mine === generation.current && setState((s) => ({ ...s, loading: false, error })),
-      );
-    },
-    [key], // eslint-disable-line react-hooks/exhaustive-deps
-  );
-  useEffect(() => read(null), [read]);
-  // until the new query's first page is read, the old rows are not shown as its answer
-  const current = state.key === key ? state : { key, items: [], cursor: null, loading: true, error: null };
-  return { ...current, more: () => read(current.cursor), reload: () => read(null) };
 }
 
 function Filters({ params }) {
@@ -131,7 +100,7 @@ function MapLink({ event }) {
 
 export function EventList({ params }) {
   const query = useMemo(() => eventQuery(params), [params.type, params.unit, params.person, params.from, params.to, params.open]);
-  const list = usePages("/api/v1/events", query, pageSize(params.size));
+  const list = usePaged("/api/v1/events", query, { limit: pageSize(params.size) });
   const staffIds = [...new Set(list.items.map((e) => e.staff_id))];
   const zoneIds = [...new Set(list.items.map((e) => e.zone_id).filter(Boolean))];
   const names = useLoad(
@@ -190,7 +159,7 @@ export function EventList({ params }) {
     <p class="toolbar-note alerts-count" aria-live="polite">
       ${list.loading && !list.items.length
         ? t("loading")
-        : t(list.cursor ? "alerts:shown_more" : "alerts:shown", { count: list.items.length })}
+        : t(list.hasMore ? "alerts:shown_more" : "alerts:shown", { count: list.items.length })}
     </p>
     ${list.loading && !list.items.length
       ? html`<${Loading} />`
@@ -200,9 +169,9 @@ export function EventList({ params }) {
           rowKey=${(e) => e.id}
           empty=${t("alerts:none")}
         />`}
-    ${list.cursor &&
+    ${list.hasMore &&
     html`<div class="alerts-more">
-      <${Button} busy=${list.loading} onClick=${list.more}>${t("more")}<//>
+      <${Button} busy=${list.loading} onClick=${list.loadMore}>${t("more")}<//>
     </div>`}
   </div>`;
 }

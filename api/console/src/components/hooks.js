@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { api } from "../api.js";
 
 /**
  * Loads data for a component: `load(signal)` is called again when `deps` change; an older
@@ -54,4 +55,51 @@ export function useAction() {
     }
   }, []);
   return { busy, error, run, setError };
+}
+
+const EMPTY_PAGES = { items: [], cursor: null, loading: true, error: null };
+
+/**
+ * A list the API answers in pages ({"items", "next_cursor"}): the first page, then more on
+ * demand ("load more"), read again from the start whenever `path`, `query` or `limit`
+ * change (until the new first page arrives, the old rows are not shown as its answer;
+ * reload() keeps them until the fresh ones come).
+ * Returns {items, hasMore, loading, error, loadMore(), reload(), replace(item)}.
+ */
+export function usePaged(path, query, { limit = 50 } = {}) {
+  const key = JSON.stringify([path, query, limit]);
+  const [state, setState] = useState({ ...EMPTY_PAGES, key: null });
+  const generation = useRef(0);
+  const read = useCallback(
+    (cursor) => {
+      const mine = cursor ? generation.current : ++generation.current;
+      // more pages, or the same list again: its rows stay while the answer comes
+      setState((s) => ({ ...(cursor || s.key === key ? s : EMPTY_PAGES), key, loading: true, error: null }));
+      api(path, { query: { ...query, limit, cursor: cursor ?? undefined } }).then(
+        (page) =>
+          mine === generation.current &&
+          setState((s) => ({
+            key,
+            items: cursor ? [...s.items, ...page.items] : page.items,
+            cursor: page.next_cursor,
+            loading: false,
+            error: null,
+          })),
+        (error) => mine === generation.current && setState((s) => ({ ...s, loading: false, error })),
+      );
+    },
+    [key], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  useEffect(() => read(null), [read]);
+  const current = state.key === key ? state : { ...EMPTY_PAGES, key };
+  return {
+    items: current.items,
+    hasMore: !!current.cursor,
+    loading: current.loading,
+    error: current.error,
+    loadMore: () => current.cursor && read(current.cursor),
+    reload: () => read(null),
+    replace: (item) =>
+      setState((s) => ({ ...s, items: s.items.map((i) => (i.id === item.id ? item : i)) })),
+  };
 }

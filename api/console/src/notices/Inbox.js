@@ -3,11 +3,11 @@
 import { useEffect, useRef } from "preact/hooks";
 import { api } from "../api.js";
 import { Badge, Button, ErrorBox, Loading, Panel, Select, Toolbar } from "../components/basic.js";
-import { useAction } from "../components/hooks.js";
+import { useAction, usePaged } from "../components/hooks.js";
 import { html } from "../html.js";
 import { formatAge, formatTime, t } from "../i18n.js";
 import { href, route, setParams } from "../router.js";
-import { localDate, usePaged } from "./data.js";
+import { localDate, PAGE_SIZE } from "./data.js";
 import { CloseButton, MoreButton, SplitView } from "./parts.js";
 import { refreshUnread, unread } from "./unread.js";
 
@@ -19,7 +19,7 @@ export function Inbox() {
   const list = usePaged(
     "/api/v1/inbox",
     { unread: onlyUnread ? "true" : undefined, kind: kind || undefined },
-    [onlyUnread, kind],
+    { limit: PAGE_SIZE },
   );
   const opening = useAction();
   const markAll = useAction();

@@ -16,12 +16,12 @@ import {
   TextArea,
   Toolbar,
 } from "../components/basic.js";
-import { useAction, useInterval, useLoad } from "../components/hooks.js";
+import { useAction, useInterval, useLoad, usePaged } from "../components/hooks.js";
 import { scopeUnits, StaffPicker, UnitPicker } from "../components/pickers.js";
 import { html } from "../html.js";
 import { formatNumber, formatTime, t } from "../i18n.js";
 import { route, setParams } from "../router.js";
-import { fromLocalInput, useItem, usePaged, usePeople } from "./data.js";
+import { fromLocalInput, PAGE_SIZE, useItem, usePeople } from "./data.js";
 import { ChosenChip, CloseButton, FormEnd, FormPanel, ListAndPane } from "./parts.js";
 
 export const ROLES = ["rep", "supervisor", "manager", "finance", "admin"];
@@ -45,7 +45,7 @@ function readShare(notice) {
 }
 
 export function Notices() {
-  const list = usePaged("/api/v1/notices", {}, []);
+  const list = usePaged("/api/v1/notices", {}, { limit: PAGE_SIZE });
   const columns = [
     { key: "title", label: t("notices:title"), render: (n) => html`<strong>${n.title}</strong>` },
     { key: "when", label: t("notices:when"), render: (n) => formatTime(n.sent_at ?? n.send_at) },

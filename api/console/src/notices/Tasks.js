@@ -16,12 +16,12 @@ import {
   TextArea,
   Toolbar,
 } from "../components/basic.js";
-import { useAction } from "../components/hooks.js";
+import { useAction, usePaged } from "../components/hooks.js";
 import { StaffPicker } from "../components/pickers.js";
 import { html } from "../html.js";
 import { formatNumber, formatTime, t } from "../i18n.js";
 import { route, setParams } from "../router.js";
-import { fromLocalInput, useItem, usePaged, usePeople } from "./data.js";
+import { fromLocalInput, PAGE_SIZE, useItem, usePeople } from "./data.js";
 import { CloseButton, FormEnd, FormPanel, ListAndPane } from "./parts.js";
 
 export const TASK_STATUSES = ["open", "acknowledged", "done", "cancelled"];
@@ -40,7 +40,7 @@ export function Tasks() {
   const list = usePaged(
     "/api/v1/tasks",
     { status: status || undefined, assignee_id: assignee || undefined, overdue: overdue ? "true" : undefined },
-    [status, assignee, overdue],
+    { limit: PAGE_SIZE },
   );
   const name = usePeople();
   const columns = [

@@ -1,42 +1,11 @@
-// Data helpers of the notices area: paged lists with "load more", and people's names.
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+// Data helpers of the notices area: page size, people's names, one item kept fresh.
+import { useCallback, useEffect } from "preact/hooks";
 import { allItems, api, token } from "../api.js";
 import { directs, me } from "../auth.js";
 import { useLoad } from "../components/hooks.js";
 import { t } from "../i18n.js";
 
 export const PAGE_SIZE = 30;
-
-/**
- * A paged list ({"items", "next_cursor"}): the first page, then more on demand. `query`
- * is read when `deps` change; `replace(item)` puts an updated item in place.
- */
-export function usePaged(path, query, deps) {
-  const [state, setState] = useState({ items: [], next: null, loading: true, error: null });
-  const generation = useRef(0);
-  const fetchPage = useCallback((cursor) => {
-    const mine = cursor ? generation.current : ++generation.current;
-    setState((s) => ({ ...s, loading: true, error: null }));
-    api(path, { query: { ...query, limit: PAGE_SIZE, cursor } }).then(
-      (page) =>
-        mine === generation.current &&
-        setState((s) => ({
-          items: cursor ? [...s.items, ...page.items] : page.items,
-          next: page.next_cursor,
-          loading: false,
-          error: null,
-        })),
-      (error) => mine === generation.current && setState((s) => ({ ...s, loading: false, error })),
-    );
-  }, deps); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => fetchPage(null), [fetchPage]);
-  return {
-    ...state,
-    reload: () => fetchPage(null),
-    more: () => state.next && fetchPage(state.next),
-    replace: (item) => setState((s) => ({ ...s, items: s.items.map((i) => (i.id === item.id ? item : i)) })),
-  };
-}
 
 let people = { token: null, promise: null };
 /** Everyone the signed-in person may see, by id, loaded once per sign-in (directing people only). */

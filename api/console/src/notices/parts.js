@@ -6,8 +6,8 @@ import { route, setParams } from "../router.js";
 
 /** "Load more" under a paged list while the API has more. */
 export function MoreButton({ list }) {
-  if (!list.next) return null;
-  return html`<div class="more-row"><${Button} busy=${list.loading} onClick=${list.more}>${t("more")}<//></div>`;
+  if (!list.hasMore) return null;
+  return html`<div class="more-row"><${Button} busy=${list.loading} onClick=${list.loadMore}>${t("more")}<//></div>`;
 }
 
 /** A removable chip for something chosen (a unit, a person). */

@@ -4,19 +4,18 @@
 import { useMemo, useState } from "preact/hooks";
 import { allItems, api } from "../api.js";
 import { Badge, Button, Checkbox, Dialog, ErrorBox, Field, Input, Select, Table, Toolbar } from "../components/basic.js";
-import { useAction, useLoad } from "../components/hooks.js";
+import { useAction, useLoad, usePaged } from "../components/hooks.js";
 import { StaffPicker } from "../components/pickers.js";
 import { html } from "../html.js";
 import { formatAge, formatTime, t } from "../i18n.js";
 import { route, setParams } from "../router.js";
 import { canActOn, PLATFORMS, PROTOCOLS } from "./access.js";
-import { usePaged } from "./paged.js";
 import { SetupCode } from "./SetupCode.js";
 import { TRACKER_PROTOCOLS } from "./setup.js";
 
 export function DevicesTab() {
   const { person = "", revoked = "" } = route.value.params;
-  const devices = usePaged("/api/v1/devices", { staff_id: person, include_revoked: revoked === "1" || undefined }, 20);
+  const devices = usePaged("/api/v1/devices", { staff_id: person, include_revoked: revoked === "1" || undefined }, { limit: 20 });
   const staff = useLoad(() => allItems("/api/v1/staff"), []);
   const people = useMemo(() => new Map((staff.data ?? []).map((s) => [s.id, s])), [staff.data]);
   const [dialog, setDialog] = useState(null); // {kind: register|rotate|revoke, device?}

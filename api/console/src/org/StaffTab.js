@@ -4,14 +4,13 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Badge, Button, Checkbox, Dialog, ErrorBox, Field, Input, Loading, Select, Table, Toolbar } from "../components/basic.js";
-import { useAction, useLoad } from "../components/hooks.js";
+import { useAction, useLoad, usePaged } from "../components/hooks.js";
 import { scopeUnits, StaffPicker, UnitPicker } from "../components/pickers.js";
 import { html } from "../html.js";
 import { formatTime, t } from "../i18n.js";
 import { href, route, setParams } from "../router.js";
 import { canActOn, grantableRoles, managesStaff, ROLES } from "./access.js";
 import { RegisterDialog } from "./DevicesTab.js";
-import { usePaged } from "./paged.js";
 
 export const PAGE_SIZE = 20;
 
@@ -32,7 +31,7 @@ export function StaffTab() {
     return () => clearTimeout(timer);
   }, [text]);
   const query = { org_unit: unit, include_subtree: unit ? sub === "1" : undefined, role, active, q };
-  const staff = usePaged("/api/v1/staff", query, PAGE_SIZE);
+  const staff = usePaged("/api/v1/staff", query, { limit: PAGE_SIZE });
   const { data: units } = useLoad(() => scopeUnits(), []);
   const unitName = useMemo(() => new Map((units ?? []).map((u) => [u.id, u.name])), [units]);
   const [creating, setCreating] = useState(false);

@@ -3,7 +3,7 @@
 import { useMemo, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Badge, Button, ErrorBox, Input, Select, Table, Toolbar } from "../components/basic.js";
-import { useAction, useLoad } from "../components/hooks.js";
+import { useLoad, usePaged } from "../components/hooks.js";
 import { scopeUnits } from "../components/pickers.js";
 import { html } from "../html.js";
 import { t } from "../i18n.js";
@@ -16,35 +16,14 @@ import { ZoneEditor } from "./ZoneEditor.js";
 
 const PAGE = 50;
 
-/** The zones of a kind, a page at a time; `more()` adds the next page. */
-function useZonePages(kind, version) {
-  const [extra, setExtra] = useState({ key: null, items: [], cursor: undefined });
-  const key = `${kind}|${version}`;
-  const first = useLoad(
-    (signal) => api("/api/v1/zones", { query: { kind, limit: PAGE }, signal }),
-    [kind, version],
-  );
-  const mine = extra.key === key ? extra : { key, items: [], cursor: undefined };
-  const cursor = mine.cursor === undefined ? first.data?.next_cursor : mine.cursor;
-  const loading = useAction();
-  const more = () =>
-    loading.run(async () => {
-      const page = await api("/api/v1/zones", { query: { kind, limit: PAGE, cursor } });
-      setExtra({ key, items: [...mine.items, ...page.items], cursor: page.next_cursor });
-    });
-  const items = useMemo(() => [...(first.data?.items ?? []), ...mine.items], [first.data, mine.items]);
-  return { items, hasMore: !!cursor, more, first, loading };
-}
-
 export function ZonesTab() {
   const params = route.value.params;
   const { kind = "", zone: selectedId = "" } = params;
   const [query, setQuery] = useState("");
-  const [version, setVersion] = useState(0);
   const [mode, setMode] = useState(null); // "Polygon" | "Circle" while drawing
   const [draft, setDraft] = useState(null); // {zoneId, shape, changed}
   const [focus, setFocus] = useState(() => (params.lat ? null : selectedId)); // a zone to show whole
-  const pages = useZonePages(kind, version);
+  const pages = usePaged("/api/v1/zones", { kind: kind || undefined }, { limit: PAGE });
   const { data: units } = useLoad(() => scopeUnits(), []);
   const unitName = (id) => units?.find((u) => u.id === id)?.name ?? "";
   const view = useMemo(() => {
@@ -89,12 +68,12 @@ export function ZonesTab() {
   const reshaped = (shape) => setDraft({ zoneId: current.zoneId, shape, changed: true });
   const saved = (feature) => {
     setDraft(null);
-    setVersion((v) => v + 1);
+    pages.reload();
     setParams({ zone: feature.id });
   };
   const deleted = () => {
     setDraft(null);
-    setVersion((v) => v + 1);
+    pages.reload();
     setParams({ zone: "" });
   };
 
@@ -124,12 +103,12 @@ export function ZonesTab() {
         placeholder=${t("zones:all_kinds")}
         options=${KINDS.map((k) => ({ value: k, label: t(`zones:kind_${k}`) }))}
       />
-      <${ImportExport} kind=${kind} onImported=${() => setVersion((v) => v + 1)} />
+      <${ImportExport} kind=${kind} onImported=${() => pages.reload()} />
       <span class="toolbar-note" aria-live="polite">
-        ${pages.first.loading ? t("loading") : t("zones:count", { count: shown.length })}
+        ${pages.loading ? t("loading") : t("zones:count", { count: shown.length })}
       </span>
     <//>
-    <${ErrorBox} error=${pages.first.error} onRetry=${pages.first.reload} />
+    <${ErrorBox} error=${pages.error} onRetry=${pages.reload} />
     <div class="zones-layout">
       <div class="zones-map">
         <${MapView} view=${view} label=${t("zones:map")} onView=${(v) => setParams({ lat: v.lat, lon: v.lon, z: v.zoom })}>
@@ -167,13 +146,12 @@ export function ZonesTab() {
                 rows=${shown}
                 columns=${columns}
                 onRow=${(f) => select(f.id)}
-                empty=${pages.first.loading ? t("loading") : t("zones:no_zones")}
+                empty=${pages.loading ? t("loading") : t("zones:no_zones")}
               />
               ${pages.hasMore &&
               html`<div class="zone-more">
-                <${Button} busy=${pages.loading.busy} onClick=${pages.more}>${t("more")}<//>
+                <${Button} busy=${pages.loading} onClick=${pages.loadMore}>${t("more")}<//>
               </div>`}
-              <${ErrorBox} error=${pages.loading.error} />
             </div>`}
       </aside>
     </div>
