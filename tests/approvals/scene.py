@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +19,15 @@ from fieldforce.approvals.rules import Facts
 from fieldforce.auth.service import actor_for
 from fieldforce.notify.models import InboxItem
 from fieldforce.org.models import Staff
+from fieldforce.org.scope import Actor
 from tests.world import World, add_staff
 
 APPROVALS = "/api/v1/approvals"
 FLOWS = "/api/v1/approval-flows"
+
+
+def _facts(given: dict[str, Any]) -> Facts:
+    return Facts(**{k: Decimal(str(v)) if k in ("amount", "days") else v for k, v in given.items()})
 
 
 class Scene:
@@ -43,6 +48,10 @@ class Scene:
         s["north.finance"] = add_staff(db, u["north"], "north.finance", ["finance"])
         s["north.manager"].manager_id = s["group.director"].id
         db.commit()
+
+    def actor(self, who: str) -> Actor:
+        staff = self.world.staff[who]
+        return actor_for(self.db, staff.tenant_id, staff.id)
 
     def id(self, who: str) -> uuid.UUID:
         return self.world.staff[who].id
@@ -68,15 +77,12 @@ class Scene:
         **facts: Any,
     ) -> str:
         """A request by ``who`` for a new subject, as the subject's domain would start it."""
-        staff = self.world.staff[who]
-        actor = actor_for(self.db, staff.tenant_id, staff.id)
-        values = {k: Decimal(str(v)) if k in ("amount", "days") else v for k, v in facts.items()}
         request = service.start(
             self.db,
-            actor,
+            self.actor(who),
             kind=kind,
             subject_id=uuid.uuid4(),
-            facts=Facts(**values),
+            facts=_facts(facts),
             push=False,
             now=now,
         )
@@ -84,10 +90,9 @@ class Scene:
         return str(request.id)
 
     def resubmit(self, who: str, approval_id: str, **facts: Any) -> None:
-        staff = self.world.staff[who]
-        actor = actor_for(self.db, staff.tenant_id, staff.id)
-        values = {k: Decimal(str(v)) if k in ("amount", "days") else v for k, v in facts.items()}
-        service.resubmit(self.db, actor, uuid.UUID(approval_id), Facts(**values), push=False)
+        service.resubmit(
+            self.db, self.actor(who), uuid.UUID(approval_id), _facts(facts), push=False
+        )
         self.db.commit()
 
     def decide(
@@ -107,6 +112,21 @@ class Scene:
         r = self.decide(who, approval_id)
         assert r.status_code == 200, r.text
         return dict(r.json())
+
+    def delegate(self, who: str, to: str, days: int = 3) -> str:
+        """``who`` is away from a minute ago for ``days``; ``to`` stands in."""
+        now = datetime.now(UTC)
+        r = self.client.post(
+            "/api/v1/delegations",
+            headers=self.world.headers(who),
+            json={
+                "delegate_id": str(self.id(to)),
+                "starts_at": (now - timedelta(minutes=1)).isoformat(),
+                "ends_at": (now + timedelta(days=days)).isoformat(),
+            },
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
 
     def get(self, who: str, approval_id: str) -> Response:
         return self.client.get(f"{APPROVALS}/{approval_id}", headers=self.world.headers(who))
