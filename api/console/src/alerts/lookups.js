@@ -73,17 +73,5 @@ export function placeOf(event) {
   return places.get(event.id);
 }
 
-const pad = (n) => String(n).padStart(2, "0");
-
-/** A date as YYYY-MM-DD in the browser's time zone. */
-export function localDate(value = new Date()) {
-  const d = value instanceof Date ? value : new Date(value);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-/** Midnight at the start of a YYYY-MM-DD date in the browser's time zone, `days` later. */
-export function dayStart(day, days = 0) {
-  const [y, m, d] = day.split("-").map(Number);
-  return new Date(y, m - 1, d + days);
-}
+export { dayStart, localDate } from "../dates.js";
 

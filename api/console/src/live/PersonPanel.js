@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Badge, Button, Dialog, ErrorBox, Field, Input, Loading, StatusBadge, TextArea } from "../components/basic.js";
 import { useAction, useLoad } from "../components/hooks.js";
+import { localDate } from "../dates.js";
 import { html } from "../html.js";
 import { formatAge, formatDistance, formatDuration, formatNumber, formatTime, t } from "../i18n.js";
 import { href } from "../router.js";
@@ -16,10 +17,6 @@ function today() {
   return { from: start.toISOString(), to: end.toISOString() };
 }
 
-function localDate(d = new Date()) {
-  const z = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${z(d.getMonth() + 1)}-${z(d.getDate())}`;
-}
 
 export function PersonPanel({ staffId, position, onClose }) {
   const info = useLoad(

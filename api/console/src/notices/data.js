@@ -41,12 +41,7 @@ export function fromLocalInput(value) {
   return value ? new Date(value).toISOString() : undefined;
 }
 
-/** The local date (YYYY-MM-DD) of a time, for links to a day's itinerary. */
-export function localDate(value) {
-  const d = new Date(value);
-  const z = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${z(d.getMonth() + 1)}-${z(d.getDate())}`;
-}
+export { localDate } from "../dates.js";
 
 /** One record of a list, loaded on its own (fresh); the list is told of each answer. */
 export function useItem(path, onLoaded) {

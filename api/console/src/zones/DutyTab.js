@@ -2,6 +2,7 @@
 // unit or a person, edited here; for a person also what applies to them this week.
 import { useState } from "preact/hooks";
 import { allItems, api } from "../api.js";
+import { localDate } from "../dates.js";
 import { Badge, Button, Empty, ErrorBox, Field, Input, Panel, Select, Table, Tabs } from "../components/basic.js";
 import { useAction, useLoad } from "../components/hooks.js";
 import { StaffPicker, UnitPicker } from "../components/pickers.js";
@@ -178,7 +179,7 @@ function ScheduleEditor({ target, schedule, tenant, onChanged }) {
   <//>`;
 }
 
-const isoDay = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+const isoDay = localDate;
 
 function Exceptions({ target }) {
   const today = new Date();
