@@ -234,11 +234,11 @@ def get_request(
     stmt = select(ApprovalRequest).where(
         ApprovalRequest.id == request_id, _visible(session, actor, now or datetime.now(UTC))
     )
-    request = session.scalar(stmt.with_for_update() if lock else stmt)
+    if lock:  # and read what the previous lock holder left, not what this session had
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    request = session.scalar(stmt)
     if request is None:
         raise NotFound("no such approval request", details={"approval_id": str(request_id)})
-    if lock:
-        session.refresh(request)  # what the lock holder left, not what this session read
     return request
 
 
