@@ -3,6 +3,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { html } from "../html.js";
 import { t } from "../i18n.js";
+import { textContent } from "../map/layers.js";
 import { useMap } from "../map/MapView.js";
 import L from "../map/leaflet.js";
 import { boundsOf, layerFor, shapeFromLayer, shapeOf } from "./shapes.js";
@@ -33,7 +34,7 @@ export function ZoneShapesLayer({ features, hide, drawing, onSelect }) {
         interactive: !drawing,
         pmIgnore: true,
       });
-      layer.bindTooltip(f.properties.name, { sticky: true });
+      layer.bindTooltip(textContent(f.properties.name), { sticky: true });
       layer.on("click", () => chosen.current?.(f.id));
       layer.addTo(group.current);
     }
