@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,9 +24,13 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from fieldforce.approvals import service as approvals
+from fieldforce.approvals.models import RequestKind
+from fieldforce.approvals.rules import Facts
+from fieldforce.auth.service import actor_for
 from fieldforce.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.world import World
@@ -61,20 +67,31 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
             reporter.write_line(f"\n{line}")
 
 
-PEOPLE = {"staff_id", "assignee_id", "manager_id", "actor_id"}
+PEOPLE = {
+    "staff_id",
+    "assignee_id",
+    "manager_id",
+    "actor_id",
+    "requester_id",
+    "delegate_id",
+    "delegator_id",
+}
 UNITS = {"org_unit_id", "parent_id", "org_unit", "within"}
 
 
 @dataclass(frozen=True)
 class Known:
     """Real ids, so that calls reach past the 404 of a random id: the rep themselves (or,
-    for the admin, a rep in scope) and their team."""
+    for the admin, a rep in scope), their team, and a request for approval of theirs."""
 
     person: str
     unit: str
+    approval: str | None = None
 
     def path_parameters(self, operation: Any) -> dict[str, str]:
         known = {"staff_id": self.person, "unit_id": self.unit}
+        if self.approval is not None:
+            known["approval_id"] = self.approval
         names = {p.name for p in operation.path_parameters}
         return {name: value for name, value in known.items() if name in names}
 
@@ -122,15 +139,33 @@ def _credentials(operation: Any, client: TestClient, world: World, who: str) -> 
     return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
 
 
+def _approval(db: Session, world: World) -> str:
+    """A travel claim of north.rep waiting on their supervisor, as the claim would start it."""
+    rep = world.staff["north.rep"]
+    request = approvals.start(
+        db,
+        actor_for(db, rep.tenant_id, rep.id),
+        kind=RequestKind.TRAVEL_CLAIM,
+        subject_id=uuid.uuid4(),
+        facts=Facts(amount=Decimal("420.50"), currency="CNY"),
+        push=False,
+    )
+    db.flush()
+    return str(request.id)
+
+
 @pytest.mark.parametrize("role", sorted(ROLES))
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
-def test_operation(operation: Any, role: str, app: FastAPI, world: World, tally: Tally) -> None:
+def test_operation(
+    operation: Any, role: str, app: FastAPI, world: World, db: Session, tally: Tally
+) -> None:
     who = ROLES[role]
     with TestClient(app) as client:
         headers = _credentials(operation, client, world, who)
     known = Known(
         person=world.staff_id(who if role == "rep" else "north.rep"),
         unit=world.unit_id("north-a"),
+        approval=_approval(db, world) if "{approval_id}" in operation.path else None,
     )
     checks = [not_a_server_error, response_schema_conformance]
     failures: dict[str, str] = {}
