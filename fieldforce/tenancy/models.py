@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, DateTime, String, func, text
@@ -37,6 +37,22 @@ class DutyPeriod(BaseModel):
 
 def _default_week() -> list[DutyPeriod]:
     return [DutyPeriod(weekday=d, start="08:30", end="18:00") for d in range(6)]
+
+
+CityTier = Annotated[int, Field(ge=1, le=9)]
+
+
+class TravelLimit(BaseModel):
+    """A daily limit of one expense category on a travel claim, for holders of a role
+    (any role when unset) in cities of a tier (any tier when unset), in the claims'
+    currency. Where several apply, the most specific decides (role and tier, then one of
+    them, then neither), the highest amount among equally specific ones."""
+
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(pattern="^(transport|lodging|meals|mileage|other)$")
+    amount: float = Field(gt=0, le=1_000_000)
+    role: str | None = Field(default=None, pattern="^(admin|manager|supervisor|rep|finance)$")
+    tier: int | None = Field(default=None, ge=1, le=9)
 
 
 class TenantSettings(BaseModel):
@@ -71,6 +87,10 @@ class TenantSettings(BaseModel):
     travel_destination_radius_m: float = Field(default=1000, gt=0, le=100_000)
     travel_overclaim_factor: float = Field(default=1.2, ge=1, le=10)
     travel_overclaim_slack_m: float = Field(default=5000, ge=0, le=1_000_000)
+    travel_currency: str = Field(default="CNY", pattern="^[A-Z]{3}$")
+    travel_mileage_rate: float | None = Field(default=None, gt=0, le=1_000)  # per km
+    travel_daily_limits: list[TravelLimit] = Field(default_factory=list, max_length=500)
+    travel_city_tiers: dict[str, CityTier] = Field(default_factory=dict, max_length=5000)
     # approvals: a step waiting this long reminds its approvers, then goes one level up
     approval_remind_after_h: int = Field(default=24, ge=1, le=720)
     approval_escalate_after_h: int = Field(default=72, ge=1, le=2160)
