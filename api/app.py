@@ -16,6 +16,7 @@ from api.middleware import (
 )
 from api.routers import (
     approvals,
+    attachments,
     auth,
     devices,
     events,
@@ -25,7 +26,6 @@ from api.routers import (
     org,
     tenancy,
     tracking,
-    travel,
     zones,
 )
 from fieldforce import __version__
@@ -55,7 +55,11 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.state.settings = settings
     app.state.sessionmaker = session_factory
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={attachments.UPLOAD_PATH: attachments.upload_body_limit(settings)},
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.trusted_proxies:  # outermost, so everything sees the forwarded client
@@ -63,7 +67,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
     app.include_router(approvals.router)
-    app.include_router(travel.router)
+    app.include_router(attachments.router)
     if settings.api_docs:
         add_docs_pages(app, "/openapi.json")
     add_console(app, settings)

@@ -20,8 +20,10 @@ from fieldforce.errors import (
     Invalid,
     NotFound,
     RateLimited,
+    TooLarge,
     Unauthorized,
     Unavailable,
+    UnsupportedMediaType,
 )
 from fieldforce.logs import get_logger
 
@@ -30,6 +32,8 @@ log = get_logger("fieldforce.api")
 STATUS: dict[type[FieldforceError], int] = {
     BadRequest: 400,
     Invalid: 422,
+    TooLarge: 413,
+    UnsupportedMediaType: 415,
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,

@@ -9,6 +9,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -73,17 +74,22 @@ class BodyLimitMiddleware:
     """Refuse request bodies over ``max_bytes`` with 413, whether or not they announce
     their length, before the application parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # paths whose bodies may be larger (uploads), with their own limit
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = max(self.max_bytes, self.larger.get(scope["path"], 0))
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await self._refuse(send, limit)
                 return
         received = 0
         refused = False
@@ -93,9 +99,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes and not refused:
+                if received > limit and not refused:
                     refused = True
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                 if refused:
                     return {"type": "http.disconnect"}
             return message
@@ -106,12 +112,12 @@ class BodyLimitMiddleware:
 
         await self.app(scope, counting_receive, guarded_send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"the request body is larger than {self.max_bytes} bytes",
+                    "message": f"the request body is larger than {limit} bytes",
                     "request_id": request_id_var.get(),
                 }
             }

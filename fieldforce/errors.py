@@ -37,6 +37,18 @@ class Invalid(FieldforceError):
         return cls(message, code=code, details=details)
 
 
+class TooLarge(Invalid):
+    """A body or file over its size limit (413)."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(Invalid):
+    """Content of a type the endpoint does not take (415)."""
+
+    code = "unsupported_media_type"
+
+
 class BadRequest(FieldforceError):
     """A request a protocol peer sent that cannot be understood at all."""
 

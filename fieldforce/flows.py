@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.approvals import service as approvals
-from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
+from fieldforce.approvals.models import Action, ApprovalRequest, RequestStatus
+from fieldforce.attachments.service import SubjectCheck
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.monitoring.events import store_steps
@@ -42,7 +43,6 @@ from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 from fieldforce.tracking.queries import GoodFix
-from fieldforce.travel import service as travel_service
 from fieldforce.zones import assignments, exchange
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import Zone
@@ -66,7 +66,6 @@ def ingest(
     assert tenant is not None
     monitor = Monitor.lock(session, staff, tenant, now)
     results = ingest_pings(session, who, pings, now=now, on_duty=monitor.on_duty)
-    _recheck_claims(session, tenant, staff, pings, results)
     monitor.observe(
         [
             GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
@@ -76,25 +75,6 @@ def ingest(
     )
     announce(session, tenant, staff, monitor.new_events, push=push)
     return results
-
-
-def _recheck_claims(
-    session: Session,
-    tenant: Tenant,
-    staff: Staff,
-    pings: Sequence[PingIn],
-    results: Sequence[PingResult],
-) -> None:
-    """Fixes stored late for days of the person's open travel claims: those claims are
-    marked (one indexed query) and verified again now, in the same transaction."""
-    accepted = zip(pings, results, strict=True)
-    stored = [p.fix_time for p, r in accepted if r.status is Status.ACCEPTED]
-    days = travel_service.local_days(stored, ZoneInfo(tenant.timezone))
-    if days is None:
-        return
-    stale = travel_service.mark_for_recheck(session, tenant.id, staff.id, *days)
-    if stale:
-        travel_service.recheck(session, tenant.id, stale)
 
 
 def sweep_monitors(
@@ -315,7 +295,6 @@ delete_exception = _judging_again(duty_service.delete_exception)
 
 OutcomeHandler = Callable[[Session, ApprovalRequest], None]
 APPROVAL_OUTCOMES: dict[str, OutcomeHandler] = {}
-APPROVAL_OUTCOMES[RequestKind.TRAVEL_CLAIM.value] = travel_service.on_outcome
 _FINAL = frozenset(
     {
         RequestStatus.APPROVED.value,
@@ -355,3 +334,10 @@ def withdraw_approval(
     session: Session, actor: Actor, request_id: uuid.UUID, comment: str | None, *, push: bool
 ) -> ApprovalRequest:
     return _settle(session, approvals.withdraw(session, actor, request_id, comment, push=push))
+
+
+# Attachments: who may see a subject's attachments (besides their uploader and the
+# tenant's admins) is for the subject's domain to say. Each adds its check here, by
+# subject kind (fieldforce.attachments.models.SubjectKind); a kind without one shows its
+# attachments to nobody else.
+ATTACHMENT_SUBJECTS: dict[str, SubjectCheck] = {}

@@ -16,6 +16,8 @@ from functools import partial
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.approvals.jobs import remind_and_escalate
+from fieldforce.attachments.jobs import clean_attachments
+from fieldforce.attachments.store import Store
 from fieldforce.auth.jobs import forget_old_attempts
 from fieldforce.db import owned_session
 from fieldforce.flows import sweep_monitors
@@ -57,6 +59,11 @@ def jobs_for(settings: Settings) -> list[Job]:
             "approval_reminders",
             timedelta(minutes=5),
             partial(remind_and_escalate, push=push),
+        ),
+        Job(
+            "attachment_cleanup",
+            timedelta(hours=1),
+            run_batches=partial(clean_attachments, store=Store(settings.data_dir)),
         ),
     ]
 

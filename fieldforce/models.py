@@ -1,6 +1,7 @@
 """Imports every domain's models so that the metadata (and alembic) sees all tables."""
 
 from fieldforce.approvals.models import ApprovalEvent, ApprovalFlow, ApprovalRequest, Delegation
+from fieldforce.attachments.models import Attachment
 from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
@@ -11,13 +12,13 @@ from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, Tas
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
-from fieldforce.travel.models import TravelClaim, TravelLeg, TravelLine
 from fieldforce.zones.models import Zone, ZoneAssignment
 
 __all__ = [
     "ApprovalEvent",
     "ApprovalFlow",
     "ApprovalRequest",
+    "Attachment",
     "AuditEntry",
     "Base",
     "Delegation",
@@ -38,9 +39,6 @@ __all__ = [
     "Task",
     "TaskEvent",
     "Tenant",
-    "TravelClaim",
-    "TravelLeg",
-    "TravelLine",
     "Zone",
     "ZoneAssignment",
     "ZoneEvent",

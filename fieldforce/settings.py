@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # an uploaded attachment's size (the upload endpoint's body may be this plus the
+    # multipart framing, whatever max_body_bytes says) and an image's pixel count
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
+    attachment_max_pixels: int = Field(default=50_000_000, ge=1, le=100_000_000)
     # push (Firebase Cloud Messaging); without a service-account file push is off
     fcm_credentials_file: Path | None = None
     fcm_url: str | None = None  # an FCM-compatible endpoint instead of Google's (emulators)

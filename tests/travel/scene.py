@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ def route_fixes(start: datetime) -> list[tuple[datetime, float, float]]:
     then half an hour in Ningbo."""
     fixes = [(start + timedelta(seconds=STEP_S * i), HANGZHOU[1], HANGZHOU[2]) for i in range(6)]
     t = fixes[-1][0]
-    for (_, lon1, lat1), (_, lon2, lat2) in zip(ROUTE, ROUTE[1:], strict=False):
+    for (_, lon1, lat1), (_, lon2, lat2) in pairwise(ROUTE):
         length = path_length_m([(lon1, lat1), (lon2, lat2)])
         steps = max(1, round(length / (SPEED_MPS * STEP_S)))
         for k in range(1, steps + 1):

@@ -18,9 +18,7 @@ def test_an_honest_claim_passes(trip: Trip) -> None:
     v = done["verification"]
     assert done["status"] == "in_approval"
     assert v["flags"] == []
-    assert [(d["place"], d["reached"]) for d in v["destinations"]] == [
-        (p[0], True) for p in ROUTE
-    ]
+    assert [(d["place"], d["reached"]) for d in v["destinations"]] == [(p[0], True) for p in ROUTE]
     assert v["tracked_km"] == pytest.approx(ROUTE_KM, rel=0.02)
     assert v["claimed_km"] == round(ROUTE_KM)
     assert v["days"][0]["tracked_km"] == pytest.approx(ROUTE_KM, rel=0.02)
