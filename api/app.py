@@ -26,6 +26,7 @@ from api.routers import (
     org,
     tenancy,
     tracking,
+    travel,
     zones,
 )
 from fieldforce import __version__
@@ -67,6 +68,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
     app.include_router(approvals.router)
+    app.include_router(travel.router)
     app.include_router(attachments.router)
     if settings.api_docs:
         add_docs_pages(app, "/openapi.json")

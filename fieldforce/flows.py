@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.approvals import service as approvals
-from fieldforce.approvals.models import Action, ApprovalRequest, RequestStatus
+from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.attachments.service import SubjectCheck
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
@@ -43,6 +43,7 @@ from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 from fieldforce.tracking.queries import GoodFix
+from fieldforce.travel import service as travel_service
 from fieldforce.zones import assignments, exchange
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import Zone
@@ -66,6 +67,7 @@ def ingest(
     assert tenant is not None
     monitor = Monitor.lock(session, staff, tenant, now)
     results = ingest_pings(session, who, pings, now=now, on_duty=monitor.on_duty)
+    _recheck_claims(session, tenant, staff, pings, results)
     monitor.observe(
         [
             GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
@@ -75,6 +77,25 @@ def ingest(
     )
     announce(session, tenant, staff, monitor.new_events, push=push)
     return results
+
+
+def _recheck_claims(
+    session: Session,
+    tenant: Tenant,
+    staff: Staff,
+    pings: Sequence[PingIn],
+    results: Sequence[PingResult],
+) -> None:
+    """Fixes stored late for days of the person's open travel claims: those claims are
+    marked (one indexed query) and verified again now, in the same transaction."""
+    accepted = zip(pings, results, strict=True)
+    stored = [p.fix_time for p, r in accepted if r.status is Status.ACCEPTED]
+    days = travel_service.local_days(stored, ZoneInfo(tenant.timezone))
+    if days is None:
+        return
+    stale = travel_service.mark_for_recheck(session, tenant.id, staff.id, *days)
+    if stale:
+        travel_service.recheck(session, tenant.id, stale)
 
 
 def sweep_monitors(
@@ -295,6 +316,7 @@ delete_exception = _judging_again(duty_service.delete_exception)
 
 OutcomeHandler = Callable[[Session, ApprovalRequest], None]
 APPROVAL_OUTCOMES: dict[str, OutcomeHandler] = {}
+APPROVAL_OUTCOMES[RequestKind.TRAVEL_CLAIM.value] = travel_service.on_outcome
 _FINAL = frozenset(
     {
         RequestStatus.APPROVED.value,

@@ -12,6 +12,7 @@ from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, Tas
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
+from fieldforce.travel.models import TravelClaim, TravelLeg, TravelLine
 from fieldforce.zones.models import Zone, ZoneAssignment
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "Task",
     "TaskEvent",
     "Tenant",
+    "TravelClaim",
+    "TravelLeg",
+    "TravelLine",
     "Zone",
     "ZoneAssignment",
     "ZoneEvent",
