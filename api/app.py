@@ -22,6 +22,7 @@ from api.routers import (
     events,
     health,
     ingest,
+    leave,
     notify,
     org,
     tenancy,
@@ -69,6 +70,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
         app.include_router(module.router)
     app.include_router(approvals.router)
     app.include_router(travel.router)
+    app.include_router(leave.router)
     app.include_router(attachments.router)
     if settings.api_docs:
         add_docs_pages(app, "/openapi.json")

@@ -26,6 +26,8 @@ from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, Re
 from fieldforce.attachments.service import SubjectCheck
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
+from fieldforce.leave import service as leave_service
+from fieldforce.leave.models import LeaveRequest, LeaveStatus
 from fieldforce.monitoring.events import store_steps
 from fieldforce.monitoring.jobs import enrol, sweep_batch
 from fieldforce.monitoring.machine import EventType
@@ -363,3 +365,63 @@ def withdraw_approval(
 # subject kind (fieldforce.attachments.models.SubjectKind); a kind without one shows its
 # attachments to nobody else.
 ATTACHMENT_SUBJECTS: dict[str, SubjectCheck] = {}
+
+
+# Leave: the engine's outcome settles the request; approved leave (or its cancellation)
+# changes the person's duty plan, so their running shift is judged again.
+
+
+def _leave_outcome(session: Session, request: ApprovalRequest) -> None:
+    leave = leave_service.settle(session, request)
+    if leave is not None and leave.status == LeaveStatus.APPROVED.value:
+        mark_stale(session, leave.tenant_id, staff_id=leave.staff_id)
+
+
+APPROVAL_OUTCOMES[RequestKind.LEAVE.value] = _leave_outcome
+
+
+def _started(
+    session: Session, leave: LeaveRequest, approval: ApprovalRequest | None
+) -> LeaveRequest:
+    """A flow whose steps all skipped approves the request as it starts."""
+    if approval is not None and approval.status in _FINAL:
+        _settle(session, approval)
+    return leave
+
+
+def create_leave(
+    session: Session,
+    actor: Actor,
+    period: leave_service.Period,
+    reason: str,
+    *,
+    draft: bool,
+    push: bool,
+) -> LeaveRequest:
+    leave, approval = leave_service.create_request(
+        session, actor, period, reason, draft=draft, push=push
+    )
+    return _started(session, leave, approval)
+
+
+def submit_leave(
+    session: Session, actor: Actor, request_id: uuid.UUID, *, push: bool
+) -> LeaveRequest:
+    leave, approval = leave_service.submit_request(session, actor, request_id, push=push)
+    return _started(session, leave, approval)
+
+
+def cancel_leave(
+    session: Session, actor: Actor, request_id: uuid.UUID, reason: str | None, *, push: bool
+) -> LeaveRequest:
+    """A request in approval is withdrawn through the engine; a draft or approved leave is
+    cancelled (approved: the balance restored, the duty exceptions gone)."""
+    leave = leave_service.get_request(session, actor, request_id)
+    if leave.status == LeaveStatus.IN_APPROVAL.value and leave.approval_id:
+        withdraw_approval(session, actor, leave.approval_id, reason, push=push)
+        return leave
+    was_approved = leave.status == LeaveStatus.APPROVED.value
+    leave = leave_service.cancel_request(session, actor, request_id, reason)
+    if was_approved:
+        mark_stale(session, leave.tenant_id, staff_id=leave.staff_id)
+    return leave

@@ -7,6 +7,7 @@ from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
 from fieldforce.devices.models import Device
 from fieldforce.duty.models import DutyException, DutySchedule
+from fieldforce.leave.models import LeaveAllocation, LeaveEntry, LeaveRequest, LeaveType
 from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, TaskEvent
 from fieldforce.org.models import OrgUnit, Staff
@@ -29,6 +30,10 @@ __all__ = [
     "DutySchedule",
     "InboxItem",
     "LatestPosition",
+    "LeaveAllocation",
+    "LeaveEntry",
+    "LeaveRequest",
+    "LeaveType",
     "LocateRequest",
     "LoginAttempt",
     "MonitorState",
