@@ -121,13 +121,15 @@ def console(console_engine: Engine, tile_server: str) -> Iterator[Console]:
         yield Console(base, demo, factory, timings)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous API keeps an event loop running in
+# the test thread while it is open, and tests after the console's call asyncio.run().
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
