@@ -95,6 +95,27 @@ def test_allocations_balances_and_the_ledger(leave: Leave) -> None:
     )
     assert adj.status_code == 201, adj.text
     assert leave.balance("north.rep", by="north.sup")["balance"] == 8.5
+    before_entries = count(leave.db, LeaveEntry)
+    for who, body, status in (
+        ("admin", {"days": 0, "reason": "none"}, 422),
+        ("admin", {"days": 1, "reason": ""}, 422),
+        ("admin", {"days": 1}, 422),
+        ("north.rep", {"days": 1, "reason": "self"}, 403),
+        ("south.manager", {"days": 1, "reason": "other branch"}, 404),
+        ("other.admin", {"days": 1, "reason": "other tenant"}, 404),
+    ):
+        r = leave.client.post(
+            "/api/v1/leave-adjustments",
+            headers=leave.world.headers(who),
+            json={
+                "staff_id": leave.world.staff_id("north.rep"),
+                "leave_type_id": leave.type_id("annual"),
+                "year": 2027,
+                **body,
+            },
+        )
+        assert r.status_code == status, (who, body)
+    assert count(leave.db, LeaveEntry) == before_entries
     rows = all_pages(
         leave.client,
         LEDGER,
