@@ -373,7 +373,7 @@ ATTACHMENT_SUBJECTS: dict[str, SubjectCheck] = {}
 
 def _leave_outcome(session: Session, request: ApprovalRequest) -> None:
     leave = leave_service.settle(session, request)
-    if leave is not None and leave.status == LeaveStatus.APPROVED.value:
+    if leave is not None and leave.status in (LeaveStatus.APPROVED, LeaveStatus.CANCELLED):
         mark_stale(session, leave.tenant_id, staff_id=leave.staff_id)
 
 
@@ -415,11 +415,17 @@ def cancel_leave(
     session: Session, actor: Actor, request_id: uuid.UUID, reason: str | None, *, push: bool
 ) -> LeaveRequest:
     """A request in approval is withdrawn through the engine; a draft or approved leave is
-    cancelled (approved: the balance restored, the duty exceptions gone)."""
+    cancelled (approved: the balance restored, the duty exceptions gone) — the requester's
+    own approved leave through the leave flow when the tenant's settings say so."""
     leave = leave_service.get_request(session, actor, request_id)
     if leave.status == LeaveStatus.IN_APPROVAL.value and leave.approval_id:
         withdraw_approval(session, actor, leave.approval_id, reason, push=push)
         return leave
+    if leave.status == LeaveStatus.APPROVED.value and leave.staff_id == actor.staff_id:
+        tenant = tenancy_service.get_tenant(session, actor.tenant_id)
+        if tenant.effective_settings.leave_cancel_needs_approval:
+            leave, approval = leave_service.ask_to_cancel(session, actor, request_id, push=push)
+            return _started(session, leave, approval)
     was_approved = leave.status == LeaveStatus.APPROVED.value
     leave = leave_service.cancel_request(session, actor, request_id, reason)
     if was_approved:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
 from api.routers.approvals import approval_out
+from api.schemas.approvals import ApprovalOut
 from api.schemas.common import Page
 from api.schemas.leave import (
     AdjustmentIn,
@@ -209,11 +210,18 @@ def _out(session: Session, request: LeaveRequest) -> LeaveRequestOut:
 def _detail(session: Session, actor: Actor, request: LeaveRequest) -> LeaveRequestDetail:
     session.flush()
     session.refresh(request)
-    approval = None
-    if request.approval_id is not None:
-        found = session.get(ApprovalRequest, (request.tenant_id, request.approval_id))
-        approval = approval_out(session, found) if found is not None else None
-    return LeaveRequestDetail(**_out(session, request).model_dump(), approval=approval)
+
+    def state(approval_id: uuid.UUID | None) -> ApprovalOut | None:
+        found = None
+        if approval_id is not None:
+            found = session.get(ApprovalRequest, (request.tenant_id, approval_id))
+        return approval_out(session, found) if found is not None else None
+
+    return LeaveRequestDetail(
+        **_out(session, request).model_dump(),
+        approval=state(request.approval_id),
+        cancel_approval=state(request.cancel_approval_id),
+    )
 
 
 @router.post("/leave-requests", response_model=LeaveRequestDetail, status_code=201)

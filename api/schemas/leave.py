@@ -190,3 +190,7 @@ class LeaveRequestOut(BaseModel):
 
 class LeaveRequestDetail(LeaveRequestOut):
     approval: ApprovalOut | None
+    cancel_approval: ApprovalOut | None = Field(
+        description="the requester's cancellation of approved leave, while it is approved "
+        "(when the tenant's settings send cancellations through the leave flow)"
+    )

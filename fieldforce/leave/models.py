@@ -160,6 +160,8 @@ class LeaveRequest(TenantOwned, Timestamps, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))
     approval_id: Mapped[uuid.UUID | None]
+    # the requester's cancellation of approved leave, while it goes through the engine
+    cancel_approval_id: Mapped[uuid.UUID | None]
     attachment_id: Mapped[uuid.UUID | None]  # a certificate, once attachments link it
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -635,6 +635,20 @@ def _facts(request: LeaveRequest, leave_type: LeaveType) -> Facts:
     return Facts(days=request.days, leave_type=leave_type.code)
 
 
+def _ask(
+    session: Session, actor: Actor, request: LeaveRequest, leave_type: LeaveType, *, push: bool
+) -> ApprovalRequest:
+    """An approval of the leave (or of its cancellation) under the leave flow."""
+    return approvals.start(
+        session,
+        actor,
+        kind=RequestKind.LEAVE,
+        subject_id=request.id,
+        facts=_facts(request, leave_type),
+        push=push,
+    )
+
+
 def _start(
     session: Session,
     actor: Actor,
@@ -649,14 +663,7 @@ def _start(
             session, actor, request.approval_id, _facts(request, leave_type), push=push
         )
     else:
-        approval = approvals.start(
-            session,
-            actor,
-            kind=RequestKind.LEAVE,
-            subject_id=request.id,
-            facts=_facts(request, leave_type),
-            push=push,
-        )
+        approval = _ask(session, actor, request, leave_type, push=push)
         request.approval_id = approval.id
     request.status = LeaveStatus.IN_APPROVAL.value
     session.flush()
@@ -735,6 +742,16 @@ def settle(session: Session, approval: ApprovalRequest) -> LeaveRequest | None:
     request = subject_of(session, approval)
     if request is None:
         return None
+    if approval.id == request.cancel_approval_id:
+        approved = approval.status == RequestStatus.APPROVED.value
+        if approved and request.status == LeaveStatus.APPROVED.value:
+            _cancel_approved(session, request, None)
+            request.status = LeaveStatus.CANCELLED.value
+            request.cancelled_at = approval.decided_at
+        if approval.status != RequestStatus.RETURNED.value:
+            request.cancel_approval_id = None
+        session.flush()
+        return request
     request.status = _STATUS[approval.status].value
     if approval.status != RequestStatus.RETURNED.value:
         request.decided_at = approval.decided_at
@@ -852,6 +869,49 @@ def _uncover_events(session: Session, request: LeaveRequest) -> None:
         event.details = {k: v for k, v in event.details.items() if k != COVERED}
 
 
+def _cancel_approved(session: Session, request: LeaveRequest, by: uuid.UUID | None) -> None:
+    """The days back to the balance, the duty exceptions gone, events no longer covered."""
+    _ledger_row(session, request, EntryKind.RESTORED, request.days, by)
+    session.execute(
+        delete(DutyException).where(
+            DutyException.tenant_id == request.tenant_id,
+            DutyException.source == "leave",
+            DutyException.source_id == request.id,
+        )
+    )
+    _uncover_events(session, request)
+
+
+def ask_to_cancel(
+    session: Session, actor: Actor, request_id: uuid.UUID, *, push: bool
+) -> tuple[LeaveRequest, ApprovalRequest]:
+    """The requester asks for their approved leave to be cancelled, through the leave
+    flow (when the tenant's settings say so); it stays approved until that is approved."""
+    _require_module(actor)
+    request = get_request(session, actor, request_id, lock=True)
+    if request.staff_id != actor.staff_id:
+        raise Forbidden("only the requester asks to cancel their leave", code="not_requester")
+    if request.status != LeaveStatus.APPROVED.value:
+        raise Conflict(
+            "only approved leave is cancelled through approval",
+            code="not_cancellable",
+            details={"status": request.status},
+        )
+    leave_type = get_type(session, actor, request.leave_type_id)
+    approval = _ask(session, actor, request, leave_type, push=push)
+    request.cancel_approval_id = approval.id
+    session.flush()
+    audit.record_by(
+        session,
+        actor,
+        "leave_request.ask_to_cancel",
+        "leave_request",
+        request.id,
+        {"approval_id": approval.id},
+    )
+    return request, approval
+
+
 def cancel_request(
     session: Session, actor: Actor, request_id: uuid.UUID, reason: str | None
 ) -> LeaveRequest:
@@ -865,15 +925,7 @@ def cancel_request(
             raise Forbidden("only the requester cancels a draft", code="not_requester")
     elif request.status == LeaveStatus.APPROVED.value:
         _managed(session, actor, request.staff_id)
-        _ledger_row(session, request, EntryKind.RESTORED, request.days, actor.staff_id)
-        session.execute(
-            delete(DutyException).where(
-                DutyException.tenant_id == request.tenant_id,
-                DutyException.source == "leave",
-                DutyException.source_id == request.id,
-            )
-        )
-        _uncover_events(session, request)
+        _cancel_approved(session, request, actor.staff_id)
     else:
         raise Conflict(
             "only a draft or approved leave can be cancelled",

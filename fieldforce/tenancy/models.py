@@ -94,6 +94,8 @@ class TenantSettings(BaseModel):
     # approvals: a step waiting this long reminds its approvers, then goes one level up
     approval_remind_after_h: int = Field(default=24, ge=1, le=720)
     approval_escalate_after_h: int = Field(default=72, ge=1, le=2160)
+    # leave: the requester's cancellation of approved leave goes through the approval flow
+    leave_cancel_needs_approval: bool = False
 
     @model_validator(mode="after")
     def _escalate_after_reminding(self) -> Self:

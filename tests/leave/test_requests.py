@@ -363,3 +363,35 @@ def test_requests_refused_in_another_tenant(leave: Leave) -> None:
         },
     )
     assert r.status_code == 404
+
+
+def test_cancellation_through_the_leave_flow(leave: Leave, db: Session) -> None:
+    leave.schedule("north.rep", OFFICE)
+    leave.allocate("north.rep", days=10)
+    tenant = leave.world.tenant
+    tenant.settings = {**tenant.settings, "leave_cancel_needs_approval": True}
+    db.commit()
+    rep = leave.world.headers("north.rep")
+    asked = leave.asked("north.rep", d(1), d(2))
+    assert leave.decide("north.sup", asked["approval"]["id"]).status_code == 200
+    url = f"{REQUESTS}/{asked['id']}/cancel"
+    r = leave.client.post(url, headers=rep, json={"reason": "not needed"})
+    assert r.status_code == 200, r.text
+    cancel = r.json()["cancel_approval"]
+    assert (r.json()["status"], cancel["status"]) == ("approved", "in_approval")
+    assert cancel["waiting_on"] == [leave.world.staff_id("north.sup")]
+    assert leave.client.post(url, headers=rep).status_code == 409  # already asked
+    assert leave.decide("north.sup", cancel["id"], "reject", "we need you off").status_code == 200
+    got = leave.get("north.rep", asked["id"]).json()
+    assert (got["status"], got["cancel_approval"]) == ("approved", None)
+    assert leave.balance("north.rep")["balance"] == 8.0
+    again = leave.client.post(url, headers=rep).json()["cancel_approval"]
+    assert leave.decide("north.sup", again["id"]).status_code == 200
+    got = leave.get("north.rep", asked["id"]).json()
+    assert got["status"] == "cancelled"
+    assert leave.balance("north.rep")["balance"] == 10.0
+    db.expire_all()
+    gone = db.scalars(
+        select(DutyException).where(DutyException.source_id == uuid.UUID(asked["id"]))
+    )
+    assert gone.all() == []

@@ -162,6 +162,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("approval_id", sa.Uuid(), nullable=True),
+        sa.Column("cancel_approval_id", sa.Uuid(), nullable=True),
         sa.Column("attachment_id", sa.Uuid(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
