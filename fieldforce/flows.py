@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
+from fieldforce.attachments.models import SubjectKind
 from fieldforce.attachments.service import SubjectCheck
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
@@ -365,6 +366,9 @@ def withdraw_approval(
 # subject kind (fieldforce.attachments.models.SubjectKind); a kind without one shows its
 # attachments to nobody else.
 ATTACHMENT_SUBJECTS: dict[str, SubjectCheck] = {}
+ATTACHMENT_SUBJECTS[SubjectKind.LEAVE_REQUEST.value] = leave_service.may_see_request
+ATTACHMENT_SUBJECTS[SubjectKind.TRAVEL_CLAIM.value] = travel_service.may_see_claim
+ATTACHMENT_SUBJECTS[SubjectKind.TRAVEL_LINE.value] = travel_service.may_see_line
 
 
 # Leave: the engine's outcome settles the request; approved leave (or its cancellation)
@@ -397,9 +401,10 @@ def create_leave(
     *,
     draft: bool,
     push: bool,
+    attachment_id: uuid.UUID | None = None,
 ) -> LeaveRequest:
     leave, approval = leave_service.create_request(
-        session, actor, period, reason, draft=draft, push=push
+        session, actor, period, reason, draft=draft, push=push, attachment_id=attachment_id
     )
     return _started(session, leave, approval)
 

@@ -200,6 +200,7 @@ def _out(session: Session, request: LeaveRequest) -> LeaveRequestOut:
         reason=request.reason,
         status=request.status,
         approval_id=request.approval_id,
+        attachment_id=request.attachment_id,
         created_at=request.created_at,
         updated_at=request.updated_at,
         decided_at=request.decided_at,
@@ -231,13 +232,22 @@ def create_request(
     """One's own leave, submitted for approval at once (or kept with `draft: true`).
     The days count only those the person would work (their duty plan in the tenant's time
     zone), unless the type counts holidays and rest days; a half day counts 0.5.
+    `attachment_id`: a certificate, one's own upload, attached to the request (404 when it
+    is not one's own; 409 `already_attached` when it belongs to something else).
     409 `overlapping_leave`; 422 `insufficient_balance`, `too_many_days`,
-    `no_working_days`, `half_days_not_allowed`."""
+    `no_working_days`, `half_days_not_allowed`, `attachment_required` (more days than the
+    type's `attachment_required_above_days` and no certificate)."""
     period = service.Period(
         body.leave_type_id, body.start, body.end, body.start_half, body.end_half
     )
     request = flows.create_leave(
-        session, actor, period, body.reason, draft=body.draft, push=settings.push_enabled
+        session,
+        actor,
+        period,
+        body.reason,
+        draft=body.draft,
+        push=settings.push_enabled,
+        attachment_id=body.attachment_id,
     )
     return _detail(session, actor, request)
 
@@ -282,7 +292,9 @@ def get_request(request_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> 
 def update_request(
     request_id: uuid.UUID, body: LeaveRequestPatch, actor: ActorDep, session: SessionDep
 ) -> LeaveRequestDetail:
-    """The requester changes a draft or a request returned for changes."""
+    """The requester changes a draft or a request returned for changes; a new
+    `attachment_id` replaces the certificate (the old one is detached, and the cleanup
+    removes it after a day), null removes it."""
     changes = service.RequestChanges(
         leave_type_id=unless_none(body.leave_type_id),
         start=unless_none(body.start),
@@ -290,6 +302,7 @@ def update_request(
         start_half=body.sent("start_half", body.start_half),
         end_half=body.sent("end_half", body.end_half),
         reason=unless_none(body.reason),
+        attachment_id=body.sent("attachment_id", body.attachment_id),
     )
     request = service.update_request(session, actor, request_id, changes)
     return _detail(session, actor, request)
@@ -299,7 +312,9 @@ def update_request(
 def submit_request(
     request_id: uuid.UUID, actor: ActorDep, session: SessionDep, settings: SettingsDep
 ) -> LeaveRequestDetail:
-    """The requester submits a draft, or resubmits a request returned for changes."""
+    """The requester submits a draft, or resubmits a request returned for changes.
+    422 `attachment_required` when its days exceed the type's
+    `attachment_required_above_days` and it has no certificate."""
     request = flows.submit_leave(session, actor, request_id, push=settings.push_enabled)
     return _detail(session, actor, request)
 

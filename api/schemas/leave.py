@@ -145,6 +145,12 @@ class LeaveRequestIn(BaseModel):
     end_half: Half | None = Field(default=None, description="am: ends at noon")
     reason: Reason = ""
     draft: bool = Field(default=False, description="keep as a draft instead of submitting")
+    attachment_id: uuid.UUID | None = Field(
+        default=None,
+        description="a certificate: one's own upload (POST /api/v1/attachments), attached to "
+        "the request; required on submission when the days exceed the type's "
+        "attachment_required_above_days",
+    )
 
 
 class LeaveRequestPatch(Patch):
@@ -154,6 +160,10 @@ class LeaveRequestPatch(Patch):
     start_half: Half | None = None
     end_half: Half | None = None
     reason: Reason | None = None
+    attachment_id: uuid.UUID | None = Field(
+        default=None,
+        description="another certificate (the one before is detached); null removes it",
+    )
     not_null = frozenset({"leave_type_id", "start", "end", "reason"})
 
 
@@ -182,6 +192,10 @@ class LeaveRequestOut(BaseModel):
     reason: str
     status: LeaveStatusName
     approval_id: uuid.UUID | None
+    attachment_id: uuid.UUID | None = Field(
+        description="its certificate, readable under /api/v1/attachments by whoever sees the "
+        "request"
+    )
     created_at: datetime
     updated_at: datetime
     decided_at: datetime | None

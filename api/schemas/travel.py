@@ -45,7 +45,11 @@ class LineIn(BaseModel):
     amount: Money
     currency: Currency
     claimed_km: Km | None = Field(default=None, description="required for mileage")
-    receipt_attachment_id: uuid.UUID | None = None
+    receipt_attachment_id: uuid.UUID | None = Field(
+        default=None,
+        description="the receipt: one's own upload (POST /api/v1/attachments), attached to "
+        "the claim and shown to whoever sees it",
+    )
 
 
 class ClaimIn(BaseModel):

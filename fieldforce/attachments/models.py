@@ -28,7 +28,7 @@ class SubjectKind(StrEnum):
 
     LEAVE_REQUEST = "leave_request"
     TRAVEL_CLAIM = "travel_claim"
-    TRAVEL_CLAIM_LINE = "travel_claim_line"
+    TRAVEL_LINE = "travel_line"
     VISIT = "visit"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -175,6 +175,32 @@ def attach(
     row.attached_at = now or datetime.now(UTC)
     session.flush()
     return row
+
+
+def link(
+    session: Session,
+    actor: Actor,
+    subject_kind: SubjectKind | str,
+    subject_id: uuid.UUID,
+    attachment_ids: Collection[uuid.UUID],
+    *,
+    now: datetime | None = None,
+) -> list[Attachment]:
+    """Makes these (the actor's own uploads) the subject's attachments: each attached as
+    ``attach`` does, and the subject's others detached (unattached uploads again, which the
+    cleanup removes after a day). Returns those detached."""
+    wanted = set(attachment_ids)
+    for attachment_id in sorted(wanted):
+        attach(session, actor, attachment_id, subject_kind, subject_id, now=now)
+    dropped = [
+        row
+        for row in attached_to(session, actor.tenant_id, subject_kind, subject_id)
+        if row.id not in wanted
+    ]
+    for row in dropped:
+        row.subject_kind = row.subject_id = row.attached_at = None
+    session.flush()
+    return dropped
 
 
 def detach(

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.approvals.rules import Facts
+from fieldforce.attachments import service as attachments
+from fieldforce.attachments.models import SubjectKind
 from fieldforce.audit import service as audit
 from fieldforce.changes import UNSET, Changes, Unset
 from fieldforce.db import lock_for_transaction, refuse_clash
@@ -435,6 +437,7 @@ class RequestChanges(Changes):
     start_half: str | Unset | None = UNSET
     end_half: str | Unset | None = UNSET
     reason: str | Unset = UNSET
+    attachment_id: uuid.UUID | Unset | None = UNSET  # None: the certificate removed
 
 
 def _window(day: date) -> tuple[datetime, datetime]:
@@ -489,6 +492,36 @@ def get_request(
     if found is None:
         raise NotFound("no such leave request", details={"leave_request_id": str(request_id)})
     return found
+
+
+def may_see_request(session: Session, actor: Actor, request_id: uuid.UUID) -> bool:
+    """Whoever may read the request (its requester and those whose scope holds them), or
+    may read its approval or its cancellation's approval (the approvers it waits or waited
+    on and whoever stands in for them): who may see its attachments."""
+    request = session.scalar(
+        select(LeaveRequest).where(LeaveRequest.id == request_id, _visible(actor))
+    )
+    if request is not None:
+        return True
+    request = session.get(LeaveRequest, (actor.tenant_id, request_id))
+    if request is None:
+        return False
+    for approval_id in (request.approval_id, request.cancel_approval_id):
+        if approval_id is None:
+            continue
+        try:
+            approvals.get_request(session, actor, approval_id)
+        except NotFound:
+            continue
+        return True
+    return False
+
+
+def _attach(session: Session, actor: Actor, request: LeaveRequest) -> None:
+    """The request's certificate (the requester's own upload) becomes its attachment; one
+    it replaced is detached."""
+    wanted = [] if request.attachment_id is None else [request.attachment_id]
+    attachments.link(session, actor, SubjectKind.LEAVE_REQUEST, request.id, wanted)
 
 
 def list_requests(
@@ -573,6 +606,13 @@ def _check(
         )
     request.parts = [p.as_json() for p in parts]
     request.days = days
+    above = leave_type.attachment_required_above_days
+    if submit and above is not None and days > above and request.attachment_id is None:
+        raise Invalid(
+            f"{leave_type.name} over {above} days needs a certificate: attach one",
+            code="attachment_required",
+            details={"days": str(days), "attachment_required_above_days": str(above)},
+        )
     if submit and not leave_type.allow_negative:
         today = local_today(session, staff.tenant_id)
         found = balances(
@@ -595,8 +635,10 @@ def create_request(
     *,
     draft: bool,
     push: bool,
+    attachment_id: uuid.UUID | None = None,
 ) -> tuple[LeaveRequest, ApprovalRequest | None]:
-    """One's own request: kept as a draft, or submitted for approval at once."""
+    """One's own request: kept as a draft, or submitted for approval at once; with a
+    certificate (one's own upload), attached to it."""
     _require_module(actor)
     staff = session.get(Staff, (actor.tenant_id, actor.staff_id))
     assert staff is not None
@@ -614,8 +656,10 @@ def create_request(
         status=LeaveStatus.DRAFT.value,
         days=Decimal(0),
         parts=[],
+        attachment_id=attachment_id,
     )
     _check(session, staff, request, leave_type, submit=not draft)
+    _attach(session, actor, request)
     session.add(request)
     session.flush()
     audit.record_by(
@@ -695,6 +739,8 @@ def update_request(
     assert staff is not None
     leave_type = get_type(session, actor, request.leave_type_id)
     _check(session, staff, request, leave_type, submit=False)
+    if "attachment_id" in values:
+        _attach(session, actor, request)
     session.flush()
     audit.record_by(
         session,

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.approvals.rules import Facts
+from fieldforce.attachments import service as attachments
+from fieldforce.attachments.models import SubjectKind
 from fieldforce.audit import service as audit
 from fieldforce.changes import UNSET, Changes, Unset
 from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
@@ -291,6 +293,34 @@ def get_claim(session: Session, actor: Actor, claim_id: uuid.UUID, *, lock: bool
     return _load(session, claim)
 
 
+def may_see_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> bool:
+    """Whoever may read the claim, or its approval (the approvers it waits or waited on
+    and whoever stands in for them): who may see its receipts."""
+    if session.scalar(select(TravelClaim.id).where(TravelClaim.id == claim_id, _visible(actor))):
+        return True
+    claim = session.get(TravelClaim, (actor.tenant_id, claim_id))
+    if claim is None or claim.approval_id is None:
+        return False
+    try:
+        approvals.get_request(session, actor, claim.approval_id)
+    except NotFound:
+        return False
+    return True
+
+
+def may_see_line(session: Session, actor: Actor, line_id: uuid.UUID) -> bool:
+    line = session.get(TravelLine, (actor.tenant_id, line_id))
+    return line is not None and may_see_claim(session, actor, line.claim_id)
+
+
+def _link_receipts(session: Session, actor: Actor, claim: TravelClaim, data: ClaimIn) -> None:
+    """The lines' receipts (the requester's own uploads) become the claim's attachments
+    (the lines are written afresh on each change; the claim stays); receipts no line names
+    any more are detached."""
+    wanted = {x.receipt_attachment_id for x in data.lines if x.receipt_attachment_id}
+    attachments.link(session, actor, SubjectKind.TRAVEL_CLAIM, claim.id, wanted)
+
+
 def approval_of(session: Session, claim: TravelClaim) -> ApprovalRequest | None:
     if claim.approval_id is None:
         return None
@@ -423,6 +453,7 @@ def create_claim(session: Session, actor: Actor, data: ClaimIn) -> Claim:
     session.add(claim)
     session.flush()
     _write_items(session, claim, data, sorted(actor.roles), s)
+    _link_receipts(session, actor, claim, data)
     audit.record_by(session, actor, "travel_claim.create", "travel_claim", claim.id)
     return _load(session, claim)
 
@@ -481,6 +512,7 @@ def update_claim(
     claim.purpose, claim.start_date, claim.end_date = data.purpose.strip(), data.start, data.end
     if "legs" in sent or "lines" in sent:
         _write_items(session, claim, data, sorted(actor.roles), s)
+        _link_receipts(session, actor, claim, data)
     session.flush()
     audit.record_by(
         session, actor, "travel_claim.update", "travel_claim", claim.id, {"fields": sorted(sent)}

@@ -316,7 +316,7 @@ def test_deletion(client: TestClient, world: World, db: Session) -> None:
     assert rows(db) == 0
     attached = upload(client, world, "north.rep", files.pdf(), "b.pdf")
     rep = actor_for(db, world.tenant.id, world.staff["north.rep"].id)
-    service.attach(db, rep, uuid.UUID(str(attached["id"])), "travel_claim_line", uuid.uuid4())
+    service.attach(db, rep, uuid.UUID(str(attached["id"])), "travel_line", uuid.uuid4())
     db.commit()
     r = client.delete(f"{URL}/{attached['id']}", headers=world.headers("north.rep"))
     assert r.status_code == 409

@@ -85,7 +85,7 @@ def test_cleanup(
     now = datetime.now(UTC)
     old_unattached = service.upload(db, rep, store, files.png(), "old.png", LIMITS)
     old_attached = service.upload(db, rep, store, files.pdf(), "kept.pdf", LIMITS)
-    service.attach(db, rep, old_attached.id, SubjectKind.TRAVEL_CLAIM_LINE, uuid.uuid4())
+    service.attach(db, rep, old_attached.id, SubjectKind.TRAVEL_LINE, uuid.uuid4())
     fresh = service.upload(db, rep, store, files.jpeg(), "new.jpg", LIMITS)
     db.execute(
         update(Attachment)
