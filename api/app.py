@@ -25,6 +25,7 @@ from api.routers import (
     leave,
     notify,
     org,
+    reports,
     tenancy,
     tracking,
     travel,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)
+    app.include_router(reports.router)
     if settings.api_docs:
         add_docs_pages(app, "/openapi.json")
     add_console(app, settings)

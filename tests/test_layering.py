@@ -42,6 +42,7 @@ DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
         "visits",
         "plans",
         "inspections",
+        "reports",
     ),
     # where one domain's change leads to work in another, and what runs them all
     ("flows", "jobs", "demo", "models", "migrate", "migrations", "cli"),
