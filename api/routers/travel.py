@@ -10,6 +10,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
+from api.formats.tables import spreadsheet_text
 from api.routers.approvals import _out as approval_out
 from api.schemas.common import Page
 from api.schemas.travel import (
@@ -195,8 +196,8 @@ def export_claims(
             [
                 c.id,
                 row.requester.login,
-                _cell(row.requester.name),
-                _cell(c.purpose),
+                spreadsheet_text(row.requester.name),
+                spreadsheet_text(c.purpose),
                 c.start_date,
                 c.end_date,
                 c.currency,
@@ -216,11 +217,6 @@ def export_claims(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _cell(text: str) -> str:
-    """Text that a spreadsheet would take for a formula is kept as text."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.post(f"{CLAIMS}/pay", response_model=Page[ClaimOut])
