@@ -214,3 +214,17 @@ def screenshot(page: Page, name: str) -> Path:
     colours = image.getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 20, f"{name}: the screenshot is nearly blank"
     return path
+
+
+def wait_until(page: Page, script: str, arg: Any = None, timeout_s: float = 15) -> Any:
+    """Polls ``script`` (a JS function of ``arg``) until it returns something truthy, and
+    returns that. Playwright's wait_for_function compiles its predicate with eval inside
+    the page, which the console's policy forbids; page.evaluate is not affected."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = page.evaluate(script, arg)
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page never satisfied: {script}")
+        page.wait_for_timeout(100)

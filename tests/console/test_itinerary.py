@@ -15,7 +15,15 @@ import gpxpy
 import pytest
 from playwright.sync_api import Browser, FloatRect, Page, expect
 
-from tests.console.conftest import PHONE, BrowserErrors, Console, open_page, screenshot, sign_in
+from tests.console.conftest import (
+    PHONE,
+    BrowserErrors,
+    Console,
+    open_page,
+    screenshot,
+    sign_in,
+    wait_until,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the demo's zone, and the browser's in these tests
 MANAGER = "hangzhou.manager"
@@ -152,11 +160,11 @@ def test_a_reps_day_shows_its_track_stops_playback_and_download(
     page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(100)
     first, shown = marker_at(page), page.locator(".playback-time").inner_text()
-    page.wait_for_function(
+    wait_until(
+        page,
         "([x, y]) => { const r = document.querySelector('.ff-playback').getBoundingClientRect();"
         " return Math.hypot(r.x - x, r.y - y) > 5; }",
-        arg=list(first),
-        timeout=15_000,
+        list(first),
     )
     page.get_by_role("button", name="Pause").click()
     assert page.locator(".playback-time").inner_text() != shown

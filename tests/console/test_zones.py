@@ -26,6 +26,7 @@ from tests.console.conftest import (
     console_settings,
     open_page,
     screenshot,
+    wait_until,
 )
 from tests.processes import serving_in_thread
 
@@ -112,10 +113,11 @@ class TileAnchor:
 
 
 def tile_anchor(page: Page, zoom: int) -> TileAnchor:
-    page.wait_for_function(
+    wait_until(
+        page,
         "z => [...document.querySelectorAll('.zones-map img.leaflet-tile-loaded')]"
         ".some(i => i.src.includes(`/${z}/`))",
-        arg=zoom,
+        zoom,
     )
     found = page.evaluate(
         """z => {
@@ -169,7 +171,10 @@ def draw_polygon(page: Page, name: str) -> list[tuple[int, int]]:
     cx, cy = int(left + width / 2), int(top + height / 2)
     corners = [(cx - 120, cy - 90), (cx + 110, cy - 100), (cx + 130, cy + 80), (cx - 90, cy + 110)]
     page.click("[data-draw=polygon]")
-    click_points(page, [*corners, corners[0]])  # the first corner again closes the ring
+    finish = page.get_by_role("button", name="Finish")
+    expect(finish).to_be_visible()  # drawing has begun
+    click_points(page, corners)
+    finish.click()  # closes the ring at the first corner
     save_new_zone(page, name)
     return corners
 
@@ -193,7 +198,7 @@ def save_new_zone(page: Page, name: str) -> None:
 
 
 def zone_id_in_url(page: Page) -> str:
-    page.wait_for_function("() => /[?&]zone=[0-9a-f-]{36}/.test(location.hash)")
+    page.wait_for_url(re.compile(r"[?&]zone=[0-9a-f-]{36}"))
     found = re.search(r"[?&]zone=([0-9a-f-]{36})", page.url)
     assert found
     return found.group(1)
