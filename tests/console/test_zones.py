@@ -184,9 +184,20 @@ def draw_circle(page: Page, name: str) -> tuple[tuple[int, int], tuple[int, int]
     centre = (int(left + width / 2) + 40, int(top + height / 2) - 30)
     edge = (centre[0] + 150, centre[1] + 60)
     page.click("[data-draw=circle]")
+    expect(page.locator("[data-draw]")).to_have_count(0)  # drawing has begun
     click_points(page, [centre, edge])
     save_new_zone(page, name)
     return centre, edge
+
+
+def close_editor(page: Page) -> None:
+    """Closes the zone's form and waits until it is gone (the list is back)."""
+    form = page.locator("form.zone-form")
+    zone_id_in_url(page)  # the saved zone's form (re-made after saving) is the one shown
+    page.wait_for_timeout(300)
+    form.locator("button[aria-label=Close]").click()
+    expect(form).to_have_count(0)
+    expect(page.locator("[data-draw=polygon]")).to_be_visible()
 
 
 def save_new_zone(page: Page, name: str) -> None:
@@ -259,7 +270,7 @@ def test_a_drawn_polygon_and_circle_are_stored_where_they_were_clicked(
     ring = [(c[0], c[1]) for c in zone["geometry"]["coordinates"][0]]
     assert_same_vertices([anchor.lon_lat(x, y) for x, y in corners], ring)
 
-    page.locator("form.zone-form button[aria-label=Close]").click()
+    close_editor(page)
     centre, edge = draw_circle(page, circle_name)
     circle = stored(console, zone_id_in_url(page))
     assert circle["geometry"]["type"] == "Point"
@@ -269,7 +280,7 @@ def test_a_drawn_polygon_and_circle_are_stored_where_they_were_clicked(
     assert abs(circle["properties"]["radius_m"] - distance_m(at, anchor.lon_lat(*edge))) < 1.0
 
     # both are listed, and deleting one in the browser deletes it in the API
-    page.locator("form.zone-form button[aria-label=Close]").click()
+    close_editor(page)
     page.fill("input.zone-search", tag)
     rows = page.locator(".zone-list tbody tr")
     expect(rows).to_have_count(2)
@@ -306,7 +317,7 @@ def test_zones_drawn_on_gcj02_tiles_are_stored_in_wgs84(
     for point in ring[:-1]:  # converted: the stored corners are not where they were drawn
         assert min(distance_m(point, c) for c in clicked) > 100
 
-    page.locator("form.zone-form button[aria-label=Close]").click()
+    close_editor(page)
     centre, edge = draw_circle(page, circle_name)
     circle = stored(console, zone_id_in_url(page))
     lon, lat = circle["geometry"]["coordinates"][:2]
