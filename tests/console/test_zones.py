@@ -172,7 +172,7 @@ def draw_polygon(page: Page, name: str) -> list[tuple[int, int]]:
     corners = [(cx - 120, cy - 90), (cx + 110, cy - 100), (cx + 130, cy + 80), (cx - 90, cy + 110)]
     page.click("[data-draw=polygon]")
     finish = page.get_by_role("button", name="Finish")
-    expect(finish).to_be_visible()  # drawing has begun
+    expect(page.locator(".zone-draw-tools[data-drawing=Polygon]")).to_be_attached()
     click_points(page, corners)
     finish.click()  # closes the ring at the first corner
     save_new_zone(page, name)
@@ -184,7 +184,7 @@ def draw_circle(page: Page, name: str) -> tuple[tuple[int, int], tuple[int, int]
     centre = (int(left + width / 2) + 40, int(top + height / 2) - 30)
     edge = (centre[0] + 150, centre[1] + 60)
     page.click("[data-draw=circle]")
-    expect(page.locator("[data-draw]")).to_have_count(0)  # drawing has begun
+    expect(page.locator(".zone-draw-tools[data-drawing=Circle]")).to_be_attached()
     click_points(page, [centre, edge])
     save_new_zone(page, name)
     return centre, edge

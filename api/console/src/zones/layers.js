@@ -1,6 +1,6 @@
 // The zones page's map layers: the zones in the list, the one being edited (its vertices,
 // centre and radius draggable), and drawing a new polygon or circle with Geoman.
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "../html.js";
 import { t } from "../i18n.js";
 import { textContent } from "../map/layers.js";
@@ -21,6 +21,8 @@ export function ZoneShapesLayer({ features, hide, drawing, onSelect }) {
   const group = useRef(null);
   const chosen = useRef(onSelect);
   chosen.current = onSelect;
+  const drawingNow = useRef(drawing); // set as it renders: a click between then and the
+  drawingNow.current = drawing; //       layers being made again must not select a zone
   useEffect(() => {
     group.current = L.layerGroup().addTo(map);
     return () => group.current.remove();
@@ -35,7 +37,7 @@ export function ZoneShapesLayer({ features, hide, drawing, onSelect }) {
         pmIgnore: true,
       });
       layer.bindTooltip(textContent(f.properties.name), { sticky: true });
-      layer.on("click", () => chosen.current?.(f.id));
+      layer.on("click", () => drawingNow.current || chosen.current?.(f.id));
       layer.addTo(group.current);
     }
   }, [features, hide, drawing, crs]);
@@ -113,13 +115,18 @@ export function DrawTools({ mode, onMode, onDrawn }) {
     map.on("pm:create", created);
     return () => map.off("pm:create", created);
   }, [map, crs]);
+  const [drawing, setDrawing] = useState(null); // the shape the map now draws
   useEffect(() => {
     if (!mode) return undefined;
     map.pm.enableDraw(mode, { ...EDIT_OPTIONS, tooltips: false, continueDrawing: false });
-    return () => map.pm.disableDraw();
+    setDrawing(mode);
+    return () => {
+      map.pm.disableDraw();
+      setDrawing(null);
+    };
   }, [mode, map]);
   const finish = () => map.pm.Draw.Polygon._finishShape();
-  return html`<div class="zone-draw-tools" role="toolbar" aria-label=${t("zones:draw")}>
+  return html`<div class="zone-draw-tools" role="toolbar" aria-label=${t("zones:draw")} data-drawing=${drawing ?? undefined}>
     ${mode
       ? html`<span class="zone-draw-hint">${t(mode === "Polygon" ? "zones:hint_polygon" : "zones:hint_circle")}</span>
           ${mode === "Polygon" &&
