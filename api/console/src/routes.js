@@ -1,9 +1,12 @@
 // The pages of the console, by the path after the hash; each area is a folder.
 import { AlertsPage } from "./alerts/AlertsPage.js";
+import { ApprovalsPage } from "./approvals/ApprovalsPage.js";
 import { ItineraryPage } from "./itinerary/ItineraryPage.js";
+import { LeavePage } from "./leave/LeavePage.js";
 import { LivePage } from "./live/LivePage.js";
 import { NoticesPage } from "./notices/NoticesPage.js";
 import { OrgPage } from "./org/OrgPage.js";
+import { TravelPage } from "./travel/TravelPage.js";
 import { ZonesPage } from "./zones/ZonesPage.js";
 
 export const PAGES = [
@@ -12,5 +15,8 @@ export const PAGES = [
   { path: "/zones", component: ZonesPage },
   { path: "/alerts", component: AlertsPage },
   { path: "/notices", component: NoticesPage },
+  { path: "/approvals", component: ApprovalsPage },
+  { path: "/leave", component: LeavePage },
+  { path: "/travel", component: TravelPage },
   { path: "/org", component: OrgPage },
 ];

@@ -15,6 +15,9 @@ export const AREAS = [
   { path: "/zones", label: "nav_zones", show: directs },
   { path: "/alerts", label: "nav_alerts", show: directs },
   { path: "/notices", label: "nav_notices", show: () => true, badge: UnreadBadge },
+  { path: "/approvals", label: "nav_approvals", show: () => true },
+  { path: "/leave", label: "nav_leave", show: () => true },
+  { path: "/travel", label: "nav_travel", show: () => true },
   { path: "/org", label: "nav_org", show: () => hasRole("admin", "manager", "supervisor") },
 ];
 

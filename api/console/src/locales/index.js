@@ -15,6 +15,12 @@ import enNotices from "./en/notices.json";
 import zhNotices from "./zh/notices.json";
 import enOrg from "./en/org.json";
 import zhOrg from "./zh/org.json";
+import enApprovals from "./en/approvals.json";
+import zhApprovals from "./zh/approvals.json";
+import enLeave from "./en/leave.json";
+import zhLeave from "./zh/leave.json";
+import enTravel from "./en/travel.json";
+import zhTravel from "./zh/travel.json";
 
 export const catalogs = {
   en: {
@@ -26,6 +32,9 @@ export const catalogs = {
     alerts: enAlerts,
     notices: enNotices,
     org: enOrg,
+    approvals: enApprovals,
+    leave: enLeave,
+    travel: enTravel,
   },
   zh: {
     common: zhCommon,
@@ -36,5 +45,8 @@ export const catalogs = {
     alerts: zhAlerts,
     notices: zhNotices,
     org: zhOrg,
+    approvals: zhApprovals,
+    leave: zhLeave,
+    travel: zhTravel,
   },
 };
