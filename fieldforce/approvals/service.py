@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, func, or_, select
+from sqlalchemy import ColumnElement, Select, Uuid, func, or_, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
@@ -213,6 +213,14 @@ def _visible(session: Session, actor: Actor, now: datetime) -> ColumnElement[boo
     )
 
 
+def visible_ids(session: Session, actor: Actor, kind: RequestKind) -> Select[uuid.UUID]:
+    """The ids of the requests of a kind the caller may read (as ``get_request`` decides):
+    for the subject's domain, whose records their approvers and delegates may read too."""
+    return select(ApprovalRequest.id).where(
+        ApprovalRequest.kind == kind.value, _visible(session, actor, datetime.now(UTC))
+    )
+
+
 def _waiting_on(session: Session, actor: Actor, now: datetime) -> ColumnElement[bool]:
     people = _ids(_me_and_delegators(session, actor, now))
     on_them: ColumnElement[bool] = ApprovalRequest.approver_ids.overlap(people)
@@ -302,7 +310,8 @@ def history(session: Session, request: ApprovalRequest) -> list[ApprovalEvent]:
 
 def flow_of(session: Session, request: ApprovalRequest) -> ApprovalFlow:
     flow = session.get(ApprovalFlow, (request.tenant_id, request.flow_id))
-    assert flow is not None
+    if flow is None:  # flows are versioned and never deleted; a request keeps its version
+        raise NotFound("the request's flow version is gone", code="flow_missing")
     return flow
 
 
@@ -407,6 +416,25 @@ def resubmit(
 # deciding -------------------------------------------------------------------------------
 
 
+def deciding_as(
+    session: Session, actor: Actor, request: ApprovalRequest, now: datetime | None = None
+) -> uuid.UUID | None:
+    """Whom the caller decides the request's current step as: themselves when it waits on
+    them, the person they stand in for when it waits on someone who delegated to them;
+    None when it waits on neither (or is not in approval)."""
+    if request.status != RequestStatus.IN_APPROVAL.value:
+        return None
+    if actor.staff_id == request.requester_id:
+        return None
+    if actor.staff_id in request.approver_ids:
+        return actor.staff_id
+    now = now or datetime.now(UTC)
+    for delegator in delegators_of(session, actor.tenant_id, actor.staff_id, now):
+        if delegator in request.approver_ids:
+            return delegator
+    return None
+
+
 def _acting_for(
     session: Session, actor: Actor, request: ApprovalRequest, now: datetime
 ) -> uuid.UUID | None:
@@ -493,10 +521,18 @@ def decide(
             request.level = 1
             passed = run.finder.up_from([decided_by], "limit")
             run.wait_on(passed.to, [passed])
+            run.tell(
+                [request.requester_id],
+                f"{at} passed up: {run.label}",
+                f"{who} approved up to their limit of {current.limit}; the amount goes to "
+                "the next manager up.",
+            )
         else:
             run.advance((request.step or 0) + 1)
-        if request.status == RequestStatus.IN_APPROVAL.value:  # the last one says "Approved"
-            run.tell([request.requester_id], f"{at} approved: {run.label}", f"Approved by {who}.")
+            if request.status == RequestStatus.IN_APPROVAL.value:  # the last says "Approved"
+                run.tell(
+                    [request.requester_id], f"{at} approved: {run.label}", f"Approved by {who}."
+                )
     else:
         status = RequestStatus.REJECTED if action is Action.REJECT else RequestStatus.RETURNED
         verb = "Rejected" if action is Action.REJECT else "Returned for changes"

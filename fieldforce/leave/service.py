@@ -476,16 +476,21 @@ def count_days(
     )
 
 
-def _visible(actor: Actor) -> ColumnElement[bool]:
-    return (LeaveRequest.tenant_id == actor.tenant_id) & LeaveRequest.staff_id.in_(
-        select(Staff.id).where(actor.staff_clause())
+def _visible(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """Those whose scope holds the person, and whoever may read the request's approval or
+    its cancellation's (its approvers and those standing in for them)."""
+    approvals_seen = approvals.visible_ids(session, actor, RequestKind.LEAVE)
+    return (LeaveRequest.tenant_id == actor.tenant_id) & (
+        LeaveRequest.staff_id.in_(select(Staff.id).where(actor.staff_clause()))
+        | LeaveRequest.approval_id.in_(approvals_seen)
+        | LeaveRequest.cancel_approval_id.in_(approvals_seen)
     )
 
 
 def get_request(
     session: Session, actor: Actor, request_id: uuid.UUID, *, lock: bool = False
 ) -> LeaveRequest:
-    stmt = select(LeaveRequest).where(LeaveRequest.id == request_id, _visible(actor))
+    stmt = select(LeaveRequest).where(LeaveRequest.id == request_id, _visible(session, actor))
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     found = session.scalar(stmt)
@@ -495,26 +500,13 @@ def get_request(
 
 
 def may_see_request(session: Session, actor: Actor, request_id: uuid.UUID) -> bool:
-    """Whoever may read the request (its requester and those whose scope holds them), or
-    may read its approval or its cancellation's approval (the approvers it waits or waited
-    on and whoever stands in for them): who may see its attachments."""
-    request = session.scalar(
-        select(LeaveRequest).where(LeaveRequest.id == request_id, _visible(actor))
+    """Whoever may read the request: who may see its attachments."""
+    return (
+        session.scalar(
+            select(LeaveRequest.id).where(LeaveRequest.id == request_id, _visible(session, actor))
+        )
+        is not None
     )
-    if request is not None:
-        return True
-    request = session.get(LeaveRequest, (actor.tenant_id, request_id))
-    if request is None:
-        return False
-    for approval_id in (request.approval_id, request.cancel_approval_id):
-        if approval_id is None:
-            continue
-        try:
-            approvals.get_request(session, actor, approval_id)
-        except NotFound:
-            continue
-        return True
-    return False
 
 
 def _attach(session: Session, actor: Actor, request: LeaveRequest) -> None:
@@ -539,7 +531,7 @@ def list_requests(
     """Newest first: one's own, or everyone's in scope; ``start``/``end``: requests
     overlapping those local dates."""
     _require_module(actor)
-    stmt = select(LeaveRequest).where(_visible(actor))
+    stmt = select(LeaveRequest).where(_visible(session, actor))
     if mine:
         stmt = stmt.where(LeaveRequest.staff_id == actor.staff_id)
     if staff_id is not None:

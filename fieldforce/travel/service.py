@@ -19,8 +19,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import ColumnElement, Uuid, delete, false, or_, select, update
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import ColumnElement, delete, false, select, update
 from sqlalchemy.orm import Session
 
 from fieldforce.approvals import service as approvals
@@ -242,20 +241,15 @@ def _judge_lines(
 # reading --------------------------------------------------------------------------------
 
 
-def _visible(actor: Actor) -> ColumnElement[bool]:
+def _visible(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The requester, those whose scope holds them (and finance within theirs), and
+    whoever may read the claim's approval: its approvers and those standing in for them."""
     same = TravelClaim.tenant_id == actor.tenant_id
     if actor.is_admin:
         return same
     mine = TravelClaim.requester_id == actor.staff_id
     involved = TravelClaim.approval_id.in_(
-        select(ApprovalRequest.id).where(
-            ApprovalRequest.tenant_id == actor.tenant_id,
-            ApprovalRequest.kind == RequestKind.TRAVEL_CLAIM.value,
-            or_(
-                ApprovalRequest.involved_ids.op("&&")(array([actor.staff_id], type_=Uuid)),
-                ApprovalRequest.approver_ids.op("&&")(array([actor.staff_id], type_=Uuid)),
-            ),
-        )
+        approvals.visible_ids(session, actor, RequestKind.TRAVEL_CLAIM)
     )
     below: ColumnElement[bool] = false()
     if actor.oversees_subtree or Role.FINANCE.value in actor.roles:
@@ -284,7 +278,7 @@ def _load(session: Session, claim: TravelClaim) -> Claim:
 
 def get_claim(session: Session, actor: Actor, claim_id: uuid.UUID, *, lock: bool = False) -> Claim:
     actor.require_module(Module.TRAVEL)
-    stmt = select(TravelClaim).where(TravelClaim.id == claim_id, _visible(actor))
+    stmt = select(TravelClaim).where(TravelClaim.id == claim_id, _visible(session, actor))
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     claim = session.scalar(stmt)
@@ -294,18 +288,13 @@ def get_claim(session: Session, actor: Actor, claim_id: uuid.UUID, *, lock: bool
 
 
 def may_see_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> bool:
-    """Whoever may read the claim, or its approval (the approvers it waits or waited on
-    and whoever stands in for them): who may see its receipts."""
-    if session.scalar(select(TravelClaim.id).where(TravelClaim.id == claim_id, _visible(actor))):
-        return True
-    claim = session.get(TravelClaim, (actor.tenant_id, claim_id))
-    if claim is None or claim.approval_id is None:
-        return False
-    try:
-        approvals.get_request(session, actor, claim.approval_id)
-    except NotFound:
-        return False
-    return True
+    """Whoever may read the claim: who may see its receipts."""
+    return (
+        session.scalar(
+            select(TravelClaim.id).where(TravelClaim.id == claim_id, _visible(session, actor))
+        )
+        is not None
+    )
 
 
 def may_see_line(session: Session, actor: Actor, line_id: uuid.UUID) -> bool:
@@ -341,7 +330,7 @@ def list_claims(
 ) -> Page[Claim]:
     """Newest first; ``start``/``end``: trips overlapping those days."""
     actor.require_module(Module.TRAVEL)
-    stmt = select(TravelClaim).where(_visible(actor))
+    stmt = select(TravelClaim).where(_visible(session, actor))
     if mine:
         stmt = stmt.where(TravelClaim.requester_id == actor.staff_id)
     if status is not None:
@@ -625,14 +614,11 @@ def sanction_line(
     """An approver the claim waits on sets (or, with None, clears) what a line is worth."""
     loaded = get_claim(session, actor, claim_id, lock=True)
     request = approval_of(session, loaded.claim)
-    waiting = (
-        request is not None
-        and request.status == RequestStatus.IN_APPROVAL.value
-        and actor.staff_id in request.approver_ids
-    )
-    if not waiting:
+    deciding_as = None if request is None else approvals.deciding_as(session, actor, request)
+    if deciding_as is None:
         raise Forbidden(
-            "only an approver the claim waits on sanctions its lines", code="not_waiting_on_you"
+            "only an approver the claim waits on (or their delegate) sanctions its lines",
+            code="not_waiting_on_you",
         )
     line = next((x for x in loaded.lines if x.id == line_id), None)
     if line is None:
@@ -658,7 +644,12 @@ def sanction_line(
         "travel_claim.sanction",
         "travel_claim",
         loaded.claim.id,
-        {"line_id": line.id, "amount": None if amount is None else str(amount), "reason": reason},
+        {
+            "line_id": line.id,
+            "amount": None if amount is None else str(amount),
+            "reason": reason,
+            "on_behalf_of": None if deciding_as == actor.staff_id else deciding_as,
+        },
     )
     return loaded
 
@@ -680,7 +671,7 @@ def pay_claims(
     claims = list(
         session.scalars(
             select(TravelClaim)
-            .where(TravelClaim.id.in_(wanted), _visible(actor))
+            .where(TravelClaim.id.in_(wanted), _visible(session, actor))
             .order_by(TravelClaim.id)
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -740,7 +731,7 @@ def export_claims(
             Staff,
             (Staff.tenant_id == TravelClaim.tenant_id) & (Staff.id == TravelClaim.requester_id),
         )
-        .where(_visible(actor), TravelClaim.status == status)
+        .where(_visible(session, actor), TravelClaim.status == status)
     )
     if status == ClaimStatus.PAID.value:
         if start is not None:

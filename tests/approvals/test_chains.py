@@ -113,7 +113,7 @@ def test_an_authority_limit_passes_the_approval_upward(scene: Scene) -> None:
     ]
     assert scene.approve("north.manager", above)["status"] == "approved"
     assert scene.inbox("north.rep")[-2:] == [
-        "Step 1 of 1 approved: Travel claim from North Rep",
+        "Step 1 of 1 passed up: Travel claim from North Rep",
         "Approved: Travel claim from North Rep",
     ]
 

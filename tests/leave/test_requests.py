@@ -395,3 +395,28 @@ def test_cancellation_through_the_leave_flow(leave: Leave, db: Session) -> None:
         select(DutyException).where(DutyException.source_id == uuid.UUID(asked["id"]))
     )
     assert gone.all() == []
+
+
+def test_an_approver_outside_ones_scope_reads_the_request_they_decide(leave: Leave) -> None:
+    """A flow may name someone who does not oversee the requester (finance, another
+    branch's manager): they read the request and its approval while it waits on them and
+    after; those it never waited on still do not."""
+    r = leave.client.put(
+        "/api/v1/approval-flows/leave",
+        headers=leave.world.headers("admin"),
+        json={
+            "steps": [
+                {"rule": {"type": "person", "staff_id": leave.world.staff_id("south.manager")}}
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    leave.schedule("north.rep", OFFICE)
+    leave.allocate("north.rep", days=10)
+    asked = leave.asked("north.rep", d(1), d(1))
+    assert leave.get("south.manager", asked["id"]).status_code == 200
+    assert leave.get("north.rep2", asked["id"]).status_code == 404
+    assert leave.decide("south.manager", asked["approval"]["id"]).status_code == 200
+    got = leave.get("south.manager", asked["id"])
+    assert (got.status_code, got.json()["status"]) == (200, "approved")
+    assert leave.get("south.rep", asked["id"]).status_code == 404

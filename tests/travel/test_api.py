@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -233,6 +233,37 @@ def test_approvers_sanction_lines_while_it_waits_on_them(trip: Trip) -> None:
     assert got["total"] == "500.00"
     trip.approve("north.sup", claim["approval_id"])
     assert sanction("north.sup", sanctioned_amount=100, reason="late").status_code == 403
+
+
+def _away(trip: Trip, who: str, to: str) -> None:
+    now = datetime.now(UTC)
+    r = trip.client.post(
+        "/api/v1/delegations",
+        headers=trip.world.headers(who),
+        json={
+            "delegate_id": trip.world.staff_id(to),
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(days=2)).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_a_delegate_sanctions_lines_on_behalf_of_the_approver(trip: Trip) -> None:
+    claim = trip.submit(trip.create()["id"])
+    url = f"{CLAIMS}/{claim['id']}/lines/{claim['lines'][1]['id']}"
+    body = {"sanctioned_amount": "300.00", "reason": "hotel cap"}
+
+    def sanction(who: str) -> int:
+        return trip.client.patch(url, headers=trip.world.headers(who), json=body).status_code
+
+    assert sanction("north.rep2") == 404  # not theirs to see, until they stand in
+    _away(trip, "north.sup", "north.rep2")
+    assert sanction("north.rep2") == 200
+    assert trip.claim(claim["id"]).json()["lines"][1]["sanctioned_amount"] == "300.00"
+    # the requester never sanctions their own claim, even standing in for its approver
+    _away(trip, "north.sup", "north.rep")
+    assert sanction("north.rep") == 403
 
 
 def test_lines_over_their_limit_are_flagged_not_refused(trip: Trip) -> None:
