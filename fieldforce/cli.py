@@ -204,17 +204,18 @@ def bootstrap(
     timezone: Annotated[str, typer.Option(help="the tenant's time zone")] = "UTC",
     data_dir: DataDir = None,
 ) -> None:
-    """Create a tenant with its root org unit and an administrator; prints the tenant id.
-    Safe to run again: it then only sets the administrator's password."""
+    """Create a tenant with its root org unit, an administrator, the default approval flows
+    and leave types; prints the tenant id. Safe to run again: it then only sets the
+    administrator's password."""
     from fieldforce.db import owned_session
-    from fieldforce.tenancy.service import bootstrap as do_bootstrap
+    from fieldforce.flows import create_tenant
 
     with (
         database_sessions(get_settings(), data_dir) as sessions,
         _errors_end_the_command(),
         owned_session(sessions) as session,
     ):
-        result = do_bootstrap(
+        result = create_tenant(
             session,
             tenant_name=tenant,
             admin_login=admin,

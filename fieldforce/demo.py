@@ -31,7 +31,6 @@ from fieldforce.org import staff as staff_service
 from fieldforce.org.models import Role, Staff, UnitKind
 from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant, TenantSettings
-from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.ingest import Status, Uploader
 from fieldforce.tracking.simulate import Deviation, WorkArea, simulate_day
 from fieldforce.zones import service as zone_service
@@ -170,7 +169,7 @@ def build_demo(
 
 
 def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
-    result = bootstrap(
+    result = flows.create_tenant(
         session,
         tenant_name=DEMO_TENANT,
         admin_login=DEMO_ADMIN,

@@ -8,6 +8,8 @@ a zone, an assignment, a schedule or a duty exception made, changed or deleted
     ─→ the duty plans and zones of those concerned are judged again (stale)
 
 an approval request decided or withdrawn ─→ the domain of its subject acts on the outcome
+
+a tenant created ─→ its default approval flows and leave types
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldforce.approvals import definitions as approval_flows
 from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.attachments.models import SubjectKind
@@ -44,6 +47,7 @@ from fieldforce.org.scope import Actor
 from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Tenant
+from fieldforce.tenancy.service import BootstrapResult
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 from fieldforce.tracking.queries import GoodFix
 from fieldforce.travel import service as travel_service
@@ -436,3 +440,30 @@ def cancel_leave(
     if was_approved:
         mark_stale(session, leave.tenant_id, staff_id=leave.staff_id)
     return leave
+
+
+# A new tenant starts with the workflows' defaults written, so that its administrator
+# sees (and may change) the flows and leave types before anyone asks; tenants made before
+# a workflow existed get them at their first use of it.
+
+
+def create_tenant(
+    session: Session,
+    *,
+    tenant_name: str,
+    admin_login: str,
+    admin_password: str,
+    timezone: str = "UTC",
+    admin_name: str | None = None,
+) -> BootstrapResult:
+    result = tenancy_service.bootstrap(
+        session,
+        tenant_name=tenant_name,
+        admin_login=admin_login,
+        admin_password=admin_password,
+        timezone=timezone,
+        admin_name=admin_name,
+    )
+    approval_flows.ensure_defaults(session, result.tenant.id)
+    leave_service.ensure_default_types(session, result.tenant.id)
+    return result

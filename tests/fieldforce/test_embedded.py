@@ -135,6 +135,13 @@ def test_cli_db_commands_and_idempotent_bootstrap(data_dir: Path, no_external_db
     pg = EmbeddedPostgres(data_dir)
     assert query(pg, "SELECT count(*) FROM tenant") == [(1,)]
     assert query(pg, "SELECT count(*) FROM staff") == [(1,)]
+    # the workflows' defaults are there before anyone asks for leave or files a claim
+    assert query(pg, "SELECT kind, version FROM approval_flow ORDER BY kind") == [
+        ("attendance_correction", 1),
+        ("leave", 1),
+        ("travel_claim", 1),
+    ]
+    assert query(pg, "SELECT count(*) FROM leave_type WHERE code = 'annual'") == [(1,)]
     bad = runner.invoke(cli, [*args[:-2], "--password", "short", *d])
     assert bad.exit_code == 1
     assert bad.stderr == "weak_password: the password must have at least 8 characters\n"
