@@ -152,3 +152,77 @@ def _the_day_is_ordinary_but_for_a_few(
             away[e.login] = away.get(e.login, 0) + ((e.ended_at or end) - e.started_at).seconds
     assert max(away.values()) <= 2 * 3600  # nobody off zone for more than two hours
     assert min(away.values()) >= 20 * 60  # and nobody for a moment only
+
+
+def test_demo_has_requests_and_claims_in_every_state(
+    session_factory: sessionmaker[Session], db: Session
+) -> None:
+    """The console's approval, leave and travel pages have something to show: two-level
+    flows, requests in every state, and claims verified against the day's pings."""
+    from fieldforce.approvals.models import ApprovalFlow, ApprovalRequest
+    from fieldforce.leave.models import LeaveRequest
+    from fieldforce.travel.models import TravelClaim
+
+    tenant_id = build_demo(session_factory, push=False).tenant_id
+    login = dict(
+        db.execute(select(Staff.id, Staff.login).where(Staff.tenant_id == tenant_id)).all()
+    )
+    flows = {
+        f.kind: len(f.steps)
+        for f in db.scalars(
+            select(ApprovalFlow).where(
+                ApprovalFlow.tenant_id == tenant_id, ApprovalFlow.version == 2
+            )
+        )
+    }
+    assert flows == {"leave": 2, "travel_claim": 2}
+    leave = {
+        (login[r.staff_id], r.status)
+        for r in db.scalars(select(LeaveRequest).where(LeaveRequest.tenant_id == tenant_id))
+    }
+    assert {status for _, status in leave} == {
+        "draft",
+        "in_approval",
+        "approved",
+        "rejected",
+        "returned",
+        "withdrawn",
+        "cancelled",
+    }
+    claims = {
+        login[c.requester_id]: c
+        for c in db.scalars(select(TravelClaim).where(TravelClaim.tenant_id == tenant_id))
+    }
+    assert {c.status for c in claims.values()} == {
+        "draft",
+        "in_approval",
+        "approved",
+        "rejected",
+        "returned",
+        "paid",
+    }
+
+    def flags(who: str) -> list[str]:
+        verification = claims[who].verification
+        assert verification is not None, who
+        return list(verification["flags"])
+
+    assert flags("xihu1.rep1") == []  # the honest one
+    assert flags("xihu1.rep4") == []
+    assert {"distance_overclaimed", "destination_unverified"} <= set(flags("xihu1.rep2"))
+    assert set(flags("xihu1.rep3")) == {"no_tracking", "destination_unverified"}
+    waiting = {
+        (login[r.requester_id], r.kind): sorted(login[a] for a in r.approver_ids)
+        for r in db.scalars(
+            select(ApprovalRequest).where(
+                ApprovalRequest.tenant_id == tenant_id, ApprovalRequest.status == "in_approval"
+            )
+        )
+    }
+    assert waiting == {
+        ("xihu1.rep1", "leave"): ["xihu1.lead"],
+        ("xihu1.rep2", "leave"): ["hangzhou.manager"],  # over 3 days: the second level
+        ("xihu1.rep1", "travel_claim"): ["xihu1.lead"],
+        ("xihu1.rep2", "travel_claim"): ["xihu1.lead"],
+        ("xihu2.rep2", "travel_claim"): ["hangzhou.manager"],  # over the lead's limit
+    }

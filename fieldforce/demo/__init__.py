@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce import flows
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
+from fieldforce.demo import workflows
 from fieldforce.devices import service as devices
 from fieldforce.devices.models import Device
 from fieldforce.monitoring.models import ZoneEvent
@@ -124,13 +125,16 @@ class DemoSummary:
     zones: int = 0
     pings: int = 0
     events: int = 0
+    leave_requests: int = 0
+    claims: int = 0
     logins: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
             f"demo tenant {self.tenant_id}: {self.units} org units, {self.staff} staff, "
             f"{self.devices} devices, {self.zones} work zones, {self.pings} pings of one "
-            f"working day, {self.events} off-zone, no-signal and late-arrival events\n"
+            f"working day, {self.events} off-zone, no-signal and late-arrival events, "
+            f"{self.leave_requests} leave requests and {self.claims} travel claims\n"
             f"sign in as tenant 'demo-provincial-mobile', password '{DEMO_PASSWORD}', with "
             f"any of: {', '.join(self.logins)}"
         )
@@ -178,6 +182,7 @@ def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
         admin_name="Demo Administrator",
     )
     admin = actor_for(session, result.tenant.id, result.admin.id)
+    workflows.configure(session, admin)
     summary = DemoSummary(result.tenant.id, units=1, staff=1)
     names = _Names(rng)
     employee_no = iter(range(10001, 99999))
@@ -270,6 +275,10 @@ def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
                         if len(summary.logins) < 8:
                             summary.logins.append(rep.login)
                     progress.advance(task)
+    done = workflows.build_workflows(
+        session, admin, day[0].astimezone(ZoneInfo(DEMO_TIMEZONE)).date(), day
+    )
+    summary.leave_requests, summary.claims = done.leave_requests, done.claims
     summary.events = (
         session.scalar(
             select(func.count())
