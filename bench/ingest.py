@@ -1,5 +1,7 @@
 """Ping ingest: HTTP batches vs raw COPY of the same rows; single-ping requests with wrk vs
-a bare FastAPI endpoint. Baselines are measured in the same run on the same machine.
+a bare FastAPI endpoint; a late upload by someone with an open travel claim over those days
+(whose verification each batch computes again) vs the same upload by someone without one.
+Baselines are measured in the same run on the same machine.
 
     .venv/bin/python -m bench.ingest [--rows 50000] [--seconds 10]
 
@@ -19,26 +21,30 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from bench.common import bench_database
 from bench.server import serve_bare, serve_fieldforce
+from fieldforce.auth.service import actor_for
 from fieldforce.auth.tokens import issue_token
 from fieldforce.db import make_engine, make_sessionmaker, owned_session
 from fieldforce.org.models import Staff
 from fieldforce.settings import get_settings
 from fieldforce.tenancy.service import bootstrap
 from fieldforce.tracking.jobs import maintain_ping_partitions
+from fieldforce.travel import service as travel
 from fieldforce.zones.models import Zone, ZoneAssignment
 from fieldforce.zones.service import circle_columns
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 LON, LAT = 121.4737, 31.2304
 ALL_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
-FLEET = 202  # two batch uploaders and 200 phones sending single fixes
+FLEET = 204  # two batch uploaders, 200 phones sending single fixes, two late uploaders
 
 WRK_SCRIPT = """
 -- every request: one fix of one of many staff members, as phones send them
@@ -127,6 +133,22 @@ def http_rate(base: str, tokens: list[str], n: int) -> float:
     return per_client * len(tokens) / elapsed
 
 
+def open_claim(session: Session, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> None:
+    """A submitted claim over the last four days: fixes stored late for those days make
+    its verification be computed again."""
+    actor = actor_for(session, tenant_id, staff_id)
+    today = datetime.now(UTC).date()
+    claim = travel.ClaimIn(
+        purpose="Customer visits",
+        start=today - timedelta(days=3),
+        end=today,
+        legs=[travel.LegIn("Shanghai", LON, LAT)],
+        lines=[travel.LineIn("meals", today, Decimal("50.00"), "CNY")],
+    )
+    made = travel.create_claim(session, actor, claim)
+    travel.submit_claim(session, actor, made.claim.id, push=False)
+
+
 def wrk(url: str, tokens: list[str], seconds: int, connections: int = 32) -> tuple[float, str, str]:
     script = Path(tempfile.mkdtemp()) / "ping.lua"
     script.write_text(WRK_SCRIPT % {"tokens": ", ".join(f'"{t}"' for t in tokens)})
@@ -149,6 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--late-rows", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     os.environ["FIELDFORCE_SECRET_KEY"] = SECRET
@@ -192,20 +215,23 @@ def main() -> None:
                 session.add(s)
                 session.flush()
                 uploaders.append(s.id)
+            open_claim(session, tenant_id, uploaders[-2])
         tokens = [issue_token(settings, tenant_id=tenant_id, staff_id=s)[0] for s in uploaders]
 
         copy = copy_rate(url, tenant_id, copy_staff, args.rows)
         with serve_fieldforce(url, workers=args.workers) as base:
             batch = http_rate(base, tokens[:2], args.rows)
+            late_plain = http_rate(base, tokens[-1:], args.late_rows)
+            late_claimed = http_rate(base, tokens[-2:-1], args.late_rows)
             single = (
-                wrk(f"{base}/api/v1/pings", tokens[2:], args.seconds)
+                wrk(f"{base}/api/v1/pings", tokens[2:-2], args.seconds)
                 if shutil.which("wrk")
                 else None
             )
         bare = None
         if single:
             with serve_bare(workers=args.workers) as base:
-                bare = wrk(f"{base}/api/v1/pings", tokens[2:], args.seconds)
+                bare = wrk(f"{base}/api/v1/pings", tokens[2:-2], args.seconds)
         with engine.connect() as conn:
             stored = conn.scalar(text("SELECT count(*) FROM ping"))
         engine.dispose()
@@ -228,6 +254,10 @@ def main() -> None:
         print(f"  ratio fieldforce / bare        {single[0] / bare[0]:10.2f}")
     else:
         print("single-ping requests: skipped (install Debian's wrk)")
+    print(f"late upload: {args.late_rows} fixes of yesterday in batches of 1,000, one client")
+    print(f"  without a travel claim         {late_plain:10,.0f} rows/s")
+    print(f"  with an open claim those days  {late_claimed:10,.0f} rows/s")
+    print(f"  ratio claimed / plain          {late_claimed / late_plain:10.2f}")
     print(f"rows stored: {stored:,}")
 
 
