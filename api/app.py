@@ -17,6 +17,7 @@ from api.middleware import (
 from api.routers import (
     approvals,
     attachments,
+    attendance,
     auth,
     devices,
     events,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
         app.include_router(module.router)
     app.include_router(approvals.router)
+    app.include_router(attendance.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

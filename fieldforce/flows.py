@@ -28,6 +28,7 @@ from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.attachments.models import SubjectKind
 from fieldforce.attachments.service import SubjectCheck
+from fieldforce.attendance import punches
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.leave import service as leave_service
@@ -373,6 +374,7 @@ ATTACHMENT_SUBJECTS: dict[str, SubjectCheck] = {}
 ATTACHMENT_SUBJECTS[SubjectKind.LEAVE_REQUEST.value] = leave_service.may_see_request
 ATTACHMENT_SUBJECTS[SubjectKind.TRAVEL_CLAIM.value] = travel_service.may_see_claim
 ATTACHMENT_SUBJECTS[SubjectKind.TRAVEL_LINE.value] = travel_service.may_see_line
+ATTACHMENT_SUBJECTS[SubjectKind.ATTENDANCE_PUNCH.value] = punches.may_see_punch
 
 
 # Leave: the engine's outcome settles the request; approved leave (or its cancellation)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce.approvals.jobs import remind_and_escalate
 from fieldforce.attachments.jobs import clean_attachments
 from fieldforce.attachments.store import Store
+from fieldforce.attendance.closing import close_due
 from fieldforce.auth.jobs import forget_old_attempts
 from fieldforce.db import owned_session
 from fieldforce.flows import sweep_monitors
@@ -60,6 +61,7 @@ def jobs_for(settings: Settings) -> list[Job]:
             timedelta(minutes=5),
             partial(remind_and_escalate, push=push),
         ),
+        Job("attendance_auto_close", timedelta(minutes=5), close_due),
         Job(
             "attachment_cleanup",
             timedelta(hours=1),

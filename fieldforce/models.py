@@ -2,6 +2,12 @@
 
 from fieldforce.approvals.models import ApprovalEvent, ApprovalFlow, ApprovalRequest, Delegation
 from fieldforce.attachments.models import Attachment
+from fieldforce.attendance.models import (
+    Attendance,
+    AttendancePolicy,
+    Punch,
+    ZoneWifi,
+)
 from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
 from fieldforce.db import Base
@@ -21,6 +27,8 @@ __all__ = [
     "ApprovalFlow",
     "ApprovalRequest",
     "Attachment",
+    "Attendance",
+    "AttendancePolicy",
     "AuditEntry",
     "Base",
     "Delegation",
@@ -41,6 +49,7 @@ __all__ = [
     "OrgUnit",
     "OutboxMessage",
     "Ping",
+    "Punch",
     "Staff",
     "Task",
     "TaskEvent",
@@ -51,4 +60,5 @@ __all__ = [
     "Zone",
     "ZoneAssignment",
     "ZoneEvent",
+    "ZoneWifi",
 ]

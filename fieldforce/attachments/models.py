@@ -30,6 +30,7 @@ class SubjectKind(StrEnum):
     TRAVEL_CLAIM = "travel_claim"
     TRAVEL_LINE = "travel_line"
     VISIT = "visit"
+    ATTENDANCE_PUNCH = "attendance_punch"
 
 
 class Attachment(TenantOwned, Base):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Boolean, DateTime, String, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,6 +55,14 @@ class TravelLimit(BaseModel):
     tier: int | None = Field(default=None, ge=1, le=9)
 
 
+PunchAction = Literal["refuse", "flag"]
+PUNCH_OUTSIDE_KEYS = ("default", "work_area", "office", "customer_site")
+
+
+def _flag_outside() -> dict[str, PunchAction]:
+    return {"default": "flag"}
+
+
 class TenantSettings(BaseModel):
     """Thresholds of DESIGN §4/§5, per tenant. Unset keys take these defaults."""
 
@@ -96,12 +104,35 @@ class TenantSettings(BaseModel):
     approval_escalate_after_h: int = Field(default=72, ge=1, le=2160)
     # leave: the requester's cancellation of approved leave goes through the approval flow
     leave_cancel_needs_approval: bool = False
+    # attendance punches (org units may set their own: fieldforce.attendance.policy)
+    attendance_outside: dict[str, PunchAction] = Field(
+        default_factory=_flag_outside,
+        description="what a punch outside the person's zones gets, by the kind of zone it "
+        "is nearest to ('default' for the rest): refuse, or accept and flag",
+    )
+    attendance_mock: PunchAction = "refuse"
+    attendance_field_punches: bool = True  # 外勤打卡, with a note
+    attendance_field_photo_required: bool = False
+    attendance_offline_window_h: int = Field(default=72, ge=1, le=720)
+    # a clock-out forgotten: closed at the shift's end, at a fixed local time, or at the last
+    # good fix of the shift, once the shift's end is this long past
+    attendance_auto_close: str = Field(default="shift_end", pattern="^(shift_end|fixed|last_fix)$")
+    attendance_auto_close_at: str = Field(default="23:59", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    attendance_auto_close_after_min: int = Field(default=120, ge=0, le=24 * 60)
 
     @model_validator(mode="after")
     def _escalate_after_reminding(self) -> Self:
         if self.approval_escalate_after_h <= self.approval_remind_after_h:
             raise ValueError("approval_escalate_after_h must be more than approval_remind_after_h")
         return self
+
+    @field_validator("attendance_outside")
+    @classmethod
+    def _outside_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - set(PUNCH_OUTSIDE_KEYS)
+        if unknown:
+            raise ValueError(f"keys are {', '.join(PUNCH_OUTSIDE_KEYS)}; not {sorted(unknown)}")
+        return value
 
     def merged(self, changes: dict[str, Any]) -> TenantSettings:
         return TenantSettings.model_validate({**self.model_dump(), **changes})

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.schemas.common import ORM
+from api.schemas.types import AccuracyM, Lat, Line, Lon, Text, Time
+from fieldforce.attendance.policy import Rules
+
+Bssid = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=12, max_length=17)]
+
+
+class WifiSeen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bssid: Bssid = Field(description="the access point's MAC, e.g. aa:bb:cc:dd:ee:ff")
+    ssid: Annotated[Line, StringConstraints(max_length=64)] | None = None
+    signal_dbm: Annotated[float, Field(ge=-150, le=0, allow_inf_nan=False)] | None = None
+
+
+class PunchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID = Field(description="made by the phone; sending it again is a duplicate")
+    kind: Literal["in", "out"]
+    time: Time = Field(description="when the person punched, by the phone's clock")
+    lon: Lon | None = None
+    lat: Lat | None = None
+    accuracy_m: AccuracyM | None = None
+    mock: bool = Field(default=False, description="the phone says its location is mocked")
+    wifi: list[WifiSeen] = Field(
+        default_factory=list,
+        max_length=50,
+        description="access points the phone sees; one registered on the person's zone "
+        "makes the punch inside whatever the GPS accuracy",
+    )
+    field: bool = Field(default=False, description="外勤打卡: work outside, with a note")
+    note: Annotated[Text, StringConstraints(max_length=500)] | None = None
+    photo_id: uuid.UUID | None = Field(
+        default=None, description="one's own upload (POST /api/v1/attachments)"
+    )
+
+
+class PunchOut(ORM):
+    id: uuid.UUID
+    staff_id: uuid.UUID
+    kind: str
+    status: str = Field(description="accepted, duplicate (sent before) or refused")
+    reason: str | None = Field(
+        description="why refused: outside, mock_location, too_old, future_time, "
+        "field_not_allowed, photo_required, already_clocked_in, already_clocked_out, "
+        "not_clocked_in"
+    )
+    verdict: str = Field(description="inside, outside or uncertain")
+    basis: str = Field(description="gps, wifi or no_zone (nobody assigned a zone)")
+    zone_id: uuid.UUID | None
+    distance_m: float | None = Field(description="to the zone's border: inside > 0")
+    wifi_bssid: str | None
+    field: bool
+    note: str | None
+    photo_id: uuid.UUID | None
+    flags: list[str]
+    source: str
+    time: datetime
+    received_at: datetime
+    lon: float | None
+    lat: float | None
+    accuracy_m: float | None
+    attendance_id: uuid.UUID | None
+
+
+class WifiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bssid: Bssid
+    ssid: Annotated[Line, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
+class WifiOut(ORM):
+    id: uuid.UUID
+    zone_id: uuid.UUID
+    bssid: str
+    ssid: str | None
+    created_at: datetime
+
+
+class PolicyOut(BaseModel):
+    org_unit_id: uuid.UUID
+    rules: Rules = Field(description="what this unit sets; the rest comes from above")
+
+
+__all__ = ["PolicyOut", "PunchIn", "PunchOut", "Rules", "WifiIn", "WifiOut", "WifiSeen"]
