@@ -28,7 +28,7 @@ from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.attachments.models import SubjectKind
 from fieldforce.attachments.service import SubjectCheck
-from fieldforce.attendance import punches
+from fieldforce.attendance import punches, sheets
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.leave import service as leave_service
@@ -52,6 +52,7 @@ from fieldforce.tenancy.service import BootstrapResult
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 from fieldforce.tracking.queries import GoodFix
 from fieldforce.travel import service as travel_service
+from fieldforce.travel.models import TravelClaim
 from fieldforce.zones import assignments, exchange
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import Zone
@@ -75,7 +76,7 @@ def ingest(
     assert tenant is not None
     monitor = Monitor.lock(session, staff, tenant, now)
     results = ingest_pings(session, who, pings, now=now, on_duty=monitor.on_duty)
-    _recheck_claims(session, tenant, staff, pings, results)
+    _late_fixes(session, tenant, staff, pings, results, now)
     monitor.observe(
         [
             GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
@@ -87,23 +88,32 @@ def ingest(
     return results
 
 
-def _recheck_claims(
+def _late_fixes(
     session: Session,
     tenant: Tenant,
     staff: Staff,
     pings: Sequence[PingIn],
     results: Sequence[PingResult],
+    now: datetime,
 ) -> None:
-    """Fixes stored late for days of the person's open travel claims: those claims are
-    marked (one indexed query) and verified again now, in the same transaction."""
+    """Fixes stored for days that other records were computed from: the person's open
+    travel claims of those days are marked (one indexed query) and verified again now, and
+    their attendance sheet's past days are marked stale (one UPDATE, only for fixes of an
+    earlier day)."""
     accepted = zip(pings, results, strict=True)
     stored = [p.fix_time for p, r in accepted if r.status is Status.ACCEPTED]
-    days = travel_service.local_days(stored, ZoneInfo(tenant.timezone))
+    tz = ZoneInfo(tenant.timezone)
+    days = travel_service.local_days(stored, tz)
     if days is None:
         return
     stale = travel_service.mark_for_recheck(session, tenant.id, staff.id, *days)
     if stale:
         travel_service.recheck(session, tenant.id, stale)
+    today = now.astimezone(tz).date()
+    if days[0] < today:
+        sheets.mark_stale(
+            session, tenant.id, staff_id=staff.id, first=days[0], last=min(days[1], today)
+        )
 
 
 def sweep_monitors(
@@ -237,6 +247,7 @@ def update_tenant(
     )
     if _tenant_state(tenant) != before:
         mark_stale(session, tenant.id)
+        sheets.mark_stale(session, tenant.id)
     return tenant
 
 
@@ -300,9 +311,9 @@ def _judging_again(
 
     def flow(session: Session, actor: Actor, /, *args: _P.args, **kwargs: _P.kwargs) -> _C:
         changed = change(session, actor, *args, **kwargs)
-        mark_stale(
-            session, actor.tenant_id, staff_id=changed.staff_id, org_unit_id=changed.org_unit_id
-        )
+        staff_id, org_unit_id = changed.staff_id, changed.org_unit_id
+        mark_stale(session, actor.tenant_id, staff_id=staff_id, org_unit_id=org_unit_id)
+        sheets.mark_stale(session, actor.tenant_id, staff_id=staff_id, org_unit_id=org_unit_id)
         return changed
 
     return flow
@@ -324,7 +335,24 @@ delete_exception = _judging_again(duty_service.delete_exception)
 
 OutcomeHandler = Callable[[Session, ApprovalRequest], None]
 APPROVAL_OUTCOMES: dict[str, OutcomeHandler] = {}
-APPROVAL_OUTCOMES[RequestKind.TRAVEL_CLAIM.value] = travel_service.on_outcome
+
+
+def _travel_outcome(session: Session, request: ApprovalRequest) -> None:
+    """The claim follows its approval; an approved trip's days are business trips on the
+    attendance sheet."""
+    travel_service.on_outcome(session, request)
+    claim = session.get(TravelClaim, (request.tenant_id, request.subject_id))
+    if claim is not None:
+        sheets.mark_stale(
+            session,
+            claim.tenant_id,
+            staff_id=claim.requester_id,
+            first=claim.start_date,
+            last=claim.end_date,
+        )
+
+
+APPROVAL_OUTCOMES[RequestKind.TRAVEL_CLAIM.value] = _travel_outcome
 _FINAL = frozenset(
     {
         RequestStatus.APPROVED.value,
@@ -385,6 +413,9 @@ def _leave_outcome(session: Session, request: ApprovalRequest) -> None:
     leave = leave_service.settle(session, request)
     if leave is not None and leave.status in (LeaveStatus.APPROVED, LeaveStatus.CANCELLED):
         mark_stale(session, leave.tenant_id, staff_id=leave.staff_id)
+        sheets.mark_stale(
+            session, leave.tenant_id, staff_id=leave.staff_id, first=leave.start, last=leave.end
+        )
 
 
 APPROVAL_OUTCOMES[RequestKind.LEAVE.value] = _leave_outcome
@@ -441,6 +472,9 @@ def cancel_leave(
     leave = leave_service.cancel_request(session, actor, request_id, reason)
     if was_approved:
         mark_stale(session, leave.tenant_id, staff_id=leave.staff_id)
+        sheets.mark_stale(
+            session, leave.tenant_id, staff_id=leave.staff_id, first=leave.start, last=leave.end
+        )
     return leave
 
 

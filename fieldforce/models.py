@@ -4,6 +4,7 @@ from fieldforce.approvals.models import ApprovalEvent, ApprovalFlow, ApprovalReq
 from fieldforce.attachments.models import Attachment
 from fieldforce.attendance.models import (
     Attendance,
+    AttendanceDay,
     AttendancePolicy,
     Punch,
     ZoneWifi,
@@ -28,6 +29,7 @@ __all__ = [
     "ApprovalRequest",
     "Attachment",
     "Attendance",
+    "AttendanceDay",
     "AttendancePolicy",
     "AuditEntry",
     "Base",

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from geoalchemy2.shape import to_shape
 
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep
-from api.schemas.attendance import PolicyOut, PunchIn, PunchOut, WifiIn, WifiOut
+from api.schemas.attendance import DayOut, PolicyOut, PunchIn, PunchOut, WifiIn, WifiOut
 from api.schemas.common import Page
-from api.schemas.types import Time
-from fieldforce.attendance import policy, punches, wifi
+from api.schemas.types import Day, Time
+from fieldforce.attendance import policy, punches, sheets, wifi
 from fieldforce.attendance.models import Punch
 from fieldforce.attendance.policy import Rules
 
@@ -102,6 +102,37 @@ def list_punches(
         cursor=cursor,
     )
     return Page[PunchOut](items=[punch_out(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/attendance/days", response_model=Page[DayOut])
+def list_days(
+    actor: ActorDep,
+    session: SessionDep,
+    start: Annotated[Day, Query(alias="from")],
+    end: Annotated[Day, Query(alias="to")],
+    limit: LimitQ = 50,
+    cursor: CursorQ = None,
+    staff_id: uuid.UUID | None = None,
+    org_unit_id: Annotated[uuid.UUID | None, Query(description="this unit and below")] = None,
+) -> Page[DayOut]:
+    """The daily sheet of the people in one's scope (one's own for a rep): one item per
+    person and local date from `from` to `to` (at most 62 days, today at the latest), by
+    person then day. A page holds whole people (about `limit` items). Days are computed
+    when first asked for and again when something they rest on changed; `computed_at`
+    says when."""
+    page = sheets.sheet(
+        session,
+        actor,
+        start,
+        end,
+        staff_id=staff_id,
+        org_unit_id=org_unit_id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[DayOut](
+        items=[DayOut.model_validate(d) for d in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/zones/{zone_id}/wifi", response_model=Page[WifiOut])

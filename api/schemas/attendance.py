@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -85,9 +85,36 @@ class WifiOut(ORM):
     created_at: datetime
 
 
+class DayOut(ORM):
+    staff_id: uuid.UUID
+    day: date
+    status: str = Field(
+        description="present, late, early_leave, half_day, absent, on_leave, holiday, "
+        "rest_day or business_trip"
+    )
+    flags: list[str] = Field(
+        description="in_progress, no_clock_out, auto_clock_out, field, half_day_leave, "
+        "early_leave (on a late day), worked_day_off"
+    )
+    shift_start: datetime | None
+    shift_end: datetime | None
+    first_in: datetime | None
+    last_out: datetime | None
+    worked_minutes: int
+    late_minutes: int
+    early_minutes: int
+    in_zone_minutes: int
+    off_zone_minutes: int
+    no_signal_minutes: int
+    leave_type: str | None
+    leave_part: str | None = Field(description="full, am or pm")
+    claim_id: uuid.UUID | None = Field(description="the approved trip of a business_trip day")
+    computed_at: datetime
+
+
 class PolicyOut(BaseModel):
     org_unit_id: uuid.UUID
     rules: Rules = Field(description="what this unit sets; the rest comes from above")
 
 
-__all__ = ["PolicyOut", "PunchIn", "PunchOut", "Rules", "WifiIn", "WifiOut", "WifiSeen"]
+__all__ = ["DayOut", "PolicyOut", "PunchIn", "PunchOut", "Rules", "WifiIn", "WifiOut", "WifiSeen"]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKeyConstraint,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -184,4 +185,50 @@ class Attendance(TenantOwned, Base):
             postgresql_where=text("out_at IS NULL"),
         ),
         Index("ix_attendance_tenant_id_staff_id_day", "tenant_id", "staff_id", "day"),
+    )
+
+
+class DayStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EARLY_LEAVE = "early_leave"
+    HALF_DAY = "half_day"
+    ABSENT = "absent"
+    ON_LEAVE = "on_leave"
+    HOLIDAY = "holiday"
+    REST_DAY = "rest_day"
+    BUSINESS_TRIP = "business_trip"
+
+
+class AttendanceDay(TenantOwned, Base):
+    """A person's day on the sheet (local date, the tenant's time zone), computed from
+    their shifts, punches, leave, trips and monitoring; ``stale`` when something it was
+    computed from changed since ``computed_at``."""
+
+    __tablename__ = "attendance_day"
+
+    staff_id: Mapped[uuid.UUID]
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(24)), default=list)
+    shift_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shift_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_in: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_out: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worked_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    early_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    in_zone_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    off_zone_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    no_signal_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    leave_type: Mapped[str | None] = mapped_column(String(64))
+    leave_part: Mapped[str | None] = mapped_column(String(4))  # full, am, pm
+    claim_id: Mapped[uuid.UUID | None]
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        staff_fk(),
+        UniqueConstraint("tenant_id", "staff_id", "day"),
+        Index("ix_attendance_day_tenant_id_day", "tenant_id", "day"),
     )

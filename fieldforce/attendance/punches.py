@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.attachments import service as attachments
 from fieldforce.attachments.models import SubjectKind
+from fieldforce.attendance import sheets
 from fieldforce.attendance.closing import close_forgotten
 from fieldforce.attendance.models import (
     Attendance,
@@ -322,6 +323,10 @@ def punch(
         row.status, row.reason, row.attendance_id = PunchStatus.REFUSED.value, reason, None
     session.add(row)
     session.flush()
+    if reason is None:  # the day it belongs to (or the night shift's day before)
+        sheets.mark_stale(
+            session, staff.tenant_id, staff_id=staff.id, first=day - timedelta(days=1), last=day
+        )
     if data.photo_id is not None:
         attachments.attach(session, actor, data.photo_id, SubjectKind.ATTENDANCE_PUNCH, row.id)
     return PunchResult(row, duplicate=False)

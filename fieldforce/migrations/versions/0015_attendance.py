@@ -1,5 +1,5 @@
 """attendance: punches with their verdicts, attendances (at most one open per person),
-zones' Wi-Fi access points and org units' punch policies.
+zones' Wi-Fi access points, org units' punch policies and the daily sheet.
 
 Revision ID: 0015
 Revises: 0014
@@ -195,9 +195,54 @@ def upgrade() -> None:
     op.create_index(
         "ix_zone_wifi_tenant_id_bssid", "zone_wifi", ["tenant_id", "bssid"], unique=False
     )
+    op.create_table(
+        "attendance_day",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("staff_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("flags", postgresql.ARRAY(sa.String(length=24)), nullable=False),
+        sa.Column("shift_start", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("shift_end", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_in", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_out", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("worked_minutes", sa.Integer(), nullable=False),
+        sa.Column("late_minutes", sa.Integer(), nullable=False),
+        sa.Column("early_minutes", sa.Integer(), nullable=False),
+        sa.Column("in_zone_minutes", sa.Integer(), nullable=False),
+        sa.Column("off_zone_minutes", sa.Integer(), nullable=False),
+        sa.Column("no_signal_minutes", sa.Integer(), nullable=False),
+        sa.Column("leave_type", sa.String(length=64), nullable=True),
+        sa.Column("leave_part", sa.String(length=4), nullable=True),
+        sa.Column("claim_id", sa.Uuid(), nullable=True),
+        sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "staff_id"],
+            ["staff.tenant_id", "staff.id"],
+            name=op.f("fk_attendance_day_tenant_id_staff_id_staff"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_attendance_day_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_attendance_day")),
+        sa.UniqueConstraint(
+            "tenant_id", "staff_id", "day", name=op.f("uq_attendance_day_tenant_id_staff_id_day")
+        ),
+    )
+    op.create_index(
+        "ix_attendance_day_tenant_id_day", "attendance_day", ["tenant_id", "day"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_attendance_day_tenant_id_day", table_name="attendance_day")
+    op.drop_table("attendance_day")
     op.drop_index("ix_zone_wifi_tenant_id_bssid", table_name="zone_wifi")
     op.drop_table("zone_wifi")
     op.drop_index("ix_attendance_punch_tenant_id_staff_id", table_name="attendance_punch")

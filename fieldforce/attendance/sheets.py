@@ -1,0 +1,487 @@
+"""The daily sheet: each person's day in the tenant's time zone, computed from their
+shifts, attendances, approved leave, approved trips and the monitor's events.
+
+A day is computed when first asked for and again when it is stale (something it rests on
+changed: a punch, late fixes of that day, leave or a trip decided, a schedule, exception
+or zone changed) or, for today, when it is more than a few minutes old. Each row says when
+it was computed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from fieldforce.attendance.models import Attendance, AttendanceDay, DayStatus, Punch
+from fieldforce.duty.models import DutyException, ExceptionKind
+from fieldforce.duty.plan import DutyPlan, Shift
+from fieldforce.duty.service import plan_for
+from fieldforce.errors import Invalid
+from fieldforce.leave.models import LeaveRequest, LeaveStatus, LeaveType
+from fieldforce.monitoring.models import ZoneEvent
+from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.scope import Actor
+from fieldforce.pagination import paginate
+from fieldforce.tenancy.models import Module, Tenant, TenantSettings
+from fieldforce.travel.models import ClaimStatus, TravelClaim
+
+MAX_DAYS = 62
+TODAY_FRESH_FOR = timedelta(minutes=5)
+TRIP_STATUSES = (ClaimStatus.APPROVED.value, ClaimStatus.PAID.value)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one person's day rests on, read once for a range of days."""
+
+    tz: ZoneInfo
+    settings: TenantSettings
+    plan: DutyPlan
+    attendances: Sequence[Attendance]
+    field_punch_ids: set[uuid.UUID]
+    leave: dict[date, tuple[str, str]]  # day → (type code, part)
+    trips: dict[date, uuid.UUID]  # day → claim id
+    holidays: set[date]  # days off that are not leave
+    events: Sequence[ZoneEvent]
+
+
+def _utc(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def _inputs(session: Session, staff: Staff, tenant: Tenant, first: date, last: date) -> Inputs:
+    tz = ZoneInfo(tenant.timezone)
+    start, end = _utc(first, tz), _utc(last + timedelta(days=1), tz)
+    plan = plan_for(session, staff, start - timedelta(days=1), end + timedelta(days=1))
+    attendances = list(
+        session.scalars(
+            select(Attendance).where(
+                Attendance.tenant_id == staff.tenant_id,
+                Attendance.staff_id == staff.id,
+                Attendance.day >= first,
+                Attendance.day <= last,
+            )
+        )
+    )
+    in_ids = [a.in_punch_id for a in attendances]
+    field_ids = set(
+        session.scalars(
+            select(Punch.id).where(
+                Punch.tenant_id == staff.tenant_id, Punch.id.in_(in_ids), Punch.field.is_(True)
+            )
+        )
+    )
+    return Inputs(
+        tz,
+        tenant.effective_settings,
+        plan,
+        attendances,
+        field_ids,
+        _leave(session, staff, first, last),
+        _trips(session, staff, first, last),
+        _holidays(session, staff, plan, first, last),
+        list(
+            session.scalars(
+                select(ZoneEvent).where(
+                    ZoneEvent.tenant_id == staff.tenant_id,
+                    ZoneEvent.staff_id == staff.id,
+                    ZoneEvent.retracted_at.is_(None),
+                    ZoneEvent.type.in_(("off_zone", "no_signal")),
+                    ZoneEvent.started_at < end + timedelta(days=1),
+                    (ZoneEvent.ended_at.is_(None)) | (ZoneEvent.ended_at > start),
+                )
+            )
+        ),
+    )
+
+
+def _leave(session: Session, staff: Staff, first: date, last: date) -> dict[date, tuple[str, str]]:
+    rows = session.execute(
+        select(LeaveRequest.parts, LeaveType.code)
+        .join(
+            LeaveType,
+            (LeaveType.tenant_id == LeaveRequest.tenant_id)
+            & (LeaveType.id == LeaveRequest.leave_type_id),
+        )
+        .where(
+            LeaveRequest.tenant_id == staff.tenant_id,
+            LeaveRequest.staff_id == staff.id,
+            LeaveRequest.status == LeaveStatus.APPROVED.value,
+            LeaveRequest.start <= last,
+            LeaveRequest.end >= first,
+        )
+    ).all()
+    out: dict[date, tuple[str, str]] = {}
+    for parts, code in rows:
+        for part in parts:
+            day = date.fromisoformat(part["day"])
+            if first <= day <= last:
+                before = out.get(day)
+                out[day] = (code, "full" if before and before[1] != part["part"] else part["part"])
+    return out
+
+
+def _trips(session: Session, staff: Staff, first: date, last: date) -> dict[date, uuid.UUID]:
+    out: dict[date, uuid.UUID] = {}
+    for claim in session.scalars(
+        select(TravelClaim).where(
+            TravelClaim.tenant_id == staff.tenant_id,
+            TravelClaim.requester_id == staff.id,
+            TravelClaim.status.in_(TRIP_STATUSES),
+            TravelClaim.start_date <= last,
+            TravelClaim.end_date >= first,
+        )
+    ):
+        day = max(claim.start_date, first)
+        while day <= min(claim.end_date, last):
+            out.setdefault(day, claim.id)
+            day += timedelta(days=1)
+    return out
+
+
+def _holidays(session: Session, staff: Staff, plan: DutyPlan, first: date, last: date) -> set[date]:
+    """Days the plan has off by an exception not made by leave (public holidays, a unit's
+    day off)."""
+    off = {d for d, rule in plan.exceptions.items() if rule.off and first <= d <= last}
+    if not off:
+        return set()
+    by_leave = set(
+        session.scalars(
+            select(DutyException.day).where(
+                DutyException.tenant_id == staff.tenant_id,
+                DutyException.staff_id == staff.id,
+                DutyException.kind == ExceptionKind.OFF.value,
+                DutyException.source == "leave",
+                DutyException.day.in_(off),
+            )
+        )
+    )
+    return off - by_leave
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() // 60))
+
+
+def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> timedelta:
+    return max(timedelta(0), min(a1, b1) - max(a0, b0))
+
+
+def _judge_day(day: date, inputs: Inputs, now: datetime) -> dict[str, object]:
+    """The sheet's row for one day, as column values."""
+    s = inputs.settings
+    shifts: list[Shift] = [
+        x
+        for x in inputs.plan.shifts(
+            _utc(day, inputs.tz) - timedelta(hours=12), _utc(day, inputs.tz) + timedelta(days=1)
+        )
+        if x.day == day
+    ]
+    stays = sorted((a for a in inputs.attendances if a.day == day), key=lambda a: a.in_at)
+    flags: list[str] = []
+    first_in = stays[0].in_at if stays else None
+    outs = [a.out_at for a in stays if a.out_at is not None]
+    last_out = max(outs) if outs else None
+    worked = timedelta(0)
+    for a in stays:
+        end = a.out_at or min(now, shifts[-1].end if shifts else now)
+        worked += max(timedelta(0), end - a.in_at)
+        if a.out_at is None:
+            flags.append("no_clock_out")
+        elif a.closed_automatically:
+            flags.append("auto_clock_out")
+    if any(a.in_punch_id in inputs.field_punch_ids for a in stays):
+        flags.append("field")
+    row: dict[str, object] = {
+        "shift_start": shifts[0].start if shifts else None,
+        "shift_end": shifts[-1].end if shifts else None,
+        "first_in": first_in,
+        "last_out": last_out,
+        "worked_minutes": _minutes(worked),
+        "late_minutes": 0,
+        "early_minutes": 0,
+        "leave_type": None,
+        "leave_part": None,
+        "claim_id": inputs.trips.get(day),
+    }
+    row.update(_monitored(shifts, inputs.events, now))
+    leave = inputs.leave.get(day)
+    if leave is not None:
+        row["leave_type"], row["leave_part"] = leave
+    if leave is not None and leave[1] == "full":
+        return {**row, "status": DayStatus.ON_LEAVE.value, "flags": flags}
+    if day in inputs.trips:
+        return {**row, "status": DayStatus.BUSINESS_TRIP.value, "flags": flags}
+    if not shifts:
+        if stays:
+            flags.append("worked_day_off")
+        status = DayStatus.HOLIDAY if day in inputs.holidays else DayStatus.REST_DAY
+        return {**row, "status": status.value, "flags": flags}
+    expected_start, expected_end = shifts[0].start, shifts[-1].end
+    if leave is not None:  # half a day of leave: the other half is expected
+        middle = expected_start + (expected_end - expected_start) / 2
+        if leave[1] == "am":
+            expected_start = middle
+        else:
+            expected_end = middle
+        flags.append("half_day_leave")
+    late_grace = timedelta(minutes=s.attendance_late_grace_min)
+    early_grace = timedelta(minutes=s.attendance_early_grace_min)
+    if first_in is not None and first_in > expected_start + late_grace:
+        row["late_minutes"] = _minutes(first_in - expected_start)
+    if last_out is not None and last_out < expected_end - early_grace:
+        row["early_minutes"] = _minutes(expected_end - last_out)
+    if now < expected_end:
+        flags.append("in_progress")
+    return {**row, "status": _status(row, flags, s), "flags": flags}
+
+
+def _status(row: dict[str, object], flags: list[str], s: TenantSettings) -> str:
+    worked = int(str(row["worked_minutes"]))
+    if row["first_in"] is None:
+        return DayStatus.ABSENT.value  # so far, for a day still in progress
+    if "field" in flags:
+        return DayStatus.PRESENT.value  # field work is never counted absent
+    ended = row["last_out"] is not None
+    if ended and worked < s.attendance_absent_below_min:
+        return DayStatus.ABSENT.value
+    if ended and worked < s.attendance_half_day_below_min and "half_day_leave" not in flags:
+        return DayStatus.HALF_DAY.value
+    if row["late_minutes"]:
+        if row["early_minutes"]:
+            flags.append("early_leave")
+        return DayStatus.LATE.value
+    if row["early_minutes"]:
+        return DayStatus.EARLY_LEAVE.value
+    return DayStatus.PRESENT.value
+
+
+def _monitored(
+    shifts: Sequence[Shift], events: Sequence[ZoneEvent], now: datetime
+) -> dict[str, int]:
+    """Minutes of the shifts off zone and without signal (the monitor's events), and in
+    zone for the rest of what has passed of them."""
+    off = no_signal = passed = timedelta(0)
+    for shift in shifts:
+        until = min(shift.end, now)
+        if until <= shift.start:
+            continue
+        passed += until - shift.start
+        for e in events:
+            overlap = _overlap(e.started_at, e.ended_at or now, shift.start, until)
+            if e.type == "off_zone":
+                off += overlap
+            else:
+                no_signal += overlap
+    return {
+        "off_zone_minutes": _minutes(off),
+        "no_signal_minutes": _minutes(no_signal),
+        "in_zone_minutes": _minutes(passed - off - no_signal),
+    }
+
+
+# computing and reading --------------------------------------------------------------------
+
+_COMPUTED = (
+    "status",
+    "flags",
+    "shift_start",
+    "shift_end",
+    "first_in",
+    "last_out",
+    "worked_minutes",
+    "late_minutes",
+    "early_minutes",
+    "in_zone_minutes",
+    "off_zone_minutes",
+    "no_signal_minutes",
+    "leave_type",
+    "leave_part",
+    "claim_id",
+    "stale",
+    "computed_at",
+)
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+def compute(
+    session: Session, staff: Staff, tenant: Tenant, days: Sequence[date], now: datetime
+) -> None:
+    """These days of one person computed and stored (written over what was there)."""
+    if not days:
+        return
+    inputs = _inputs(session, staff, tenant, min(days), max(days))
+    rows = [
+        {
+            "tenant_id": staff.tenant_id,
+            "staff_id": staff.id,
+            "day": day,
+            **_judge_day(day, inputs, now),
+            "stale": False,
+            "computed_at": now,
+        }
+        for day in days
+    ]
+    stmt = insert(AttendanceDay).values(rows)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "staff_id", "day"],
+            set_={c: stmt.excluded[c] for c in _COMPUTED},
+        )
+    )
+
+
+def _to_compute(
+    session: Session,
+    staff_ids: Sequence[uuid.UUID],
+    tenant_id: uuid.UUID,
+    days: list[date],
+    today: date,
+    now: datetime,
+) -> dict[uuid.UUID, list[date]]:
+    """The days of each person missing from the sheet, stale, or today's and not fresh."""
+    fresh = {
+        (staff_id, day)
+        for staff_id, day, stale, computed_at in session.execute(
+            select(
+                AttendanceDay.staff_id,
+                AttendanceDay.day,
+                AttendanceDay.stale,
+                AttendanceDay.computed_at,
+            ).where(
+                AttendanceDay.tenant_id == tenant_id,
+                AttendanceDay.staff_id.in_(staff_ids),
+                AttendanceDay.day >= days[0],
+                AttendanceDay.day <= days[-1],
+            )
+        )
+        if not stale and (day < today or computed_at > now - TODAY_FRESH_FOR)
+    }
+    return {s: [d for d in days if (s, d) not in fresh] for s in staff_ids}
+
+
+def _people(
+    session: Session, actor: Actor, staff_id: uuid.UUID | None, org_unit_id: uuid.UUID | None
+) -> Select[Staff]:
+    stmt = select(Staff).where(actor.staff_clause())
+    if staff_id is not None:
+        actor.visible_staff(session, staff_id)
+        stmt = stmt.where(Staff.id == staff_id)
+    if org_unit_id is not None:
+        unit = actor.visible_unit(session, org_unit_id)
+        stmt = stmt.where(
+            Staff.org_unit_id.in_(
+                select(OrgUnit.id).where(
+                    OrgUnit.tenant_id == unit.tenant_id, OrgUnit.path.op("<@")(unit.path)
+                )
+            )
+        )
+    return stmt
+
+
+@dataclass(frozen=True)
+class SheetPage:
+    items: list[AttendanceDay]
+    next_cursor: str | None
+
+
+def sheet(
+    session: Session,
+    actor: Actor,
+    first: date,
+    last: date,
+    *,
+    staff_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> SheetPage:
+    """Days ``first``..``last`` (at most 62, none after today) of the people in scope, by
+    person then day; a page holds whole people (``limit`` days, at least one person).
+    Days missing, stale or not fresh are computed first."""
+    actor.require_module(Module.ATTENDANCE.value)
+    tenant = session.get(Tenant, actor.tenant_id)
+    assert tenant is not None
+    now = now or datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    if last < first:
+        raise Invalid("'to' is before 'from'", code="invalid_period")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise Invalid(f"at most {MAX_DAYS} days at once", code="invalid_period")
+    if last > today:
+        raise Invalid("the sheet ends today at the latest", code="invalid_period")
+    days = _days(first, last)
+    people = paginate(
+        session,
+        _people(session, actor, staff_id, org_unit_id),
+        [Staff.id],
+        limit=max(1, limit // len(days)),
+        cursor=cursor,
+    )
+    by_id = {p.id: p for p in people.items}
+    wanted = _to_compute(session, list(by_id), actor.tenant_id, days, today, now)
+    for person_id, todo in wanted.items():
+        compute(session, by_id[person_id], tenant, todo, now)
+    session.flush()
+    rows = session.scalars(
+        select(AttendanceDay)
+        .where(
+            AttendanceDay.tenant_id == actor.tenant_id,
+            AttendanceDay.staff_id.in_(list(by_id)),
+            AttendanceDay.day >= first,
+            AttendanceDay.day <= last,
+        )
+        .order_by(AttendanceDay.staff_id, AttendanceDay.day)
+        .execution_options(populate_existing=True)
+    )
+    return SheetPage(list(rows), people.next_cursor)
+
+
+def mark_stale(
+    session: Session,
+    tenant_id: uuid.UUID,
+    *,
+    staff_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> None:
+    """Days something changed under: computed again when next read. One UPDATE; nothing
+    happens for days never computed."""
+    where: ColumnElement[bool] = AttendanceDay.tenant_id == tenant_id
+    if staff_id is not None:
+        where &= AttendanceDay.staff_id == staff_id
+    elif org_unit_id is not None:
+        path = (
+            select(OrgUnit.path)
+            .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id == org_unit_id)
+            .scalar_subquery()
+        )
+        where &= AttendanceDay.staff_id.in_(
+            select(Staff.id)
+            .join(
+                OrgUnit, (OrgUnit.tenant_id == Staff.tenant_id) & (OrgUnit.id == Staff.org_unit_id)
+            )
+            .where(Staff.tenant_id == tenant_id, OrgUnit.path.op("<@")(path))
+        )
+    if first is not None:
+        where &= AttendanceDay.day >= first
+    if last is not None:
+        where &= AttendanceDay.day <= last
+    session.execute(
+        update(AttendanceDay)
+        .where(where, AttendanceDay.stale.is_(False))
+        .values(stale=True)
+        .execution_options(synchronize_session=False)
+    )
