@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from geoalchemy2 import Geography
 from geoalchemy2.elements import WKTElement
-from sqlalchemy import Select, cast, func, select
+from sqlalchemy import cast, func, select
 from sqlalchemy.orm import Session
 
 from fieldforce.attachments import service as attachments
@@ -39,7 +39,7 @@ from fieldforce.attendance.policy import Policy, policy_for
 from fieldforce.db import lock_for_transaction
 from fieldforce.errors import Conflict, Invalid
 from fieldforce.monitoring.judge import INDEXES, Setup, rules_for, zone_key
-from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.models import Staff, units_below
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import Module, Tenant, TenantSettings
@@ -362,7 +362,7 @@ def list_punches(
     people = select(Staff.id).where(actor.staff_clause())
     if org_unit_id is not None:
         unit = actor.visible_unit(session, org_unit_id)
-        people = people.where(Staff.org_unit_id.in_(_subtree(unit.tenant_id, unit.path)))
+        people = people.where(Staff.org_unit_id.in_(units_below(unit.tenant_id, unit.path)))
     stmt = select(Punch).where(Punch.tenant_id == actor.tenant_id, Punch.staff_id.in_(people))
     if staff_id is not None:
         actor.visible_staff(session, staff_id)
@@ -378,7 +378,3 @@ def list_punches(
     return paginate(
         session, stmt, [Punch.punched_at, Punch.id], limit=limit, cursor=cursor, descending=True
     )
-
-
-def _subtree(tenant_id: uuid.UUID, path: str) -> Select[uuid.UUID]:
-    return select(OrgUnit.id).where(OrgUnit.tenant_id == tenant_id, OrgUnit.path.op("<@")(path))

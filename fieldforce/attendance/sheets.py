@@ -26,7 +26,7 @@ from fieldforce.duty.service import plan_for
 from fieldforce.errors import Invalid
 from fieldforce.leave.models import LeaveRequest, LeaveStatus, LeaveType
 from fieldforce.monitoring.models import ZoneEvent
-from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.models import Staff, staff_below_unit, units_below
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import paginate
 from fieldforce.tenancy.models import Module, Tenant, TenantSettings
@@ -379,13 +379,7 @@ def _people(
         stmt = stmt.where(Staff.id == staff_id)
     if org_unit_id is not None:
         unit = actor.visible_unit(session, org_unit_id)
-        stmt = stmt.where(
-            Staff.org_unit_id.in_(
-                select(OrgUnit.id).where(
-                    OrgUnit.tenant_id == unit.tenant_id, OrgUnit.path.op("<@")(unit.path)
-                )
-            )
-        )
+        stmt = stmt.where(Staff.org_unit_id.in_(units_below(unit.tenant_id, unit.path)))
     return stmt
 
 
@@ -463,18 +457,7 @@ def mark_stale(
     if staff_id is not None:
         where &= AttendanceDay.staff_id == staff_id
     elif org_unit_id is not None:
-        path = (
-            select(OrgUnit.path)
-            .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id == org_unit_id)
-            .scalar_subquery()
-        )
-        where &= AttendanceDay.staff_id.in_(
-            select(Staff.id)
-            .join(
-                OrgUnit, (OrgUnit.tenant_id == Staff.tenant_id) & (OrgUnit.id == Staff.org_unit_id)
-            )
-            .where(Staff.tenant_id == tenant_id, OrgUnit.path.op("<@")(path))
-        )
+        where &= AttendanceDay.staff_id.in_(staff_below_unit(tenant_id, org_unit_id))
     if first is not None:
         where &= AttendanceDay.day >= first
     if last is not None:

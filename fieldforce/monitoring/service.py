@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, any_, literal, select, update
 from sqlalchemy.orm import Session
 
 from fieldforce.monitoring.models import MonitorState
-from fieldforce.org.models import OrgUnit, Staff
+from fieldforce.org.models import staff_below_unit
 from fieldforce.zones.models import ZoneAssignment
 
 AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)  # before any sweep's now: due at the next one
@@ -29,18 +29,7 @@ def mark_stale(
     if staff_id is not None:
         where &= MonitorState.staff_id == staff_id
     elif org_unit_id is not None:
-        unit_path = (
-            select(OrgUnit.path)
-            .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id == org_unit_id)
-            .scalar_subquery()
-        )
-        where &= MonitorState.staff_id.in_(
-            select(Staff.id)
-            .join(
-                OrgUnit, (OrgUnit.tenant_id == Staff.tenant_id) & (OrgUnit.id == Staff.org_unit_id)
-            )
-            .where(Staff.tenant_id == tenant_id, OrgUnit.path.op("<@")(unit_path))
-        )
+        where &= MonitorState.staff_id.in_(staff_below_unit(tenant_id, org_unit_id))
     elif zone_id is not None:
         where &= literal(zone_id) == any_(MonitorState.zone_ids)
     session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -12,8 +13,10 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Select,
     String,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -118,4 +121,21 @@ class Staff(TenantOwned, Timestamps, Base):
         Index("ix_staff_tenant_id_org_unit_id", "tenant_id", "org_unit_id"),
         Index("ix_staff_tenant_id_manager_id", "tenant_id", "manager_id"),
         Index("ix_staff_tenant_id_name", "tenant_id", "name", "id"),
+    )
+
+
+def units_below(tenant_id: uuid.UUID, path: Any) -> Select[uuid.UUID]:
+    """The ids of the units at ``path`` (a unit's path, or a subquery giving one) and below."""
+    return select(OrgUnit.id).where(OrgUnit.tenant_id == tenant_id, OrgUnit.path.op("<@")(path))
+
+
+def staff_below_unit(tenant_id: uuid.UUID, org_unit_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The ids of the staff attached to the unit or to a unit below it."""
+    path = (
+        select(OrgUnit.path)
+        .where(OrgUnit.tenant_id == tenant_id, OrgUnit.id == org_unit_id)
+        .scalar_subquery()
+    )
+    return select(Staff.id).where(
+        Staff.tenant_id == tenant_id, Staff.org_unit_id.in_(units_below(tenant_id, path))
     )
