@@ -30,7 +30,13 @@ from api.schemas.common import Page
 from fieldforce import flows
 from fieldforce.approvals import definitions, delegation
 from fieldforce.approvals import service as approvals
-from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
+from fieldforce.approvals.models import (
+    Action,
+    ApprovalRequest,
+    Delegation,
+    RequestKind,
+    RequestStatus,
+)
 from fieldforce.approvals.rules import Facts, FlowSpec
 from fieldforce.org.models import Staff
 
@@ -275,7 +281,7 @@ def create_delegation(body: DelegationIn, actor: ActorDep, session: SessionDep) 
     """While away from `starts_at` to `ends_at`, the delegate sees the requests waiting
     on the delegator (the caller, or for administrators `delegator_id`) and decides them
     on their behalf."""
-    return delegation.create(
+    made = delegation.create(
         session,
         actor,
         delegate_id=body.delegate_id,
@@ -283,6 +289,23 @@ def create_delegation(body: DelegationIn, actor: ActorDep, session: SessionDep) 
         ends_at=body.ends_at,
         delegator_id=body.delegator_id,
     )
+    return _delegations_out(session, actor.tenant_id, [made])[0]
+
+
+def _delegations_out(
+    session: Session, tenant_id: uuid.UUID, rows: list[Delegation]
+) -> list[DelegationOut]:
+    """With the names of both people (a delegate may be outside the delegator's scope)."""
+    names = _names(session, tenant_id, [x for d in rows for x in (d.delegator_id, d.delegate_id)])
+    return [
+        DelegationOut.model_validate(d).model_copy(
+            update={
+                "delegator_name": names.get(str(d.delegator_id)),
+                "delegate_name": names.get(str(d.delegate_id)),
+            }
+        )
+        for d in rows
+    ]
 
 
 @router.get("/delegations", response_model=Page[DelegationOut])
@@ -294,8 +317,11 @@ def list_delegations(
     cursor: CursorQ = None,
 ) -> object:
     """Delegations the caller gives or takes (administrators: all), newest first."""
-    return delegation.list_delegations(
+    page = delegation.list_delegations(
         session, actor, current_only=current, now=datetime.now(UTC), limit=limit, cursor=cursor
+    )
+    return Page[DelegationOut](
+        items=_delegations_out(session, actor.tenant_id, page.items), next_cursor=page.next_cursor
     )
 
 

@@ -141,3 +141,5 @@ class DelegationOut(ORM):
     ends_at: datetime
     created_by: uuid.UUID
     created_at: datetime
+    delegator_name: str | None = None
+    delegate_name: str | None = None

@@ -322,6 +322,13 @@ def test_delegations(scene: Scene, db: Session) -> None:
     assert r.status_code == 201, r.text
     made = r.json()
     assert (made["delegator_id"], made["created_by"]) == (str(scene.id("north.sup")),) * 2
+    # both names, though the delegate is outside the delegator's scope
+    assert (made["delegator_name"], made["delegate_name"]) == (
+        scene.world.staff["north.sup"].name,
+        scene.world.staff["north.rep2"].name,
+    )
+    listed = scene.client.get(DELEGATIONS, headers=scene.world.headers("north.rep2")).json()
+    assert [d["delegator_name"] for d in listed["items"]] == [scene.world.staff["north.sup"].name]
     before = _count(db, Delegation)
     for who, body, status, code in (
         (

@@ -7,6 +7,7 @@ import { t } from "../i18n.js";
 import { route } from "../router.js";
 import { LanguageSwitch } from "./LanguageSwitch.js";
 import { UnreadBadge } from "../notices/unread.js";
+import { WaitingBadge } from "../approvals/Badge.js";
 
 /** The areas of the console and who sees them in the navigation. */
 export const AREAS = [
@@ -15,7 +16,7 @@ export const AREAS = [
   { path: "/zones", label: "nav_zones", show: directs },
   { path: "/alerts", label: "nav_alerts", show: directs },
   { path: "/notices", label: "nav_notices", show: () => true, badge: UnreadBadge },
-  { path: "/approvals", label: "nav_approvals", show: () => true },
+  { path: "/approvals", label: "nav_approvals", show: () => true, badge: WaitingBadge },
   { path: "/leave", label: "nav_leave", show: () => true },
   { path: "/travel", label: "nav_travel", show: () => true },
   { path: "/org", label: "nav_org", show: () => hasRole("admin", "manager", "supervisor") },

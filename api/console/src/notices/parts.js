@@ -1,14 +1,11 @@
 // Small pieces the inbox, notices and tasks views share.
-import { Button, ErrorBox, Loading, Panel, Table } from "../components/basic.js";
+import { Button, ErrorBox, Panel } from "../components/basic.js";
 import { html } from "../html.js";
 import { t } from "../i18n.js";
 import { route, setParams } from "../router.js";
+import { MoreButton, PagedTable, SplitView } from "../components/lists.js";
 
-/** "Load more" under a paged list while the API has more. */
-export function MoreButton({ list }) {
-  if (!list.hasMore) return null;
-  return html`<div class="more-row"><${Button} busy=${list.loading} onClick=${list.loadMore}>${t("more")}<//></div>`;
-}
+export { MoreButton, PagedTable, SplitView };
 
 /** A removable chip for something chosen (a unit, a person). */
 export function ChosenChip({ label, onRemove }) {
@@ -18,22 +15,7 @@ export function ChosenChip({ label, onRemove }) {
   </span>`;
 }
 
-/** A list with, when something is open or being written, a side pane (the whole screen on a phone). */
-export function SplitView({ list, side }) {
-  return html`<div class=${`split${side ? " split-detail" : ""}`}>
-    <div class="split-list">${list}</div>
-    ${side && html`<div class="split-side">${side}</div>`}
-  </div>`;
-}
 
-/** A paged list (usePaged) as a table: its error, the first load, the rows, "load more". */
-export function PagedTable({ list, columns, onRow, empty }) {
-  return html`<${ErrorBox} error=${list.error} onRetry=${list.reload} />
-    ${list.loading && !list.items.length
-      ? html`<${Loading} />`
-      : html`<${Table} columns=${columns} rows=${list.items} onRow=${onRow} empty=${empty} />`}
-    <${MoreButton} list=${list} />`;
-}
 
 export function CloseButton({ onClick }) {
   return html`<${Button} kind="ghost" aria-label=${t("close")} onClick=${onClick}>✕<//>`;
