@@ -1,7 +1,19 @@
-// The travel area; its views arrive with the workflow.
+// 差旅报销: claims (one's own; in scope for those who direct or pay), a new claim, and a
+// claim's page with its GPS verification on a map (the `claim` parameter).
+import { useLoad } from "../components/hooks.js";
+import { api } from "../api.js";
 import { html } from "../html.js";
-import { t } from "../i18n.js";
+import { route } from "../router.js";
+import { Claim } from "./Claim.js";
+import { Claims } from "./Claims.js";
+import { NewClaim } from "./NewClaim.js";
+import "./travel.css";
 
 export function TravelPage() {
-  return html`<div class="travel-page"><h1>${t("travel:title")}</h1></div>`;
+  const { claim = "", create = "" } = route.value.params;
+  const tenant = useLoad(() => api("/api/v1/tenant").catch(() => null), []);
+  const currency = tenant.data?.settings?.travel_currency ?? "CNY";
+  return html`<div class="travel-page">
+    ${claim ? html`<${Claim} key=${claim} id=${claim} />` : create ? html`<${NewClaim} currency=${currency} />` : html`<${Claims} />`}
+  </div>`;
 }
