@@ -4,12 +4,13 @@ flow editor saves a new version and its preview names the approver; a rep sees n
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.console.conftest import PHONE, BrowserErrors, Console, open_page, screenshot, sign_in
+from tests.console.workflows import allocate_annual, weekday_ahead
 
 LEAD = "xihu1.lead"
 REP = "xihu1.rep4"
@@ -17,18 +18,8 @@ REP = "xihu1.rep4"
 
 def _free_day(console: Console, login: str, offset: int) -> date:
     """A weekday some weeks ahead, clear of the demo's requests, with days allocated."""
-    day = datetime.now(UTC).date() + timedelta(days=offset)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    me = console.api(login, "GET", "/api/v1/me").json()
-    types = console.api("admin", "GET", "/api/v1/leave-types").json()["items"]
-    annual = next(t["id"] for t in types if t["code"] == "annual")
-    console.api(
-        "admin",
-        "POST",
-        "/api/v1/leave-allocations",
-        json={"staff_id": me["id"], "leave_type_id": annual, "year": day.year, "days": 10},
-    )  # 409 when the demo allocated that year already
+    day = weekday_ahead(offset)
+    allocate_annual(console, login, day.year)
     return day
 
 

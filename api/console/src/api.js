@@ -45,10 +45,10 @@ async function failure(response) {
 }
 
 /**
- * Calls the API. `body` is sent as JSON, `form` as a form; `as` chooses what comes back:
- * "json" (default), "text", "blob" or "response".
+ * Calls the API. `body` is sent as JSON, `form` as a form, `raw` (FormData: a file upload)
+ * as it is; `as` chooses what comes back: "json" (default), "text", "blob" or "response".
  */
-export async function api(path, { method = "GET", query, body, form, as = "json", signal: abort } = {}) {
+export async function api(path, { method = "GET", query, body, form, raw, as = "json", signal: abort } = {}) {
   const headers = { Accept: "application/json" };
   if (token.value) headers.Authorization = `Bearer ${token.value}`;
   let payload;
@@ -57,6 +57,8 @@ export async function api(path, { method = "GET", query, body, form, as = "json"
     payload = JSON.stringify(body);
   } else if (form !== undefined) {
     payload = new URLSearchParams(form);
+  } else if (raw !== undefined) {
+    payload = raw; // the browser sets the multipart boundary
   }
   const response = await fetch(urlFor(path, query), { method, headers, body: payload, signal: abort });
   if (response.status === 401 && token.value) setToken(null); // expired or revoked: sign in again
