@@ -28,7 +28,7 @@ from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.attachments.models import SubjectKind
 from fieldforce.attachments.service import SubjectCheck
-from fieldforce.attendance import punches, sheets
+from fieldforce.attendance import corrections, punches, sheets
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.leave import service as leave_service
@@ -353,6 +353,13 @@ def _travel_outcome(session: Session, request: ApprovalRequest) -> None:
 
 
 APPROVAL_OUTCOMES[RequestKind.TRAVEL_CLAIM.value] = _travel_outcome
+
+
+def _correction_outcome(session: Session, request: ApprovalRequest) -> None:
+    corrections.settle(session, request)
+
+
+APPROVAL_OUTCOMES[RequestKind.ATTENDANCE_CORRECTION.value] = _correction_outcome
 _FINAL = frozenset(
     {
         RequestStatus.APPROVED.value,

@@ -6,6 +6,7 @@ from fieldforce.attendance.models import (
     Attendance,
     AttendanceDay,
     AttendancePolicy,
+    Correction,
     Punch,
     ZoneWifi,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "AttendancePolicy",
     "AuditEntry",
     "Base",
+    "Correction",
     "Delegation",
     "Device",
     "DeviceReport",

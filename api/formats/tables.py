@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -96,9 +97,19 @@ def _width(value: Cell) -> int:
     return len(_csv_cell(value))
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, *, more: Sequence[Table] = (), freeze: str = "A2") -> bytes:
+    """The table on the first sheet (its header frozen, with the columns left of
+    ``freeze``'s column), and ``more`` tables (a legend…) on sheets after it."""
     book = Workbook()
-    sheet = book.active
+    _fill(book.active, table, freeze)
+    for extra in more:
+        _fill(book.create_sheet(), extra, "A2")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill(sheet: Any, table: Table, freeze: str) -> None:
     sheet.title = _sheet_title(table.title)
     sheet.append(list(table.columns))
     for cell in sheet[1]:
@@ -117,7 +128,4 @@ def to_xlsx(table: Table) -> bytes:
         sheet.column_dimensions[get_column_letter(c)].width = min(
             MAX_WIDTH, max(MIN_WIDTH, width + 2)
         )
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.freeze_panes = freeze

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -112,9 +113,83 @@ class DayOut(ORM):
     computed_at: datetime
 
 
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["in", "out"] = Field(description="the punch that is missing")
+    time: Time = Field(description="when it should have been")
+    reason: Annotated[Text, StringConstraints(min_length=1, max_length=1000)]
+
+
+class ResubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    time: Time | None = None
+    reason: Annotated[Text, StringConstraints(min_length=1, max_length=1000)] | None = None
+
+
+class CorrectionOut(ORM):
+    id: uuid.UUID
+    staff_id: uuid.UUID
+    day: date
+    kind: str
+    time: datetime = Field(validation_alias="at")
+    reason: str
+    status: str = Field(description="in_approval, approved, rejected, returned or withdrawn")
+    approval_id: uuid.UUID | None
+    punch_id: uuid.UUID | None = Field(description="the punch it made, once approved")
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class LegendOut(BaseModel):
+    code: str
+    status: str
+    zh: str
+    en: str
+
+
+class MonthlyRow(BaseModel):
+    staff_id: uuid.UUID
+    login: str
+    name: str
+    employee_code: str | None
+    org_unit: str
+    codes: list[str] = Field(description="a status code per day of the month (see legend)")
+    present_days: Decimal
+    late_days: int
+    early_leave_days: int
+    absent_days: Decimal
+    business_trip_days: int
+    leave_days: dict[str, Decimal] = Field(description="by leave type code")
+    worked_hours: Decimal
+    overtime_hours: Decimal = Field(description="worked beyond the shift, and on days off")
+    corrected_days: int
+
+
+class MonthlyOut(BaseModel):
+    month: str
+    days: list[date]
+    leave_types: list[str]
+    legend: list[LegendOut]
+    items: list[MonthlyRow]
+    next_cursor: None = None
+    computed_at: datetime
+
+
 class PolicyOut(BaseModel):
     org_unit_id: uuid.UUID
     rules: Rules = Field(description="what this unit sets; the rest comes from above")
 
 
-__all__ = ["DayOut", "PolicyOut", "PunchIn", "PunchOut", "Rules", "WifiIn", "WifiOut", "WifiSeen"]
+__all__ = [
+    "CorrectionIn",
+    "CorrectionOut",
+    "DayOut",
+    "PolicyOut",
+    "PunchIn",
+    "PunchOut",
+    "ResubmitIn",
+    "Rules",
+    "WifiIn",
+    "WifiOut",
+    "WifiSeen",
+]

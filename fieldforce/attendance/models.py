@@ -57,6 +57,7 @@ class Basis(StrEnum):
     GPS = "gps"
     WIFI = "wifi"
     NO_ZONE = "no_zone"  # nobody assigned the person a zone that day: nothing to judge by
+    MANUAL = "manual"  # an approved correction: no location
 
 
 class Source(StrEnum):
@@ -231,4 +232,36 @@ class AttendanceDay(TenantOwned, Base):
         staff_fk(),
         UniqueConstraint("tenant_id", "staff_id", "day"),
         Index("ix_attendance_day_tenant_id_day", "tenant_id", "day"),
+    )
+
+
+class CorrectionStatus(StrEnum):
+    IN_APPROVAL = "in_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+
+
+class Correction(TenantOwned, Base):
+    """A correction (补卡): a punch the person asks to add to a day, with a reason, through
+    the approval engine; approved, it becomes a punch with source ``correction``."""
+
+    __tablename__ = "attendance_correction"
+
+    staff_id: Mapped[uuid.UUID]
+    day: Mapped[date] = mapped_column(Date)  # the local date of ``at``
+    kind: Mapped[str] = mapped_column(String(3))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    approval_id: Mapped[uuid.UUID | None]
+    punch_id: Mapped[uuid.UUID | None]  # the punch it made, once approved
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        staff_fk(),
+        CheckConstraint("kind IN ('in', 'out')", name="kind"),
+        Index("ix_attendance_correction_tenant_id_staff_id", "tenant_id", "staff_id", "day"),
     )

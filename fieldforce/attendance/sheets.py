@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from fieldforce.attendance.models import Attendance, AttendanceDay, DayStatus, Punch
+from fieldforce.attendance.models import Attendance, AttendanceDay, DayStatus, Punch, Source
 from fieldforce.duty.models import DutyException, ExceptionKind
 from fieldforce.duty.plan import DutyPlan, Shift
 from fieldforce.duty.service import plan_for
@@ -46,6 +46,7 @@ class Inputs:
     plan: DutyPlan
     attendances: Sequence[Attendance]
     field_punch_ids: set[uuid.UUID]
+    corrected_punch_ids: set[uuid.UUID]  # punches made by approved corrections
     leave: dict[date, tuple[str, str]]  # day → (type code, part)
     trips: dict[date, uuid.UUID]  # day → claim id
     holidays: set[date]  # days off that are not leave
@@ -70,20 +71,23 @@ def _inputs(session: Session, staff: Staff, tenant: Tenant, first: date, last: d
             )
         )
     )
-    in_ids = [a.in_punch_id for a in attendances]
-    field_ids = set(
-        session.scalars(
-            select(Punch.id).where(
-                Punch.tenant_id == staff.tenant_id, Punch.id.in_(in_ids), Punch.field.is_(True)
-            )
+    punch_ids = [p for a in attendances for p in (a.in_punch_id, a.out_punch_id) if p]
+    marked = session.execute(
+        select(Punch.id, Punch.field, Punch.source).where(
+            Punch.tenant_id == staff.tenant_id,
+            Punch.id.in_(punch_ids),
+            Punch.field.is_(True) | (Punch.source == Source.CORRECTION.value),
         )
-    )
+    ).all()
+    field_ids = {p.id for p in marked if p.field}
+    corrected_ids = {p.id for p in marked if p.source == Source.CORRECTION.value}
     return Inputs(
         tz,
         tenant.effective_settings,
         plan,
         attendances,
         field_ids,
+        corrected_ids,
         _leave(session, staff, first, last),
         _trips(session, staff, first, last),
         _holidays(session, staff, plan, first, last),
@@ -199,6 +203,8 @@ def _judge_day(day: date, inputs: Inputs, now: datetime) -> dict[str, object]:
             flags.append("auto_clock_out")
     if any(a.in_punch_id in inputs.field_punch_ids for a in stays):
         flags.append("field")
+    if any({a.in_punch_id, a.out_punch_id} & inputs.corrected_punch_ids for a in stays):
+        flags.append("corrected")
     row: dict[str, object] = {
         "shift_start": shifts[0].start if shifts else None,
         "shift_end": shifts[-1].end if shifts else None,
@@ -370,7 +376,21 @@ def _to_compute(
     return {s: [d for d in days if (s, d) not in fresh] for s in staff_ids}
 
 
-def _people(
+def ensure(
+    session: Session, tenant: Tenant, people: Sequence[Staff], days: list[date], now: datetime
+) -> None:
+    """The days of these people on the sheet, computed where missing, stale or not fresh."""
+    if not people or not days:
+        return
+    today = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    by_id = {p.id: p for p in people}
+    wanted = _to_compute(session, list(by_id), tenant.id, days, today, now)
+    for person_id, todo in wanted.items():
+        compute(session, by_id[person_id], tenant, todo, now)
+    session.flush()
+
+
+def people_in_scope(
     session: Session, actor: Actor, staff_id: uuid.UUID | None, org_unit_id: uuid.UUID | None
 ) -> Select[Staff]:
     stmt = select(Staff).where(actor.staff_clause())
@@ -418,16 +438,13 @@ def sheet(
     days = _days(first, last)
     people = paginate(
         session,
-        _people(session, actor, staff_id, org_unit_id),
+        people_in_scope(session, actor, staff_id, org_unit_id),
         [Staff.id],
         limit=max(1, limit // len(days)),
         cursor=cursor,
     )
     by_id = {p.id: p for p in people.items}
-    wanted = _to_compute(session, list(by_id), actor.tenant_id, days, today, now)
-    for person_id, todo in wanted.items():
-        compute(session, by_id[person_id], tenant, todo, now)
-    session.flush()
+    ensure(session, tenant, people.items, days, now)
     rows = session.scalars(
         select(AttendanceDay)
         .where(

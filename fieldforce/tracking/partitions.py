@@ -17,8 +17,13 @@ from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tracking.models import Ping
 
 _NAME = re.compile(r"^ping_p(\d{8})$")
-# Days that certainly have a partition, per process: ingest skips the catalogue query.
-_known: set[date] = set()
+# Days that certainly have a partition, per process and database: ingest skips the
+# catalogue query.
+_known: dict[str, set[date]] = {}
+
+
+def _known_in(session: Session) -> set[date]:
+    return _known.setdefault(str(session.get_bind().engine.url), set())
 
 
 def partition_name(day: date) -> str:
@@ -45,11 +50,12 @@ def ensure_partitions(session: Session, days: set[date]) -> None:
 
     Only partitions found already in place are remembered: one created in this transaction
     could still be rolled back."""
-    missing = days - _known
+    known = _known_in(session)
+    missing = days - known
     if not missing:
         return
     have = existing_partitions(session)
-    _known.update(missing & have.keys())
+    known.update(missing & have.keys())
     to_create = sorted(missing - have.keys())
     if to_create:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ping-partitions'))"))
@@ -94,5 +100,6 @@ def apply_retention(session: Session, now: datetime) -> list[str]:
         if days < longest:
             cutoff = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=days)
             session.execute(delete(Ping).where(Ping.tenant_id == tenant_id, Ping.fix_time < cutoff))
-    _known.difference_update(d for d in list(_known) if partition_name(d) in dropped)
+    known = _known_in(session)
+    known.difference_update(d for d in list(known) if partition_name(d) in dropped)
     return dropped

@@ -4,7 +4,7 @@ flow editor saves a new version and its preview names the approver; a rep sees n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
@@ -139,3 +139,23 @@ def test_a_rep_has_no_flow_editor(page: Page, console: Console) -> None:
     sign_in(page, console, REP, at="/approvals?view=flows")
     expect(page.locator(".approvals-page")).to_have_attribute("data-view", "waiting")
     expect(page.get_by_role("tab", name="Approval flows")).to_have_count(0)
+
+
+def test_a_missed_punch_waits_on_the_lead_and_is_approved(page: Page, console: Console) -> None:
+    when = datetime.now(UTC) - timedelta(days=1, hours=2)
+    r = console.api(
+        "xihu1.rep2",
+        "POST",
+        "/api/v1/attendance/corrections",
+        json={"kind": "in", "time": when.isoformat(), "reason": "The gate reader was broken"},
+    )
+    assert r.status_code == 201, r.text
+    correction = r.json()
+    sign_in(page, console, LEAD, at="/approvals")
+    card = page.locator(f".approval-card[data-approval='{correction['approval_id']}']")
+    expect(card).to_contain_text("Clock-in")
+    expect(card).to_contain_text("The gate reader was broken")
+    card.locator("button[data-action=approve]").click()
+    expect(card).to_have_count(0)
+    got = console.api("xihu1.rep2", "GET", f"/api/v1/attendance/corrections/{correction['id']}")
+    assert (got.json()["status"], bool(got.json()["punch_id"])) == ("approved", True)

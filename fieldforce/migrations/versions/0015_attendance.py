@@ -1,5 +1,5 @@
 """attendance: punches with their verdicts, attendances (at most one open per person),
-zones' Wi-Fi access points, org units' punch policies and the daily sheet.
+zones' Wi-Fi access points, org units' punch policies, the daily sheet and corrections.
 
 Revision ID: 0015
 Revises: 0014
@@ -238,9 +238,51 @@ def upgrade() -> None:
     op.create_index(
         "ix_attendance_day_tenant_id_day", "attendance_day", ["tenant_id", "day"], unique=False
     )
+    op.create_table(
+        "attendance_correction",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("staff_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=3), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("approval_id", sa.Uuid(), nullable=True),
+        sa.Column("punch_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("kind IN ('in', 'out')", name=op.f("ck_attendance_correction_kind")),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "staff_id"],
+            ["staff.tenant_id", "staff.id"],
+            name=op.f("fk_attendance_correction_tenant_id_staff_id_staff"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_attendance_correction_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_attendance_correction")),
+    )
+    op.create_index(
+        "ix_attendance_correction_tenant_id_staff_id",
+        "attendance_correction",
+        ["tenant_id", "staff_id", "day"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_attendance_correction_tenant_id_staff_id", table_name="attendance_correction")
+    op.drop_table("attendance_correction")
     op.drop_index("ix_attendance_day_tenant_id_day", table_name="attendance_day")
     op.drop_table("attendance_day")
     op.drop_index("ix_zone_wifi_tenant_id_bssid", table_name="zone_wifi")

@@ -2,7 +2,7 @@
 // purpose, amounts and GPS flags (the map is on the claim's own page).
 import { Badge } from "../components/basic.js";
 import { html } from "../html.js";
-import { formatNumber, t } from "../i18n.js";
+import { formatNumber, formatTime, t } from "../i18n.js";
 import { href } from "../router.js";
 
 const FLAG_TONES = { distance_overclaimed: "danger", destination_unverified: "warn", no_tracking: "warn", mock_location: "danger" };
@@ -20,8 +20,15 @@ function period(subject) {
   return start === end ? start : `${start} – ${end}`;
 }
 
+function Correction({ subject }) {
+  return html`<span class="subject-line">
+    <b>${t(`approvals:punch_${subject.kind}`)}</b>${" · "}${formatTime(subject.time)}${" · "}${subject.reason}
+  </span>`;
+}
+
 export function SubjectLine({ kind, subject }) {
   if (!subject) return html`<span class="muted">${t("approvals:subject_hidden")}</span>`;
+  if (kind === "attendance_correction") return html`<${Correction} subject=${subject} />`;
   if (kind === "leave") {
     const half = [subject.start_half && t(`approvals:half_${subject.start_half}`), subject.end_half && t(`approvals:half_${subject.end_half}`)]
       .filter(Boolean)
@@ -41,6 +48,13 @@ export function SubjectLine({ kind, subject }) {
 
 export function SubjectDetail({ kind, subject }) {
   if (!subject) return html`<p class="muted">${t("approvals:subject_hidden")}</p>`;
+  if (kind === "attendance_correction") {
+    return html`<dl class="facts">
+      <dt>${t("approvals:punch")}</dt><dd>${t(`approvals:punch_${subject.kind}`)}</dd>
+      <dt>${t("approvals:punch_time")}</dt><dd>${formatTime(subject.time)}</dd>
+      <dt>${t("approvals:reason")}</dt><dd>${subject.reason}</dd>
+    </dl>`;
+  }
   if (kind === "leave") {
     return html`<dl class="facts">
       <dt>${t("approvals:leave_type")}</dt><dd>${subject.code}</dd>

@@ -9,6 +9,7 @@ import { useInterval, useLoad } from "../components/hooks.js";
 export const SUBJECTS = {
   leave: (id) => `/api/v1/leave-requests/${id}`,
   travel_claim: (id) => `/api/v1/travel-claims/${id}`,
+  attendance_correction: (id) => `/api/v1/attendance/corrections/${id}`,
 };
 
 /** A request's detail (history, names) and its subject, reloaded together. */
