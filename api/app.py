@@ -18,6 +18,7 @@ from api.routers import (
     approvals,
     attachments,
     attendance,
+    attendance_reports,
     auth,
     devices,
     events,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
         app.include_router(module.router)
     app.include_router(approvals.router)
     app.include_router(attendance.router)
+    app.include_router(attendance_reports.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

@@ -5,6 +5,7 @@ from fieldforce.attachments.models import Attachment
 from fieldforce.attendance.models import (
     Attendance,
     AttendanceDay,
+    AttendancePeriod,
     AttendancePolicy,
     Correction,
     Punch,
@@ -31,6 +32,7 @@ __all__ = [
     "Attachment",
     "Attendance",
     "AttendanceDay",
+    "AttendancePeriod",
     "AttendancePolicy",
     "AuditEntry",
     "Base",

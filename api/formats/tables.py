@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fastapi import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -129,3 +130,15 @@ def _fill(sheet: Any, table: Table, freeze: str) -> None:
             MAX_WIDTH, max(MIN_WIDTH, width + 2)
         )
     sheet.freeze_panes = freeze
+
+
+def download(
+    table: Table, fmt: str, filename: str, *, more: Sequence[Table] = (), freeze: str = "A2"
+) -> Response:
+    """The table as a CSV or XLSX attachment named ``filename`` (without its extension)."""
+    body: str | bytes = to_csv(table) if fmt == "csv" else to_xlsx(table, more=more, freeze=freeze)
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+    )

@@ -4,22 +4,16 @@ units' punch policies."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from geoalchemy2.shape import to_shape
 
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
-from api.formats.tables import MEDIA_TYPES, Table, to_csv, to_xlsx
-from api.routers.reports import DOWNLOADS, FormatQ
 from api.schemas.attendance import (
     CorrectionIn,
     CorrectionOut,
     DayOut,
-    LegendOut,
-    MonthlyOut,
-    MonthlyRow,
     PolicyOut,
     PunchIn,
     PunchOut,
@@ -30,7 +24,6 @@ from api.schemas.attendance import (
 from api.schemas.common import Page
 from api.schemas.types import Day, Time
 from fieldforce.attendance import corrections, policy, punches, sheets, wifi
-from fieldforce.attendance import monthly as month_grid
 from fieldforce.attendance.models import Punch
 from fieldforce.attendance.policy import Rules
 
@@ -208,64 +201,6 @@ def resubmit_correction(
         session, actor, correction_id, at=body.time, reason=body.reason, push=settings.push_enabled
     )
     return CorrectionOut.model_validate(correction)
-
-
-@router.get("/attendance/monthly", response_model=MonthlyOut, responses=DOWNLOADS)
-def monthly(
-    actor: ActorDep,
-    session: SessionDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
-    org_unit_id: Annotated[uuid.UUID | None, Query(description="this unit and below")] = None,
-    format: FormatQ = "json",
-) -> MonthlyOut | Response:
-    """月度考勤表: one row per person in one's scope, a status code per day (days to come
-    blank) and the month's totals: days present, late, leaving early, absent, on a trip,
-    leave by type, hours worked and overtime. As CSV, or XLSX with its header and names
-    frozen and a legend sheet."""
-    grid = month_grid.monthly_grid(session, actor, month, org_unit_id=org_unit_id)
-    out = MonthlyOut(
-        month=grid.month,
-        days=grid.days,
-        leave_types=grid.leave_types,
-        legend=[LegendOut(code=c, status=s, zh=zh, en=en) for c, s, zh, en in month_grid.LEGEND],
-        items=[MonthlyRow.model_validate(r, from_attributes=True) for r in grid.rows],
-        computed_at=grid.computed_at,
-    )
-    if format == "json":
-        return out
-    table = _grid_table(out)
-    name = f"attendance-{grid.month}"
-    if format == "csv":
-        body: str | bytes = to_csv(table)
-    else:
-        legend = Table(
-            "Legend 图例",
-            ["code", "status", "中文", "meaning"],
-            [[c, s, zh, en] for c, s, zh, en in month_grid.LEGEND],
-        )
-        body = to_xlsx(table, more=[legend], freeze="E2")
-    return Response(
-        body,
-        media_type=MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
-    )
-
-
-def _grid_table(grid: MonthlyOut) -> Table:
-    totals = ["present_days", "late_days", "early_leave_days", "absent_days"]
-    totals += ["business_trip_days"]
-    columns = ["login", "name", "employee_code", "org_unit"]
-    columns += [d.strftime("%d") for d in grid.days]
-    columns += totals + [f"leave:{t}" for t in grid.leave_types]
-    columns += ["worked_hours", "overtime_hours", "corrected_days"]
-    rows = [
-        [r.login, r.name, r.employee_code, r.org_unit, *r.codes]
-        + [getattr(r, c) for c in totals]
-        + [r.leave_days.get(t, Decimal(0)) for t in grid.leave_types]
-        + [r.worked_hours, r.overtime_hours, r.corrected_days]
-        for r in grid.items
-    ]
-    return Table(f"Attendance {grid.month}", columns, rows)
 
 
 @router.get("/zones/{zone_id}/wifi", response_model=Page[WifiOut])

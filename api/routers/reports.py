@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, SessionDep
-from api.formats.tables import MEDIA_TYPES, Table, to_csv, to_xlsx
+from api.formats.tables import MEDIA_TYPES, Table, download
 from api.schemas.reports import (
     ClaimsReport,
     ClaimsReportRow,
@@ -39,12 +39,8 @@ DOWNLOADS: dict[int | str, dict[str, Any]] = {
 def _download(
     rows: list[dict[str, Any]], columns: list[str], title: str, filename: str, fmt: str
 ) -> Response:
-    table = Table(title, columns, [[row[c] for c in columns] for row in rows])
-    body: str | bytes = to_csv(table) if fmt == "csv" else to_xlsx(table)
-    return Response(
-        body,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+    return download(
+        Table(title, columns, [[row[c] for c in columns] for row in rows]), fmt, filename
     )
 
 

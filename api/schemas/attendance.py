@@ -52,7 +52,7 @@ class PunchOut(ORM):
     reason: str | None = Field(
         description="why refused: outside, mock_location, too_old, future_time, "
         "field_not_allowed, photo_required, already_clocked_in, already_clocked_out, "
-        "not_clocked_in"
+        "not_clocked_in, period_closed"
     )
     verdict: str = Field(description="inside, outside or uncertain")
     basis: str = Field(description="gps, wifi or no_zone (nobody assigned a zone)")
@@ -95,7 +95,8 @@ class DayOut(ORM):
     )
     flags: list[str] = Field(
         description="in_progress, no_clock_out, auto_clock_out, field, half_day_leave, "
-        "early_leave (on a late day), worked_day_off"
+        "early_leave (on a late day), worked_day_off, corrected, after_closing (changed by a "
+        "correction after its month was closed)"
     )
     shift_start: datetime | None
     shift_end: datetime | None
@@ -110,6 +111,7 @@ class DayOut(ORM):
     leave_type: str | None
     leave_part: str | None = Field(description="full, am or pm")
     claim_id: uuid.UUID | None = Field(description="the approved trip of a business_trip day")
+    locked: bool = Field(description="its month is closed: late data no longer changes it")
     computed_at: datetime
 
 
@@ -173,6 +175,64 @@ class MonthlyOut(BaseModel):
     items: list[MonthlyRow]
     next_cursor: None = None
     computed_at: datetime
+    closed_at: datetime | None = Field(description="when the month was closed, if it is")
+
+
+class ExceptionOut(BaseModel):
+    day: date
+    staff_id: uuid.UUID
+    login: str
+    name: str
+    org_unit: str
+    status: str
+    flags: list[str]
+    first_in: datetime | None
+    last_out: datetime | None
+    late_minutes: int
+    early_minutes: int
+    worked_minutes: int
+    refused_punches: int
+    flagged_punches: int = Field(description="accepted, but outside or by a mock location")
+
+
+class PunchListRow(BaseModel):
+    time: datetime
+    received_at: datetime | None
+    login: str
+    name: str
+    org_unit: str
+    kind: str
+    status: str
+    reason: str | None
+    verdict: str
+    basis: str
+    distance_m: float | None
+    accuracy_m: float | None
+    field: bool
+    flags: list[str]
+    note: str | None
+    source: str
+
+
+class PeriodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM, a month that is over")
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[Text, StringConstraints(min_length=1, max_length=1000)]
+
+
+class PeriodOut(BaseModel):
+    month: str
+    closed: bool
+    closed_at: datetime
+    closed_by: uuid.UUID
+    reopened_at: datetime | None
+    reopened_by: uuid.UUID | None
+    reopen_reason: str | None
+    locked_days: int | None = Field(default=None, description="days locked by this closing")
 
 
 class PolicyOut(BaseModel):
@@ -184,9 +244,14 @@ __all__ = [
     "CorrectionIn",
     "CorrectionOut",
     "DayOut",
+    "ExceptionOut",
+    "PeriodIn",
+    "PeriodOut",
     "PolicyOut",
     "PunchIn",
+    "PunchListRow",
     "PunchOut",
+    "ReopenIn",
     "ResubmitIn",
     "Rules",
     "WifiIn",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import ApprovalRequest, RequestKind, RequestStatus
 from fieldforce.approvals.rules import Facts
-from fieldforce.attendance import sheets
+from fieldforce.attendance import periods, sheets
 from fieldforce.attendance.closing import close_forgotten
 from fieldforce.attendance.models import (
     Attendance,
@@ -259,6 +259,13 @@ def _apply(session: Session, correction: Correction) -> None:
         _correct_out(session, staff, correction, punch)
     sheets.mark_stale(
         session, staff.tenant_id, staff_id=staff.id, first=correction.day, last=correction.day
+    )
+    periods.recompute_locked_day(
+        session,
+        staff,
+        correction.day,
+        why={"correction_id": correction.id, "approval_id": correction.approval_id},
+        now=datetime.now(UTC),
     )
 
 

@@ -226,6 +226,7 @@ class AttendanceDay(TenantOwned, Base):
     leave_part: Mapped[str | None] = mapped_column(String(4))  # full, am, pm
     claim_id: Mapped[uuid.UUID | None]
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)  # its month is closed
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
@@ -265,3 +266,26 @@ class Correction(TenantOwned, Base):
         CheckConstraint("kind IN ('in', 'out')", name="kind"),
         Index("ix_attendance_correction_tenant_id_staff_id", "tenant_id", "staff_id", "day"),
     )
+
+
+class AttendancePeriod(TenantOwned, Base):
+    """A month closed by an administrator: its days are locked on the sheet. Reopening
+    (with a reason) unlocks them; closing again locks them anew."""
+
+    __tablename__ = "attendance_period"
+
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[uuid.UUID]
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopened_by: Mapped[uuid.UUID | None]
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "month"),
+        CheckConstraint("extract(day FROM month) = 1", name="first_of_month"),
+    )
+
+    @property
+    def closed(self) -> bool:
+        return self.reopened_at is None

@@ -3,7 +3,6 @@ the month, and the month's totals, from the daily sheet (days computed as needed
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldforce.attendance import sheets
+from fieldforce.attendance import periods, sheets
 from fieldforce.attendance.models import AttendanceDay, DayStatus
 from fieldforce.errors import Invalid
 from fieldforce.org.models import OrgUnit, Staff
@@ -74,18 +73,7 @@ class Grid:
     rows: list[GridRow]
     leave_types: list[str]
     computed_at: datetime
-
-
-def _month(text: str) -> tuple[date, date]:
-    try:
-        first = date.fromisoformat(f"{text}-01") if len(text) == 7 else None
-    except ValueError:
-        first = None
-    if first is None:
-        raise Invalid("the month is YYYY-MM", code="invalid_month")
-    if not 1970 <= first.year <= 2100:
-        raise Invalid("the month is within the years 1970..2100", code="invalid_month")
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    closed_at: datetime | None  # when the month was closed, if it is
 
 
 def _hours(minutes: int) -> Decimal:
@@ -136,7 +124,7 @@ def monthly_grid(
     """The grid of the people in scope (below ``org_unit_id`` when given), by unit and
     name; days after today are left blank."""
     actor.require_module(Module.ATTENDANCE.value)
-    first, last = _month(month)
+    first, last = periods.month_bounds(month)
     tenant = session.get(Tenant, actor.tenant_id)
     assert tenant is not None
     now = now or datetime.now(UTC)
@@ -178,4 +166,7 @@ def monthly_grid(
         row.codes += [""] * (len(all_days) - len(row.codes))
         leave_types.update(row.leave_days)
         rows.append(row)
-    return Grid(month, all_days, rows, sorted(leave_types), now)
+    closed = periods.closed_period(session, actor.tenant_id, first)
+    return Grid(
+        month, all_days, rows, sorted(leave_types), now, closed.closed_at if closed else None
+    )

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from geoalchemy2 import Geography
 from geoalchemy2.elements import WKTElement
-from sqlalchemy import cast, func, select
+from sqlalchemy import Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from fieldforce.attachments import service as attachments
 from fieldforce.attachments.models import SubjectKind
-from fieldforce.attendance import sheets
+from fieldforce.attendance import periods, sheets
 from fieldforce.attendance.closing import close_forgotten
 from fieldforce.attendance.models import (
     Attendance,
@@ -290,7 +290,10 @@ def punch(
     day = data.time.astimezone(ZoneInfo(tenant.timezone)).date()
     judged = _judge(session, settings, _zones(session, staff, day), data)
     policy = policy_for(session, staff, settings)
-    reason = _refusal(data, judged, policy, now, settings.future_tolerance_s)
+    if periods.closed_period(session, staff.tenant_id, day) is not None:
+        reason: str | None = "period_closed"  # whatever else: only a correction gets in
+    else:
+        reason = _refusal(data, judged, policy, now, settings.future_tolerance_s)
     row = Punch(
         tenant_id=staff.tenant_id,
         id=data.id,
@@ -344,7 +347,7 @@ def may_see_punch(session: Session, actor: Actor, punch_id: uuid.UUID) -> bool:
     return found is not None
 
 
-def list_punches(
+def punches_in_scope(
     session: Session,
     actor: Actor,
     *,
@@ -354,10 +357,8 @@ def list_punches(
     end: datetime | None = None,
     field_only: bool = False,
     status: str | None = None,
-    limit: int,
-    cursor: str | None,
-) -> Page[Punch]:
-    """Newest first, of the people in the caller's scope (oneself for a rep)."""
+) -> Select[Punch]:
+    """The punches of the people in the caller's scope (oneself for a rep), filtered."""
     actor.require_module(Module.ATTENDANCE.value)
     people = select(Staff.id).where(actor.staff_clause())
     if org_unit_id is not None:
@@ -375,6 +376,33 @@ def list_punches(
         stmt = stmt.where(Punch.field.is_(True))
     if status is not None:
         stmt = stmt.where(Punch.status == status)
+    return stmt
+
+
+def list_punches(
+    session: Session,
+    actor: Actor,
+    *,
+    staff_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    field_only: bool = False,
+    status: str | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Punch]:
+    """Newest first, of the people in the caller's scope (oneself for a rep)."""
+    stmt = punches_in_scope(
+        session,
+        actor,
+        staff_id=staff_id,
+        org_unit_id=org_unit_id,
+        start=start,
+        end=end,
+        field_only=field_only,
+        status=status,
+    )
     return paginate(
         session, stmt, [Punch.punched_at, Punch.id], limit=limit, cursor=cursor, descending=True
     )

@@ -355,14 +355,16 @@ def _to_compute(
     today: date,
     now: datetime,
 ) -> dict[uuid.UUID, list[date]]:
-    """The days of each person missing from the sheet, stale, or today's and not fresh."""
+    """The days of each person missing from the sheet, stale, or today's and not fresh
+    (a locked day is as it was when its month was closed)."""
     fresh = {
         (staff_id, day)
-        for staff_id, day, stale, computed_at in session.execute(
+        for staff_id, day, stale, locked, computed_at in session.execute(
             select(
                 AttendanceDay.staff_id,
                 AttendanceDay.day,
                 AttendanceDay.stale,
+                AttendanceDay.locked,
                 AttendanceDay.computed_at,
             ).where(
                 AttendanceDay.tenant_id == tenant_id,
@@ -371,7 +373,7 @@ def _to_compute(
                 AttendanceDay.day <= days[-1],
             )
         )
-        if not stale and (day < today or computed_at > now - TODAY_FRESH_FOR)
+        if locked or (not stale and (day < today or computed_at > now - TODAY_FRESH_FOR))
     }
     return {s: [d for d in days if (s, d) not in fresh] for s in staff_ids}
 
@@ -403,6 +405,16 @@ def people_in_scope(
     return stmt
 
 
+def check_period(first: date, last: date, today: date) -> None:
+    """A range of days of the sheet: in order, at most MAX_DAYS, today at the latest."""
+    if last < first:
+        raise Invalid("'to' is before 'from'", code="invalid_period")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise Invalid(f"at most {MAX_DAYS} days at once", code="invalid_period")
+    if last > today:
+        raise Invalid("the period ends today at the latest", code="invalid_period")
+
+
 @dataclass(frozen=True)
 class SheetPage:
     items: list[AttendanceDay]
@@ -429,12 +441,7 @@ def sheet(
     assert tenant is not None
     now = now or datetime.now(UTC)
     today = now.astimezone(ZoneInfo(tenant.timezone)).date()
-    if last < first:
-        raise Invalid("'to' is before 'from'", code="invalid_period")
-    if (last - first).days + 1 > MAX_DAYS:
-        raise Invalid(f"at most {MAX_DAYS} days at once", code="invalid_period")
-    if last > today:
-        raise Invalid("the sheet ends today at the latest", code="invalid_period")
+    check_period(first, last, today)
     days = _days(first, last)
     people = paginate(
         session,
@@ -469,7 +476,7 @@ def mark_stale(
     last: date | None = None,
 ) -> None:
     """Days something changed under: computed again when next read. One UPDATE; nothing
-    happens for days never computed."""
+    happens for days never computed, nor for days of a closed month."""
     where: ColumnElement[bool] = AttendanceDay.tenant_id == tenant_id
     if staff_id is not None:
         where &= AttendanceDay.staff_id == staff_id
@@ -481,7 +488,7 @@ def mark_stale(
         where &= AttendanceDay.day <= last
     session.execute(
         update(AttendanceDay)
-        .where(where, AttendanceDay.stale.is_(False))
+        .where(where, AttendanceDay.stale.is_(False), AttendanceDay.locked.is_(False))
         .values(stale=True)
         .execution_options(synchronize_session=False)
     )

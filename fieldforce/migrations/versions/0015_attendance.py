@@ -217,6 +217,7 @@ def upgrade() -> None:
         sa.Column("leave_part", sa.String(length=4), nullable=True),
         sa.Column("claim_id", sa.Uuid(), nullable=True),
         sa.Column("stale", sa.Boolean(), nullable=False),
+        sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id", "staff_id"],
@@ -278,9 +279,34 @@ def upgrade() -> None:
         ["tenant_id", "staff_id", "day"],
         unique=False,
     )
+    op.create_table(
+        "attendance_period",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.Uuid(), nullable=False),
+        sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reopened_by", sa.Uuid(), nullable=True),
+        sa.Column("reopen_reason", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "extract(day FROM month) = 1", name=op.f("ck_attendance_period_first_of_month")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_attendance_period_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_attendance_period")),
+        sa.UniqueConstraint(
+            "tenant_id", "month", name=op.f("uq_attendance_period_tenant_id_month")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("attendance_period")
     op.drop_index("ix_attendance_correction_tenant_id_staff_id", table_name="attendance_correction")
     op.drop_table("attendance_correction")
     op.drop_index("ix_attendance_day_tenant_id_day", table_name="attendance_day")
