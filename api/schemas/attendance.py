@@ -95,8 +95,9 @@ class DayOut(ORM):
     )
     flags: list[str] = Field(
         description="in_progress, no_clock_out, auto_clock_out, field, half_day_leave, "
-        "early_leave (on a late day), worked_day_off, corrected, after_closing (changed by a "
-        "correction after its month was closed)"
+        "early_leave (on a late day), worked_day_off, corrected, from_fixes (clocked by the "
+        "tracker app's fixes), after_closing (changed by a correction after its month was "
+        "closed)"
     )
     shift_start: datetime | None
     shift_end: datetime | None

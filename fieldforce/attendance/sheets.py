@@ -19,6 +19,8 @@ from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from fieldforce.attendance import fromfixes
+from fieldforce.attendance.fromfixes import Stay
 from fieldforce.attendance.models import Attendance, AttendanceDay, DayStatus, Punch, Source
 from fieldforce.duty.models import DutyException, ExceptionKind
 from fieldforce.duty.plan import DutyPlan, Shift
@@ -44,7 +46,7 @@ class Inputs:
     tz: ZoneInfo
     settings: TenantSettings
     plan: DutyPlan
-    attendances: Sequence[Attendance]
+    attendances: Sequence[Stay]  # from punches, or from fixes where the tenant says so
     field_punch_ids: set[uuid.UUID]
     corrected_punch_ids: set[uuid.UUID]  # punches made by approved corrections
     leave: dict[date, tuple[str, str]]  # day → (type code, part)
@@ -57,7 +59,9 @@ def _utc(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
-def _inputs(session: Session, staff: Staff, tenant: Tenant, first: date, last: date) -> Inputs:
+def _inputs(
+    session: Session, staff: Staff, tenant: Tenant, first: date, last: date, now: datetime
+) -> Inputs:
     tz = ZoneInfo(tenant.timezone)
     start, end = _utc(first, tz), _utc(last + timedelta(days=1), tz)
     plan = plan_for(session, staff, start - timedelta(days=1), end + timedelta(days=1))
@@ -71,6 +75,16 @@ def _inputs(session: Session, staff: Staff, tenant: Tenant, first: date, last: d
             )
         )
     )
+    stays = [
+        Stay(a.day, a.in_at, a.out_at, a.in_punch_id, a.out_punch_id, a.closed_automatically)
+        for a in attendances
+    ]
+    settings = tenant.effective_settings
+    if fromfixes.applies_to(session, staff, settings.attendance_from_fixes):
+        punched = {a.day for a in attendances}
+        days = [d for d in _days(first, last) if d not in punched]
+        shifts = fromfixes.by_day(days, plan.shifts(start - timedelta(hours=12), end))
+        stays += fromfixes.stays(session, staff, shifts, settings.accuracy_limit_m, now)
     punch_ids = [p for a in attendances for p in (a.in_punch_id, a.out_punch_id) if p]
     marked = session.execute(
         select(Punch.id, Punch.field, Punch.source).where(
@@ -83,9 +97,9 @@ def _inputs(session: Session, staff: Staff, tenant: Tenant, first: date, last: d
     corrected_ids = {p.id for p in marked if p.source == Source.CORRECTION.value}
     return Inputs(
         tz,
-        tenant.effective_settings,
+        settings,
         plan,
-        attendances,
+        stays,
         field_ids,
         corrected_ids,
         _leave(session, staff, first, last),
@@ -197,7 +211,9 @@ def _judge_day(day: date, inputs: Inputs, now: datetime) -> dict[str, object]:
     for a in stays:
         end = a.out_at or min(now, shifts[-1].end if shifts else now)
         worked += max(timedelta(0), end - a.in_at)
-        if a.out_at is None:
+        if a.from_fixes:
+            flags.append("from_fixes")
+        elif a.out_at is None:
             flags.append("no_clock_out")
         elif a.closed_automatically:
             flags.append("auto_clock_out")
@@ -326,7 +342,7 @@ def compute(
     """These days of one person computed and stored (written over what was there)."""
     if not days:
         return
-    inputs = _inputs(session, staff, tenant, min(days), max(days))
+    inputs = _inputs(session, staff, tenant, min(days), max(days), now)
     rows = [
         {
             "tenant_id": staff.tenant_id,

@@ -119,6 +119,9 @@ class TenantSettings(BaseModel):
     attendance_auto_close: str = Field(default="shift_end", pattern="^(shift_end|fixed|last_fix)$")
     attendance_auto_close_at: str = Field(default="23:59", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     attendance_auto_close_after_min: int = Field(default=120, ge=0, le=24 * 60)
+    # people without a punch button: their first and last good fix in a zone during the
+    # shift count as clock-in and clock-out (fieldforce.attendance.fromfixes)
+    attendance_from_fixes: Literal["off", "tracker_apps", "everyone"] = "off"
     # the daily sheet: minutes of grace before a day counts late or early, and the worked
     # minutes below which a shift day is a half day or an absence
     attendance_late_grace_min: int = Field(default=5, ge=0, le=240)
