@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce import flows
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
-from fieldforce.demo import workflows
+from fieldforce.demo import attendance, workflows
 from fieldforce.devices import service as devices
 from fieldforce.devices.models import Device
 from fieldforce.monitoring.models import ZoneEvent
@@ -127,6 +127,7 @@ class DemoSummary:
     events: int = 0
     leave_requests: int = 0
     claims: int = 0
+    punches: int = 0
     logins: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -134,7 +135,8 @@ class DemoSummary:
             f"demo tenant {self.tenant_id}: {self.units} org units, {self.staff} staff, "
             f"{self.devices} devices, {self.zones} work zones, {self.pings} pings of one "
             f"working day, {self.events} off-zone, no-signal and late-arrival events, "
-            f"{self.leave_requests} leave requests and {self.claims} travel claims\n"
+            f"{self.leave_requests} leave requests, {self.claims} travel claims and "
+            f"{self.punches} attendance punches\n"
             f"sign in as tenant 'demo-provincial-mobile', password '{DEMO_PASSWORD}', with "
             f"any of: {', '.join(self.logins)}"
         )
@@ -279,6 +281,15 @@ def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
         session, admin, day[0].astimezone(ZoneInfo(DEMO_TIMEZONE)).date(), day
     )
     summary.leave_requests, summary.claims = done.leave_requests, done.claims
+    summary.punches = attendance.build_attendance(
+        session,
+        result.tenant.id,
+        day[0].astimezone(ZoneInfo(DEMO_TIMEZONE)).date(),
+        CITY_CENTRES["Hangzhou"],
+        ZoneInfo(DEMO_TIMEZONE),
+        rng,
+        datetime.now(UTC),
+    ).punches
     summary.events = (
         session.scalar(
             select(func.count())

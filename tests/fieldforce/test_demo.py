@@ -225,4 +225,55 @@ def test_demo_has_requests_and_claims_in_every_state(
         ("xihu1.rep1", "travel_claim"): ["xihu1.lead"],
         ("xihu1.rep2", "travel_claim"): ["xihu1.lead"],
         ("xihu2.rep2", "travel_claim"): ["hangzhou.manager"],  # over the lead's limit
+        ("xihu2.rep1", "attendance_correction"): ["xihu2.lead"],
     }
+
+
+def test_demo_has_a_month_of_attendance(
+    session_factory: sessionmaker[Session], db: Session
+) -> None:
+    """The attendance pages have a month to show: late days, an absence, leave, a
+    correction approved and one waiting, a clock-out closed by the rule."""
+    from zoneinfo import ZoneInfo
+
+    from fieldforce.attendance import sheets
+    from fieldforce.attendance.models import Attendance, AttendanceDay, Correction
+
+    tenant_id = build_demo(session_factory, push=False).tenant_id
+    tenant = db.get(Tenant, tenant_id)
+    assert tenant is not None
+    people = list(
+        db.scalars(select(Staff).where(Staff.tenant_id == tenant_id, Staff.login.like("xihu%")))
+    )
+    assert len(people) == 10  # two teams of a lead and four reps
+    now = datetime.now(UTC)
+    workday = last_working_day(now)[0].astimezone(ZoneInfo(tenant.timezone)).date()
+    days = [workday - timedelta(days=k) for k in range(30, -1, -1)]
+    sheets.ensure(db, tenant, people, days, now)
+    by_login = {p.id: p.login for p in people}
+    status = Counter(
+        d.status
+        for d in db.scalars(
+            select(AttendanceDay).where(
+                AttendanceDay.tenant_id == tenant_id,
+                AttendanceDay.staff_id.in_(list(by_login)),
+                AttendanceDay.day.in_(days),
+            )
+        )
+    )
+    assert status["present"] > 200
+    assert status["late"] >= 5
+    assert status["absent"] >= 1
+    assert status["rest_day"] >= 40
+    assert status["on_leave"] >= 1  # xihu1.rep3's sick leave last week
+    corrected = {
+        by_login[c.staff_id]: c.status
+        for c in db.scalars(select(Correction).where(Correction.tenant_id == tenant_id))
+    }
+    assert corrected == {"xihu1.rep4": "approved", "xihu2.rep1": "in_approval"}
+    auto = db.scalars(
+        select(Attendance.staff_id).where(
+            Attendance.tenant_id == tenant_id, Attendance.closed_automatically.is_(True)
+        )
+    ).all()
+    assert "xihu1.rep2" in {by_login.get(s) for s in auto}

@@ -38,3 +38,9 @@ export function isoLocal(d) {
   const zone = `${offset >= 0 ? "+" : "-"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
   return `${localDate(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
 }
+
+/** The YYYY-MM month `by` months after a YYYY-MM month. */
+export function shiftMonth(month, by) {
+  const [y, m] = month.split("-").map(Number);
+  return localDate(new Date(y, m - 1 + by, 1)).slice(0, 7);
+}

@@ -1,5 +1,6 @@
 // The pages of the console, by the path after the hash; each area is a folder.
 import { AlertsPage } from "./alerts/AlertsPage.js";
+import { AttendancePage } from "./attendance/AttendancePage.js";
 import { ApprovalsPage } from "./approvals/ApprovalsPage.js";
 import { ItineraryPage } from "./itinerary/ItineraryPage.js";
 import { LeavePage } from "./leave/LeavePage.js";
@@ -16,6 +17,7 @@ export const PAGES = [
   { path: "/alerts", component: AlertsPage },
   { path: "/notices", component: NoticesPage },
   { path: "/approvals", component: ApprovalsPage },
+  { path: "/attendance", component: AttendancePage },
   { path: "/leave", component: LeavePage },
   { path: "/travel", component: TravelPage },
   { path: "/org", component: OrgPage },

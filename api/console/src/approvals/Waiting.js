@@ -32,8 +32,9 @@ function WaitingCard({ item, onDecided }) {
   </article>`;
 }
 
-export function Waiting() {
-  const list = usePaged("/api/v1/approvals", { waiting_on: "me", status: "in_approval" }, { limit: 20 });
+/** What waits on me, of one `kind` of request when given. */
+export function Waiting({ kind } = {}) {
+  const list = usePaged("/api/v1/approvals", { waiting_on: "me", status: "in_approval", kind }, { limit: 20 });
   return html`<section class="waiting" aria-busy=${list.loading ? "true" : "false"}>
     <${ErrorBox} error=${list.error} onRetry=${list.reload} />
     ${list.loading && !list.items.length && html`<${Loading} />`}

@@ -5,7 +5,7 @@ import { allItems } from "../api.js";
 import { Button, ErrorBox, Loading, Toolbar } from "../components/basic.js";
 import { useLoad } from "../components/hooks.js";
 import { UnitPicker } from "../components/pickers.js";
-import { localDate, parseDay } from "../dates.js";
+import { localDate, parseDay, shiftMonth } from "../dates.js";
 import { html } from "../html.js";
 import { t } from "../i18n.js";
 import { href, route, setParams } from "../router.js";
@@ -19,12 +19,6 @@ export function monthDays(month) {
     out.push(localDate(d));
   }
   return out;
-}
-
-function shiftMonth(month, by) {
-  const [y, m] = month.split("-").map(Number);
-  const d = new Date(y, m - 1 + by, 1);
-  return localDate(d).slice(0, 7);
 }
 
 async function load(unit, month) {

@@ -21,6 +21,8 @@ import enLeave from "./en/leave.json";
 import zhLeave from "./zh/leave.json";
 import enTravel from "./en/travel.json";
 import zhTravel from "./zh/travel.json";
+import enAttendance from "./en/attendance.json";
+import zhAttendance from "./zh/attendance.json";
 
 export const catalogs = {
   en: {
@@ -35,6 +37,7 @@ export const catalogs = {
     approvals: enApprovals,
     leave: enLeave,
     travel: enTravel,
+    attendance: enAttendance,
   },
   zh: {
     common: zhCommon,
@@ -48,5 +51,6 @@ export const catalogs = {
     approvals: zhApprovals,
     leave: zhLeave,
     travel: zhTravel,
+    attendance: zhAttendance,
   },
 };
