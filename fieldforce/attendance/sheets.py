@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from psycopg2.extras import execute_values
 from sqlalchemy import ColumnElement, Select, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from fieldforce.attendance import fromfixes
@@ -35,6 +35,7 @@ from fieldforce.tenancy.models import Module, Tenant, TenantSettings
 from fieldforce.travel.models import ClaimStatus, TravelClaim
 
 MAX_DAYS = 62
+BATCH = 200  # people computed together: their inputs read at once, their rows written at once
 TODAY_FRESH_FOR = timedelta(minutes=5)
 TRIP_STATUSES = (ClaimStatus.APPROVED.value, ClaimStatus.PAID.value)
 
@@ -59,22 +60,77 @@ def _utc(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
+@dataclass
+class _Shared:
+    """What a group of people's days rest on, read with one query per kind for all."""
+
+    attendances: dict[uuid.UUID, list[Attendance]]
+    field_ids: set[uuid.UUID]
+    corrected_ids: set[uuid.UUID]
+    leave: dict[uuid.UUID, dict[date, tuple[str, str]]]
+    trips: dict[uuid.UUID, dict[date, uuid.UUID]]
+    events: dict[uuid.UUID, list[ZoneEvent]]
+
+
+def _shared(
+    session: Session, tenant: Tenant, ids: list[uuid.UUID], first: date, last: date
+) -> _Shared:
+    tz = ZoneInfo(tenant.timezone)
+    start, end = _utc(first, tz), _utc(last + timedelta(days=1), tz)
+    attendances: dict[uuid.UUID, list[Attendance]] = {}
+    for a in session.scalars(
+        select(Attendance).where(
+            Attendance.tenant_id == tenant.id,
+            Attendance.staff_id.in_(ids),
+            Attendance.day >= first,
+            Attendance.day <= last,
+        )
+    ):
+        attendances.setdefault(a.staff_id, []).append(a)
+    marked = session.execute(
+        select(Punch.id, Punch.field, Punch.source).where(
+            Punch.tenant_id == tenant.id,
+            Punch.staff_id.in_(ids),
+            Punch.punched_at >= start - timedelta(days=1),
+            Punch.punched_at < end + timedelta(days=1),
+            Punch.field.is_(True) | (Punch.source == Source.CORRECTION.value),
+        )
+    ).all()
+    events: dict[uuid.UUID, list[ZoneEvent]] = {}
+    for e in session.scalars(
+        select(ZoneEvent).where(
+            ZoneEvent.tenant_id == tenant.id,
+            ZoneEvent.staff_id.in_(ids),
+            ZoneEvent.retracted_at.is_(None),
+            ZoneEvent.type.in_(("off_zone", "no_signal")),
+            ZoneEvent.started_at < end + timedelta(days=1),
+            (ZoneEvent.ended_at.is_(None)) | (ZoneEvent.ended_at > start),
+        )
+    ):
+        events.setdefault(e.staff_id, []).append(e)
+    return _Shared(
+        attendances,
+        {p.id for p in marked if p.field},
+        {p.id for p in marked if p.source == Source.CORRECTION.value},
+        _leave(session, tenant.id, ids, first, last),
+        _trips(session, tenant.id, ids, first, last),
+        events,
+    )
+
+
 def _inputs(
-    session: Session, staff: Staff, tenant: Tenant, first: date, last: date, now: datetime
+    session: Session,
+    staff: Staff,
+    tenant: Tenant,
+    shared: _Shared,
+    first: date,
+    last: date,
+    now: datetime,
 ) -> Inputs:
     tz = ZoneInfo(tenant.timezone)
     start, end = _utc(first, tz), _utc(last + timedelta(days=1), tz)
     plan = plan_for(session, staff, start - timedelta(days=1), end + timedelta(days=1))
-    attendances = list(
-        session.scalars(
-            select(Attendance).where(
-                Attendance.tenant_id == staff.tenant_id,
-                Attendance.staff_id == staff.id,
-                Attendance.day >= first,
-                Attendance.day <= last,
-            )
-        )
-    )
+    attendances = shared.attendances.get(staff.id, [])
     stays = [
         Stay(a.day, a.in_at, a.out_at, a.in_punch_id, a.out_punch_id, a.closed_automatically)
         for a in attendances
@@ -85,81 +141,66 @@ def _inputs(
         days = [d for d in _days(first, last) if d not in punched]
         shifts = fromfixes.by_day(days, plan.shifts(start - timedelta(hours=12), end))
         stays += fromfixes.stays(session, staff, shifts, settings.accuracy_limit_m, now)
-    punch_ids = [p for a in attendances for p in (a.in_punch_id, a.out_punch_id) if p]
-    marked = session.execute(
-        select(Punch.id, Punch.field, Punch.source).where(
-            Punch.tenant_id == staff.tenant_id,
-            Punch.id.in_(punch_ids),
-            Punch.field.is_(True) | (Punch.source == Source.CORRECTION.value),
-        )
-    ).all()
-    field_ids = {p.id for p in marked if p.field}
-    corrected_ids = {p.id for p in marked if p.source == Source.CORRECTION.value}
     return Inputs(
         tz,
         settings,
         plan,
         stays,
-        field_ids,
-        corrected_ids,
-        _leave(session, staff, first, last),
-        _trips(session, staff, first, last),
+        shared.field_ids,
+        shared.corrected_ids,
+        shared.leave.get(staff.id, {}),
+        shared.trips.get(staff.id, {}),
         _holidays(session, staff, plan, first, last),
-        list(
-            session.scalars(
-                select(ZoneEvent).where(
-                    ZoneEvent.tenant_id == staff.tenant_id,
-                    ZoneEvent.staff_id == staff.id,
-                    ZoneEvent.retracted_at.is_(None),
-                    ZoneEvent.type.in_(("off_zone", "no_signal")),
-                    ZoneEvent.started_at < end + timedelta(days=1),
-                    (ZoneEvent.ended_at.is_(None)) | (ZoneEvent.ended_at > start),
-                )
-            )
-        ),
+        shared.events.get(staff.id, []),
     )
 
 
-def _leave(session: Session, staff: Staff, first: date, last: date) -> dict[date, tuple[str, str]]:
+def _leave(
+    session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID], first: date, last: date
+) -> dict[uuid.UUID, dict[date, tuple[str, str]]]:
     rows = session.execute(
-        select(LeaveRequest.parts, LeaveType.code)
+        select(LeaveRequest.staff_id, LeaveRequest.parts, LeaveType.code)
         .join(
             LeaveType,
             (LeaveType.tenant_id == LeaveRequest.tenant_id)
             & (LeaveType.id == LeaveRequest.leave_type_id),
         )
         .where(
-            LeaveRequest.tenant_id == staff.tenant_id,
-            LeaveRequest.staff_id == staff.id,
+            LeaveRequest.tenant_id == tenant_id,
+            LeaveRequest.staff_id.in_(ids),
             LeaveRequest.status == LeaveStatus.APPROVED.value,
             LeaveRequest.start <= last,
             LeaveRequest.end >= first,
         )
     ).all()
-    out: dict[date, tuple[str, str]] = {}
-    for parts, code in rows:
+    out: dict[uuid.UUID, dict[date, tuple[str, str]]] = {}
+    for staff_id, parts, code in rows:
+        mine = out.setdefault(staff_id, {})
         for part in parts:
             day = date.fromisoformat(part["day"])
             if first <= day <= last:
-                before = out.get(day)
-                out[day] = (code, "full" if before and before[1] != part["part"] else part["part"])
+                before = mine.get(day)
+                mine[day] = (code, "full" if before and before[1] != part["part"] else part["part"])
     return out
 
 
-def _trips(session: Session, staff: Staff, first: date, last: date) -> dict[date, uuid.UUID]:
-    out: dict[date, uuid.UUID] = {}
+def _trips(
+    session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID], first: date, last: date
+) -> dict[uuid.UUID, dict[date, uuid.UUID]]:
+    out: dict[uuid.UUID, dict[date, uuid.UUID]] = {}
     for claim in session.scalars(
         select(TravelClaim).where(
-            TravelClaim.tenant_id == staff.tenant_id,
-            TravelClaim.requester_id == staff.id,
+            TravelClaim.tenant_id == tenant_id,
+            TravelClaim.requester_id.in_(ids),
             TravelClaim.status.in_(TRIP_STATUSES),
             TravelClaim.start_date <= last,
             TravelClaim.end_date >= first,
         )
     ):
+        mine = out.setdefault(claim.requester_id, {})
         day = max(claim.start_date, first)
         while day <= min(claim.end_date, last):
-            out.setdefault(day, claim.id)
+            mine.setdefault(day, claim.id)
             day += timedelta(days=1)
     return out
 
@@ -332,6 +373,32 @@ _COMPUTED = (
 )
 
 
+_COLUMNS = ("tenant_id", "staff_id", "day", "locked", *_COMPUTED)
+_CASTS = {"tenant_id": "::uuid", "staff_id": "::uuid", "claim_id": "::uuid", "flags": "::varchar[]"}
+# the locked flag is not in the update: a closed month's day stays locked when recomputed
+_UPSERT = " ".join(
+    (
+        f"INSERT INTO attendance_day ({', '.join(_COLUMNS)}) VALUES %s",  # noqa: S608 - constants
+        "ON CONFLICT (tenant_id, staff_id, day) DO UPDATE SET",
+        ", ".join(f"{c} = EXCLUDED.{c}" for c in _COMPUTED),
+    )
+)
+_TEMPLATE = "(" + ", ".join(f"%({c})s{_CASTS.get(c, '')}" for c in _COLUMNS) + ")"
+
+
+def _store(session: Session, rows: list[dict[str, object]]) -> None:
+    """Rows written over what was there, a thousand per statement (the ORM's bulk upsert
+    sends them one by one)."""
+    for row in rows:
+        for key in ("tenant_id", "staff_id", "claim_id"):
+            row[key] = None if row[key] is None else str(row[key])
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        execute_values(cursor, _UPSERT, rows, template=_TEMPLATE, page_size=1000)
+    finally:
+        cursor.close()
+
+
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=k) for k in range((last - first).days + 1)]
 
@@ -340,27 +407,39 @@ def compute(
     session: Session, staff: Staff, tenant: Tenant, days: Sequence[date], now: datetime
 ) -> None:
     """These days of one person computed and stored (written over what was there)."""
-    if not days:
+    compute_many(session, tenant, {staff.id: (staff, list(days))}, now)
+
+
+def compute_many(
+    session: Session,
+    tenant: Tenant,
+    wanted: dict[uuid.UUID, tuple[Staff, list[date]]],
+    now: datetime,
+) -> None:
+    """The days of these people computed and stored (written over what was there): one
+    query per kind of input for all of them, one statement for the rows."""
+    wanted = {k: v for k, v in wanted.items() if v[1]}
+    if not wanted:
         return
-    inputs = _inputs(session, staff, tenant, min(days), max(days), now)
-    rows = [
-        {
-            "tenant_id": staff.tenant_id,
-            "staff_id": staff.id,
-            "day": day,
-            **_judge_day(day, inputs, now),
-            "stale": False,
-            "computed_at": now,
-        }
-        for day in days
-    ]
-    stmt = insert(AttendanceDay).values(rows)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "staff_id", "day"],
-            set_={c: stmt.excluded[c] for c in _COMPUTED},
-        )
-    )
+    first = min(min(days) for _, days in wanted.values())
+    last = max(max(days) for _, days in wanted.values())
+    shared = _shared(session, tenant, list(wanted), first, last)
+    rows = []
+    for staff, days in wanted.values():
+        inputs = _inputs(session, staff, tenant, shared, min(days), max(days), now)
+        rows += [
+            {
+                "tenant_id": staff.tenant_id,
+                "staff_id": staff.id,
+                "day": day,
+                "locked": False,
+                **_judge_day(day, inputs, now),
+                "stale": False,
+                "computed_at": now,
+            }
+            for day in days
+        ]
+    _store(session, rows)
 
 
 def _to_compute(
@@ -403,8 +482,10 @@ def ensure(
     today = now.astimezone(ZoneInfo(tenant.timezone)).date()
     by_id = {p.id: p for p in people}
     wanted = _to_compute(session, list(by_id), tenant.id, days, today, now)
-    for person_id, todo in wanted.items():
-        compute(session, by_id[person_id], tenant, todo, now)
+    todo = [(person_id, days) for person_id, days in wanted.items() if days]
+    for k in range(0, len(todo), BATCH):
+        batch = {person_id: (by_id[person_id], days) for person_id, days in todo[k : k + BATCH]}
+        compute_many(session, tenant, batch, now)
     session.flush()
 
 
