@@ -26,8 +26,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from api.formats.tables import to_xlsx
-from api.routers.attendance_reports import _grid_table
-from api.schemas.attendance import LegendOut, MonthlyOut, MonthlyRow
+from api.routers.attendance_reports import LEGEND, grid_out, grid_table
 from bench.common import bench_database
 from fieldforce.attendance import monthly
 from fieldforce.attendance.models import Attendance, Punch
@@ -156,16 +155,8 @@ def main() -> None:
         computed, made = grid()
         again, made = grid()
         began = time.perf_counter()
-        out = MonthlyOut(
-            month=made.month,
-            days=made.days,
-            leave_types=made.leave_types,
-            legend=[LegendOut(code=c, status=s, zh=z, en=e) for c, s, z, e in monthly.LEGEND],
-            items=[MonthlyRow.model_validate(r, from_attributes=True) for r in made.rows],
-            computed_at=made.computed_at,
-            closed_at=made.closed_at,
-        )
-        workbook = to_xlsx(_grid_table(out), freeze="E2")
+        out = grid_out(made)
+        workbook = to_xlsx(grid_table(out), more=[LEGEND], freeze="E2")
         exported = time.perf_counter() - began
         with owned_session(factory) as session:
             tenant = session.get(Tenant, tenant_id)

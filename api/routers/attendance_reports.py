@@ -45,8 +45,22 @@ def monthly(
     blank) and the month's totals: days present, late, leaving early, absent, on a trip,
     leave by type, hours worked and overtime. As CSV, or XLSX with its header and names
     frozen and a legend sheet."""
-    grid = month_grid.monthly_grid(session, actor, month, org_unit_id=org_unit_id)
-    out = MonthlyOut(
+    out = grid_out(month_grid.monthly_grid(session, actor, month, org_unit_id=org_unit_id))
+    if format == "json":
+        return out
+    name = f"attendance-{out.month}"
+    return download(grid_table(out), format, name, more=[LEGEND], freeze="E2")
+
+
+LEGEND = Table(
+    "Legend 图例",
+    ["code", "status", "中文", "meaning"],
+    [[c, s, zh, en] for c, s, zh, en in month_grid.LEGEND],
+)
+
+
+def grid_out(grid: month_grid.Grid) -> MonthlyOut:
+    return MonthlyOut(
         month=grid.month,
         days=grid.days,
         leave_types=grid.leave_types,
@@ -55,18 +69,9 @@ def monthly(
         computed_at=grid.computed_at,
         closed_at=grid.closed_at,
     )
-    if format == "json":
-        return out
-    legend = Table(
-        "Legend 图例",
-        ["code", "status", "中文", "meaning"],
-        [[c, s, zh, en] for c, s, zh, en in month_grid.LEGEND],
-    )
-    name = f"attendance-{grid.month}"
-    return download(_grid_table(out), format, name, more=[legend], freeze="E2")
 
 
-def _grid_table(grid: MonthlyOut) -> Table:
+def grid_table(grid: MonthlyOut) -> Table:
     totals = ["present_days", "late_days", "early_leave_days", "absent_days"]
     totals += ["business_trip_days"]
     columns = ["login", "name", "employee_code", "org_unit"]

@@ -378,3 +378,27 @@ def test_late_fixes_of_a_past_day_make_it_computed_again(sheet_office: Office) -
         },
     )
     assert one(o, "north.rep", day)["computed_at"] == again["computed_at"]
+
+
+def test_days_are_the_tenants_whatever_its_time_zone(sheet_office: Office) -> None:
+    """In New York a clock-out at 23:50 is the next day in UTC (and in Shanghai): it still
+    ends the New York day."""
+    o = sheet_office
+    r = o.client.patch(
+        "/api/v1/tenant", headers=o.world.headers("admin"), json={"timezone": "America/New_York"}
+    )
+    assert r.status_code == 200, r.text
+    york = ZoneInfo("America/New_York")
+    day = datetime.now(york).date() - timedelta(days=2)
+    while day.weekday() == 6:
+        day -= timedelta(days=1)
+
+    def local(d: date, hh: int, mm: int) -> datetime:
+        return datetime.combine(d, time(hh, mm), york).astimezone(UTC)
+
+    assert o.punched("north.rep", "in", at=local(day, 8, 20))["status"] == "accepted"
+    assert o.punched("north.rep", "out", at=local(day, 23, 50))["status"] == "accepted"
+    got = one(o, "north.rep", day)
+    assert (got["status"], got["worked_minutes"]) == ("present", 930)
+    assert got["shift_start"] == local(day, 8, 30).isoformat().replace("+00:00", "Z")
+    assert one(o, "north.rep", day + timedelta(days=1))["first_in"] is None
