@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -47,6 +48,31 @@ LEGEND: list[tuple[str, str, str, str]] = [
 PRESENT = {DayStatus.PRESENT.value, DayStatus.LATE.value, DayStatus.EARLY_LEAVE.value}
 
 
+class DayFacts(Protocol):
+    """What the grid reads of a day on the sheet."""
+
+    staff_id: uuid.UUID
+    status: str
+    flags: list[str]
+    worked_minutes: int
+    leave_type: str | None
+    leave_part: str | None
+    shift_end: datetime | None
+    last_out: datetime | None
+
+
+_FACTS = (
+    AttendanceDay.staff_id,
+    AttendanceDay.status,
+    AttendanceDay.flags,
+    AttendanceDay.worked_minutes,
+    AttendanceDay.leave_type,
+    AttendanceDay.leave_part,
+    AttendanceDay.shift_end,
+    AttendanceDay.last_out,
+)
+
+
 @dataclass
 class GridRow:
     staff_id: uuid.UUID
@@ -80,7 +106,7 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
-def _add(row: GridRow, d: AttendanceDay) -> None:
+def _add(row: GridRow, d: DayFacts) -> None:
     code = CODES.get(d.status, "?")
     corrected = "corrected" in d.flags
     row.codes.append(code + ("*" if corrected else ""))
@@ -103,7 +129,7 @@ def _add(row: GridRow, d: AttendanceDay) -> None:
     row.overtime_hours += _hours(_overtime_minutes(d))
 
 
-def _overtime_minutes(d: AttendanceDay) -> int:
+def _overtime_minutes(d: DayFacts) -> int:
     """Work after the shift's end; on a day without a shift, all of it (early arrival is
     not overtime)."""
     if d.shift_end is None:
@@ -144,9 +170,9 @@ def monthly_grid(
     )
     days = [first + timedelta(days=k) for k in range((until - first).days + 1)]
     sheets.ensure(session, tenant, [p for p, _ in people], days, now)
-    stored: dict[uuid.UUID, list[AttendanceDay]] = {}
-    for d in session.scalars(
-        select(AttendanceDay)
+    stored: dict[uuid.UUID, list[DayFacts]] = {}
+    for d in session.execute(
+        select(*_FACTS)
         .where(
             AttendanceDay.tenant_id == actor.tenant_id,
             AttendanceDay.staff_id.in_([p.id for p, _ in people]),
@@ -161,8 +187,8 @@ def monthly_grid(
     all_days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     for person, unit_name in people:
         row = GridRow(person.id, person.login, person.name, person.employee_code, unit_name)
-        for d in stored.get(person.id, []):
-            _add(row, d)
+        for facts in stored.get(person.id, []):
+            _add(row, facts)
         row.codes += [""] * (len(all_days) - len(row.codes))
         leave_types.update(row.leave_days)
         rows.append(row)

@@ -61,6 +61,22 @@ def test_a_clock_in_through_the_api_shows_on_the_board(
     )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "accepted", r.text
+    field = console.api(
+        "binjiang1.rep3",
+        "POST",
+        "/api/v1/attendance/punches",
+        json={
+            "id": str(uuid.uuid4()),
+            "kind": "in",
+            "time": (datetime.now(UTC) - timedelta(seconds=20)).isoformat(),
+            "lon": lon + 0.2,
+            "lat": lat,
+            "accuracy_m": 15,
+            "field": True,
+            "note": "Visiting a partner outlet in Xiaoshan",
+        },
+    )
+    assert field.json()["status"] == "accepted", field.text
     rep = me(console, who)
     sign_in(page, console, "binjiang1.lead", at="/attendance")
     expect(page.locator(".attendance-page")).to_have_attribute("data-view", "board")
@@ -80,8 +96,9 @@ def test_a_clock_in_through_the_api_shows_on_the_board(
     other = page.locator(f".board-person[data-staff='{rep2['id']}']")
     off = day["status"] in ("rest_day", "holiday")
     expect(other).to_have_attribute("data-state", "off" if off else "not_in")
+    expect(page.locator(".field-punches")).to_contain_text("Visiting a partner outlet")
     page.locator(".chip[data-value='in']").click()
-    expect(page.locator(".board-person")).to_have_count(1)
+    expect(page.locator(".board-person")).to_have_count(2)  # the office and the field
     screenshot(page, "attendance-board")
 
 

@@ -1,11 +1,13 @@
 // Today's attendance board of a team: who is in, who came late, who is not in yet, who is
 // on leave or on a trip; read again every minute.
 import { allItems } from "../api.js";
-import { Badge, Chips, ErrorBox, Loading, Toolbar } from "../components/basic.js";
-import { useInterval, useLoad } from "../components/hooks.js";
+import { Badge, Chips, ErrorBox, Loading, Panel, Toolbar } from "../components/basic.js";
+import { useInterval, useLoad, usePaged } from "../components/hooks.js";
+import { PagedTable } from "../components/lists.js";
+import { dayStart, isoLocal } from "../dates.js";
 import { UnitPicker } from "../components/pickers.js";
 import { html } from "../html.js";
-import { formatTime, t } from "../i18n.js";
+import { formatDistance, formatTime, t } from "../i18n.js";
 import { route, setParams } from "../router.js";
 import { DAY_TONES, tenantToday } from "./data.js";
 
@@ -31,7 +33,7 @@ async function load(unit) {
     .filter((d) => names.has(d.staff_id))
     .map((d) => ({ ...d, name: names.get(d.staff_id), state: boardState(d) }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { today, rows };
+  return { today, rows, names };
 }
 
 function Person({ row }) {
@@ -44,6 +46,22 @@ function Person({ row }) {
       ${row.late_minutes > 0 && html` · ${t("attendance:late_by", { n: row.late_minutes })}`}
     </span>
   </article>`;
+}
+
+/** 外勤打卡: today's field punches of the unit, with the note each needs. */
+function FieldPunches({ unit, today, names }) {
+  const list = usePaged("/api/v1/attendance/punches", { field: "true", from: isoLocal(dayStart(today)), org_unit_id: unit || undefined }, { limit: 20 });
+  const columns = [
+    { key: "time", label: t("attendance:punch_time"), render: (p) => formatTime(p.time, { date: false }) },
+    { key: "person", label: t("attendance:person"), render: (p) => names.get(p.staff_id) ?? "" },
+    { key: "kind", label: t("attendance:punch_kind"), render: (p) => t(`attendance:kind_${p.kind}`) },
+    { key: "note", label: t("attendance:note"), render: (p) => p.note },
+    { key: "where", label: t("attendance:distance"), render: (p) => (p.distance_m == null ? "" : formatDistance(Math.abs(p.distance_m))) },
+    { key: "status", label: t("attendance:status"), render: (p) => (p.status === "refused" ? t("attendance:refused", { reason: p.reason }) : "") },
+  ];
+  return html`<${Panel} title=${t("attendance:field_punches")} class="field-punches">
+    <${PagedTable} list=${list} columns=${columns} empty=${t("attendance:no_field_punches")} />
+  <//>`;
 }
 
 export function Board() {
@@ -63,5 +81,6 @@ export function Board() {
     <${ErrorBox} error=${error} onRetry=${reload} />
     ${loading && !data && html`<${Loading} />`}
     <div class="board-people">${shown.map((r) => html`<${Person} key=${r.staff_id} row=${r} />`)}</div>
+    ${data && html`<${FieldPunches} unit=${unit} today=${data.today} names=${data.names} />`}
   </div>`;
 }
