@@ -20,6 +20,7 @@ from api.routers import (
     attendance,
     attendance_reports,
     auth,
+    customers,
     devices,
     events,
     health,
@@ -74,6 +75,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(approvals.router)
     app.include_router(attendance.router)
     app.include_router(attendance_reports.router)
+    app.include_router(customers.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

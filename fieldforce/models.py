@@ -13,6 +13,7 @@ from fieldforce.attendance.models import (
 )
 from fieldforce.audit.models import AuditEntry
 from fieldforce.auth.models import LoginAttempt
+from fieldforce.customers.models import Customer, StageChange
 from fieldforce.db import Base
 from fieldforce.devices.models import Device
 from fieldforce.duty.models import DutyException, DutySchedule
@@ -37,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Correction",
+    "Customer",
     "Delegation",
     "Device",
     "DeviceReport",
@@ -57,6 +59,7 @@ __all__ = [
     "Ping",
     "Punch",
     "Staff",
+    "StageChange",
     "Task",
     "TaskEvent",
     "Tenant",
