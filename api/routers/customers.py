@@ -46,7 +46,7 @@ def _out(
         address=customer.address,
         lon=lon,
         lat=lat,
-        visit_radius_m=customer.visit_radius_m,
+        radius_m=customer.visit_radius_m,
         org_unit_id=customer.org_unit_id,
         owner_id=customer.owner_id,
         owner_name=owners.get(customer.owner_id) if customer.owner_id else None,
@@ -90,7 +90,8 @@ def create(
     name within 200 m is refused (`409 duplicate_customer`, naming the one there) unless
     `allow_duplicate`."""
     draft = CustomerDraft(
-        **body.model_dump(exclude={"crs", "contacts", "kind", "stage"}),
+        **body.model_dump(exclude={"crs", "contacts", "kind", "stage", "radius_m"}),
+        visit_radius_m=body.radius_m,
         crs=body.crs.value,
         kind=body.kind.value,
         stage=body.stage.value,
@@ -161,7 +162,7 @@ def import_customers(
     crs: Annotated[Crs, Query(description="the file's coordinate system")] = Crs.WGS84,
 ) -> ImportedOut:
     """All or nothing. CSV: a header naming `name`, `lon`, `lat` and any of `kind`,
-    `stage`, `code`, `address`, `visit_radius_m`, `owner` (a login), `org_unit` (a unit's
+    `stage`, `code`, `address`, `radius_m`, `owner` (a login), `org_unit` (a unit's
     code), `tags` (separated by `;`), `contact_name`, `contact_phone`, `lost_reason`.
     GeoJSON: a FeatureCollection of Points with those properties (`contacts` and `tags` as
     lists). A failure answers `422 import_failed` listing each failing row (1 = the first
@@ -194,7 +195,7 @@ def update_customer(
         kind=UNSET if body.kind is None else body.kind.value,
         address=body.sent("address", body.address),
         position=UNSET if not moved else (body.lon, body.lat, body.crs.value),  # type: ignore[arg-type]
-        visit_radius_m=unless_none(body.visit_radius_m),
+        visit_radius_m=unless_none(body.radius_m),
         org_unit_id=unless_none(body.org_unit_id),
         owner_id=body.sent("owner_id", body.owner_id),
         contacts=UNSET

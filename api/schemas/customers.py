@@ -12,7 +12,7 @@ from fieldforce.customers.models import CustomerKind, Stage
 from geo.crs import Crs
 
 Tag = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Radius = Annotated[float, Field(gt=0, le=5000, allow_inf_nan=False)]
+Radius = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
 Reason = Annotated[Text, StringConstraints(min_length=1, max_length=1000)]
 
 
@@ -38,7 +38,9 @@ class CustomerIn(BaseModel):
     lost_reason: Reason | None = None
     code: Code | None = None
     address: Annotated[Text, StringConstraints(max_length=500)] | None = None
-    visit_radius_m: Radius = 100.0
+    radius_m: Radius | None = Field(
+        default=None, description="how near a visit must come (m); default: the tenant's"
+    )
     org_unit_id: uuid.UUID | None = Field(default=None, description="default: one's own unit")
     owner_id: uuid.UUID | None = Field(default=None, description="the rep it belongs to")
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
@@ -53,13 +55,13 @@ class CustomerPatch(Patch):
     kind: CustomerKind | None = None
     code: Code | None = None
     address: Annotated[Text, StringConstraints(max_length=500)] | None = None
-    visit_radius_m: Radius | None = None
+    radius_m: Radius | None = None
     org_unit_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
     contacts: list[Contact] | None = Field(default=None, max_length=20)
     tags: list[Tag] | None = Field(default=None, max_length=20)
     not_null = frozenset(
-        {"name", "lon", "lat", "kind", "visit_radius_m", "org_unit_id", "contacts", "tags"}
+        {"name", "lon", "lat", "kind", "radius_m", "org_unit_id", "contacts", "tags"}
     )
 
 
@@ -79,7 +81,7 @@ class CustomerOut(BaseModel):
     address: str | None
     lon: float = Field(description="WGS-84")
     lat: float = Field(description="WGS-84")
-    visit_radius_m: float
+    radius_m: float = Field(description="how near a visit must come (m)")
     org_unit_id: uuid.UUID
     owner_id: uuid.UUID | None
     owner_name: str | None

@@ -32,7 +32,7 @@ COLUMNS = {
     "stage",
     "code",
     "address",
-    "visit_radius_m",
+    "radius_m",
     "owner",
     "org_unit",
     "tags",
@@ -124,7 +124,7 @@ def _draft(row: dict[str, Any], crs: str, lookups: _Lookups) -> CustomerDraft:
     if not isinstance(contacts, list):
         raise RowError("contacts", "contacts are a list")
     owner, unit = _text(row, "owner"), _text(row, "org_unit")
-    radius = _number(row, "visit_radius_m", required=False)
+    radius = _number(row, "radius_m", required=False)
     return CustomerDraft(
         name=name,
         lon=lon,
@@ -134,7 +134,7 @@ def _draft(row: dict[str, Any], crs: str, lookups: _Lookups) -> CustomerDraft:
         stage=_text(row, "stage") or "prospect",
         code=_text(row, "code"),
         address=_text(row, "address"),
-        visit_radius_m=100.0 if radius is None else radius,
+        visit_radius_m=radius,
         org_unit_id=None if unit is None else lookups.unit(unit),
         owner_id=None if owner is None else lookups.owner(owner),
         contacts=contacts,

@@ -74,7 +74,7 @@ class Customer(TenantOwned, Timestamps, Base):
     __table_args__ = (
         unit_fk(),
         UniqueConstraint("tenant_id", "code"),
-        CheckConstraint("visit_radius_m > 0 AND visit_radius_m <= 5000", name="visit_radius"),
+        CheckConstraint("visit_radius_m > 0 AND visit_radius_m <= 10000", name="visit_radius"),
         CheckConstraint("stage IN ('prospect', 'intended', 'partner', 'lost')", name="stage_known"),
         Index("ix_customer_geom", "geom", postgresql_using="gist"),
         Index("ix_customer_tenant_id_org_unit_id", "tenant_id", "org_unit_id"),

@@ -26,11 +26,10 @@ from fieldforce.errors import Conflict, Forbidden, Invalid, NotFound
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
-from fieldforce.tenancy.models import Module
+from fieldforce.tenancy.models import Module, Tenant
 from geo.crs import Crs, to_wgs84
 
 DUPLICATE_WITHIN_M = 200.0
-DEFAULT_RADIUS_M = 100.0
 NEAREST_MAX = 200
 CONTACTS_MAX = 20
 TAGS_MAX = 20
@@ -106,7 +105,7 @@ class CustomerDraft:
     stage: str = Stage.PROSPECT.value
     code: str | None = None
     address: str | None = None
-    visit_radius_m: float = DEFAULT_RADIUS_M
+    visit_radius_m: float | None = None  # None: the tenant's visit_radius_m
     org_unit_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
     contacts: list[dict[str, Any]] = field(default_factory=list)
@@ -132,8 +131,8 @@ def _check_fields(kind: str, stage: str, radius: float, lost_reason: str | None)
         )
     if stage not in {s.value for s in Stage}:
         raise Invalid(f"stage is one of {', '.join(s.value for s in Stage)}", code="invalid_stage")
-    if not 0 < radius <= 5000:
-        raise Invalid("the visit radius is 1..5000 m", code="invalid_radius")
+    if not 0 < radius <= 10_000:
+        raise Invalid("the visit radius is over 0 and at most 10,000 m", code="invalid_radius")
     if stage == Stage.LOST and not (lost_reason or "").strip():
         raise Invalid("a lost customer needs a reason", code="reason_required")
 
@@ -226,7 +225,12 @@ def create_customer(
     if not name:
         raise Invalid("a customer needs a name", code="invalid_name")
     lon, lat = check_position(draft.lon, draft.lat, draft.crs)
-    _check_fields(draft.kind, draft.stage, draft.visit_radius_m, draft.lost_reason)
+    radius = draft.visit_radius_m
+    if radius is None:
+        tenant = session.get(Tenant, actor.tenant_id)
+        assert tenant is not None
+        radius = tenant.effective_settings.visit_radius_m
+    _check_fields(draft.kind, draft.stage, radius, draft.lost_reason)
     tags = _check_lists(draft.contacts, draft.tags)
     unit_id, owner_id = _place(session, actor, draft.org_unit_id, draft.owner_id)
     _check_code_free(session, actor.tenant_id, draft.code, None)
@@ -243,7 +247,7 @@ def create_customer(
         lost_reason=(draft.lost_reason or "").strip() or None,
         address=(draft.address or "").strip() or None,
         geom=f"SRID=4326;POINT({lon} {lat})",
-        visit_radius_m=draft.visit_radius_m,
+        visit_radius_m=radius,
         org_unit_id=unit_id,
         owner_id=owner_id,
         contacts=draft.contacts,

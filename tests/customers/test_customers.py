@@ -54,6 +54,7 @@ def test_positions_from_amap_and_baidu_are_stored_in_wgs84(
         c = made(client, world, "north.rep", name=f"Hall {crs}", lon=lon, lat=lat, crs=crs)
         truth = east(1000 if crs == "bd09" else 0)
         assert haversine_m(c["lon"], c["lat"], *truth) < 1.0, crs
+        assert c["radius_m"] == 100  # the tenant's visit_radius_m
     outside = made(client, world, "north.rep", name="Paris", lon=2.35, lat=48.85, crs="gcj02")
     assert (outside["lon"], outside["lat"]) == (2.35, 48.85)  # GCJ-02 is WGS-84 there
 
@@ -198,8 +199,8 @@ def test_bad_customers_are_refused_and_nothing_is_written(
 ) -> None:
     for bad in (
         {"crs": "utm"},
-        {"visit_radius_m": 0},
-        {"visit_radius_m": 6000},
+        {"radius_m": 0},
+        {"radius_m": 10001},
         {"kind": "shop"},
         {"stage": "lost"},  # no reason
         {"lon": 181},

@@ -62,7 +62,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "visit_radius_m > 0 AND visit_radius_m <= 5000", name=op.f("ck_customer_visit_radius")
+            "visit_radius_m > 0 AND visit_radius_m <= 10000", name=op.f("ck_customer_visit_radius")
         ),
         sa.CheckConstraint(
             "stage IN ('prospect', 'intended', 'partner', 'lost')",
