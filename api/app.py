@@ -32,6 +32,7 @@ from api.routers import (
     tenancy,
     tracking,
     travel,
+    visits,
     zones,
 )
 from fieldforce import __version__
@@ -76,6 +77,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(attendance.router)
     app.include_router(attendance_reports.router)
     app.include_router(customers.router)
+    app.include_router(visits.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce.approvals import definitions as approval_flows
 from fieldforce.approvals import service as approvals
 from fieldforce.approvals.models import Action, ApprovalRequest, RequestKind, RequestStatus
+from fieldforce.attachments import service as attachments
 from fieldforce.attachments.models import SubjectKind
 from fieldforce.attachments.service import SubjectCheck
 from fieldforce.attendance import corrections, punches, sheets
+from fieldforce.customers import service as customer_service
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
 from fieldforce.leave import service as leave_service
@@ -39,6 +41,7 @@ from fieldforce.monitoring.machine import EventType
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.monitoring.monitor import Monitor
 from fieldforce.monitoring.service import mark_stale, mark_zone_stale
+from fieldforce.notify import tasks
 from fieldforce.notify.models import ItemKind
 from fieldforce.notify.service import Message, deliver_many
 from fieldforce.org import service as org_service
@@ -47,12 +50,13 @@ from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
 from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy import service as tenancy_service
-from fieldforce.tenancy.models import Tenant
+from fieldforce.tenancy.models import Module, Tenant
 from fieldforce.tenancy.service import BootstrapResult
 from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
 from fieldforce.tracking.queries import GoodFix
 from fieldforce.travel import service as travel_service
 from fieldforce.travel.models import TravelClaim
+from fieldforce.visits import service as visits
 from fieldforce.zones import assignments, exchange
 from fieldforce.zones import service as zone_service
 from fieldforce.zones.models import Zone
@@ -510,3 +514,44 @@ def create_tenant(
     approval_flows.ensure_defaults(session, result.tenant.id)
     leave_service.ensure_default_types(session, result.tenant.id)
     return result
+
+
+# Visits: photos taken on site go to the attachments store; a follow-up date becomes a
+# task for the visitor on that day (when the tenant has tasks), where the customer is.
+
+ATTACHMENT_SUBJECTS[SubjectKind.VISIT.value] = visits.may_see_visit
+FOLLOW_UP_AT = time(9, 0)
+
+
+def check_out_visit(
+    session: Session,
+    actor: Actor,
+    visit_id: uuid.UUID,
+    fix: visits.Fix,
+    result: visits.Outcome,
+    photo_ids: list[uuid.UUID],
+    *,
+    push: bool,
+) -> visits.Visit:
+    visit = visits.check_out(session, actor, visit_id, fix, result)
+    for photo_id in photo_ids:
+        attachments.attach(session, actor, photo_id, SubjectKind.VISIT, visit.id)
+    if visit.follow_up_on is not None and Module.NOTICES.value in actor.modules:
+        customer = customer_service.get_customer(session, actor, visit.customer_id)
+        tenant = session.get(Tenant, actor.tenant_id)
+        assert tenant is not None
+        lon, lat = customer_service.position_of(customer)
+        task = tasks.for_oneself(
+            session,
+            actor,
+            title=f"Follow up: {customer.name}"[:200],
+            description=visit.outcome or "",
+            due_at=datetime.combine(visit.follow_up_on, FOLLOW_UP_AT, ZoneInfo(tenant.timezone)),
+            place=(customer.address or customer.name)[:300],
+            lon=lon,
+            lat=lat,
+            push=push,
+        )
+        visit.follow_up_task_id = task.id
+        session.flush()
+    return visit

@@ -31,6 +31,7 @@ from fieldforce.notify.sms_sender import SmsSender
 from fieldforce.notify.tasks import send_due_reminders
 from fieldforce.settings import Settings
 from fieldforce.tracking.jobs import maintain_ping_partitions
+from fieldforce.visits.service import close_forgotten as close_forgotten_visits
 
 log = get_logger("fieldforce.jobs")
 
@@ -62,6 +63,7 @@ def jobs_for(settings: Settings) -> list[Job]:
             partial(remind_and_escalate, push=push),
         ),
         Job("attendance_auto_close", timedelta(minutes=5), close_due),
+        Job("visits_auto_close", timedelta(minutes=5), close_forgotten_visits),
         Job(
             "attachment_cleanup",
             timedelta(hours=1),

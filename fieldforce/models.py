@@ -24,6 +24,7 @@ from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
 from fieldforce.travel.models import TravelClaim, TravelLeg, TravelLine
+from fieldforce.visits.models import Visit
 from fieldforce.zones.models import Zone, ZoneAssignment
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "TravelClaim",
     "TravelLeg",
     "TravelLine",
+    "Visit",
     "Zone",
     "ZoneAssignment",
     "ZoneEvent",

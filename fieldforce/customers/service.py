@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoalchemy2 import Geography
+from geoalchemy2 import Geography, WKTElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import ColumnElement, cast, func, select
 from sqlalchemy.orm import Session
@@ -246,7 +246,7 @@ def create_customer(
         stage=draft.stage,
         lost_reason=(draft.lost_reason or "").strip() or None,
         address=(draft.address or "").strip() or None,
-        geom=f"SRID=4326;POINT({lon} {lat})",
+        geom=WKTElement(f"POINT({lon} {lat})", srid=4326),
         visit_radius_m=radius,
         org_unit_id=unit_id,
         owner_id=owner_id,
@@ -294,7 +294,7 @@ def update_customer(
         customer.name, customer.name_key, logged["name"] = name, name_key(name), name
     if not isinstance(changes.position, Unset):
         lon, lat = check_position(*changes.position)
-        customer.geom = f"SRID=4326;POINT({lon} {lat})"
+        customer.geom = WKTElement(f"POINT({lon} {lat})", srid=4326)
         logged["position"] = [lon, lat]
     if not isinstance(changes.code, Unset):
         _check_code_free(session, actor.tenant_id, changes.code, customer.id)

@@ -65,6 +65,40 @@ def assign(
 ) -> Task:
     actor.require_module(Module.NOTICES.value)
     assignee = actor.require_directs_staff(session, assignee_id, oneself_allowed=True)
+    return _create(session, actor, assignee, title, description, due_at, place, lon, lat, push)
+
+
+def for_oneself(
+    session: Session,
+    actor: Actor,
+    *,
+    title: str,
+    description: str = "",
+    due_at: datetime | None = None,
+    place: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    push: bool,
+) -> Task:
+    """A task anyone sets themselves from their own work (a visit's next follow-up)."""
+    actor.require_module(Module.NOTICES.value)
+    me = session.get(Staff, (actor.tenant_id, actor.staff_id))
+    assert me is not None
+    return _create(session, actor, me, title, description, due_at, place, lon, lat, push)
+
+
+def _create(
+    session: Session,
+    actor: Actor,
+    assignee: Staff,
+    title: str,
+    description: str,
+    due_at: datetime | None,
+    place: str | None,
+    lon: float | None,
+    lat: float | None,
+    push: bool,
+) -> Task:
     if not assignee.active:
         raise Invalid("tasks cannot be given to inactive staff", code="inactive_staff")
     if (lon is None) != (lat is None):

@@ -89,6 +89,7 @@ class TenantSettings(BaseModel):
     visit_radius_m: float = Field(default=100, gt=0, le=10_000)
     visit_accuracy_cap_m: float = Field(default=50, ge=0, le=1_000)
     visit_policy: str = Field(default="store_unverified", pattern="^(store_unverified|refuse)$")
+    visit_auto_close_h: int = Field(default=4, ge=1, le=24)  # a visit never checked out
     # tasks
     task_reminder_before_s: int = Field(default=3600, ge=0, le=7 * 86_400)
     # travel claims
