@@ -25,6 +25,7 @@ from api.routers import (
     events,
     health,
     ingest,
+    inspections,
     leave,
     notify,
     org,
@@ -78,6 +79,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(attendance_reports.router)
     app.include_router(customers.router)
     app.include_router(visits.router)
+    app.include_router(inspections.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

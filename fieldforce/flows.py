@@ -33,6 +33,8 @@ from fieldforce.attendance import corrections, punches, sheets
 from fieldforce.customers import service as customer_service
 from fieldforce.db import owned_session
 from fieldforce.duty import service as duty_service
+from fieldforce.inspections import service as inspections
+from fieldforce.inspections import templates as inspection_templates
 from fieldforce.leave import service as leave_service
 from fieldforce.leave.models import LeaveRequest, LeaveStatus
 from fieldforce.monitoring.events import store_steps
@@ -513,6 +515,7 @@ def create_tenant(
     )
     approval_flows.ensure_defaults(session, result.tenant.id)
     leave_service.ensure_default_types(session, result.tenant.id)
+    inspection_templates.install_default(session, result.tenant.id)
     return result
 
 
@@ -555,3 +558,70 @@ def check_out_visit(
         visit.follow_up_task_id = task.id
         session.flush()
     return visit
+
+
+# Inspections: photos go to the attachments store; a corrective action is a task for the
+# outlet's owner (when the tenant has tasks), due at the end of its due day, reminded
+# through the outbox like any task; a later inspection passing the item settles it.
+
+ATTACHMENT_SUBJECTS[SubjectKind.INSPECTION.value] = inspections.may_see_inspection
+ACTION_DUE_AT = time(18, 0)
+
+
+def submit_inspection(
+    session: Session,
+    actor: Actor,
+    *,
+    template_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    fix: visits.Fix,
+    answers: list[inspections.AnswerIn],
+    finished_at: datetime | None,
+    inspection_id: uuid.UUID | None,
+    push: bool,
+) -> inspections.Submitted:
+    done = inspections.submit(
+        session,
+        actor,
+        template_id=template_id,
+        customer_id=customer_id,
+        fix=fix,
+        answers=answers,
+        finished_at=finished_at,
+        inspection_id=inspection_id,
+    )
+    if done.duplicate:
+        return done
+    for photo_id in dict.fromkeys(a.photo_id for a in answers if a.photo_id is not None):
+        attachments.attach(session, actor, photo_id, SubjectKind.INSPECTION, done.inspection.id)
+    if Module.NOTICES.value not in actor.modules:
+        return done
+    tenant = session.get(Tenant, actor.tenant_id)
+    assert tenant is not None
+    customer = customer_service.get_customer(session, actor, customer_id)
+    lon, lat = customer_service.position_of(customer)
+    for action in done.opened:
+        task = tasks.by_rule(
+            session,
+            actor,
+            action.assignee_id,
+            title=f"Correct: {action.title}"[:200],
+            description="An inspection found this critical item failed.",
+            due_at=datetime.combine(action.due_on, ACTION_DUE_AT, ZoneInfo(tenant.timezone)),
+            place=(customer.address or customer.name)[:300],
+            lon=lon,
+            lat=lat,
+            push=push,
+        )
+        action.task_id = task.id
+    for action in done.closed:
+        if action.task_id is not None:
+            tasks.settle_by_rule(
+                session,
+                actor.tenant_id,
+                action.task_id,
+                actor.staff_id,
+                "passed at a later inspection",
+            )
+    session.flush()
+    return done

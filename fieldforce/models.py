@@ -17,6 +17,7 @@ from fieldforce.customers.models import Customer, StageChange
 from fieldforce.db import Base
 from fieldforce.devices.models import Device
 from fieldforce.duty.models import DutyException, DutySchedule
+from fieldforce.inspections.models import CorrectiveAction, Inspection, InspectionTemplate
 from fieldforce.leave.models import LeaveAllocation, LeaveEntry, LeaveRequest, LeaveType
 from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, TaskEvent
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Correction",
+    "CorrectiveAction",
     "Customer",
     "Delegation",
     "Device",
@@ -46,6 +48,8 @@ __all__ = [
     "DutyException",
     "DutySchedule",
     "InboxItem",
+    "Inspection",
+    "InspectionTemplate",
     "LatestPosition",
     "LeaveAllocation",
     "LeaveEntry",

@@ -21,7 +21,7 @@ from fieldforce.visits.models import Verification, Visit, VisitStatus, VisitType
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
 
 
-def _fix(body: FixIn) -> visits.Fix:
+def fix_from(body: FixIn) -> visits.Fix:
     return visits.Fix(body.time, body.lon, body.lat, body.accuracy_m, body.crs.value, body.mock)
 
 
@@ -81,7 +81,7 @@ def check_in(body: VisitIn, actor: ActorDep, session: SessionDep, response: Resp
         session,
         actor,
         kind=VisitType(body.type),
-        fix=_fix(body.check_in),
+        fix=fix_from(body.check_in),
         visit_id=body.id,
         customer_id=body.customer_id,
         prospect=prospect,
@@ -112,7 +112,7 @@ def check_out(
         body.follow_up_on,
     )
     visit = flows.check_out_visit(
-        session, actor, visit_id, _fix(body), result, body.photo_ids, push=settings.push_enabled
+        session, actor, visit_id, fix_from(body), result, body.photo_ids, push=settings.push_enabled
     )
     return _out(session, visit)
 

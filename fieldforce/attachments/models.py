@@ -31,6 +31,7 @@ class SubjectKind(StrEnum):
     TRAVEL_LINE = "travel_line"
     VISIT = "visit"
     ATTENDANCE_PUNCH = "attendance_punch"
+    INSPECTION = "inspection"
 
 
 class Attachment(TenantOwned, Base):

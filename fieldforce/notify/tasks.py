@@ -87,6 +87,42 @@ def for_oneself(
     return _create(session, actor, me, title, description, due_at, place, lon, lat, push)
 
 
+def by_rule(
+    session: Session,
+    actor: Actor,
+    assignee_id: uuid.UUID,
+    *,
+    title: str,
+    description: str = "",
+    due_at: datetime | None = None,
+    place: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    push: bool,
+) -> Task:
+    """A task the tenant's rules give (an outlet's owner must correct what an inspection
+    found): the person is chosen by the rule, not by the caller, so no directing is asked."""
+    actor.require_module(Module.NOTICES.value)
+    assignee = session.get(Staff, (actor.tenant_id, assignee_id))
+    if assignee is None:
+        raise NotFound("no such staff member", details={"staff_id": str(assignee_id)})
+    return _create(session, actor, assignee, title, description, due_at, place, lon, lat, push)
+
+
+def settle_by_rule(
+    session: Session, tenant_id: uuid.UUID, task_id: uuid.UUID, by: uuid.UUID, note: str
+) -> None:
+    """A rule's task done because the rule says so (a later inspection passed the item)."""
+    task = session.scalar(
+        select(Task).where(Task.tenant_id == tenant_id, Task.id == task_id).with_for_update()
+    )
+    if task is None or task.status not in LIVE:
+        return
+    previous, task.status = task.status, TaskStatus.DONE.value
+    _event(session, task, by, previous, TaskStatus.DONE.value, note)
+    session.flush()
+
+
 def _create(
     session: Session,
     actor: Actor,

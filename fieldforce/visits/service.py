@@ -70,7 +70,7 @@ def judge(settings: TenantSettings, customer: Customer, fix: Fix) -> Judged:
     )
 
 
-def _check_time(settings: TenantSettings, fix: Fix, now: datetime) -> None:
+def check_time(settings: TenantSettings, fix: Fix, now: datetime) -> None:
     if fix.time > now + timedelta(seconds=settings.future_tolerance_s):
         raise Invalid("the time is in the future", code="future_time")
     if fix.time < now - timedelta(days=settings.upload_window_days):
@@ -80,7 +80,7 @@ def _check_time(settings: TenantSettings, fix: Fix, now: datetime) -> None:
         )
 
 
-def _refuse_if_away(settings: TenantSettings, judged: Judged, fix: Fix) -> None:
+def refuse_if_away(settings: TenantSettings, judged: Judged, fix: Fix) -> None:
     if judged.verification is Verification.VERIFIED or settings.visit_policy != "refuse":
         return
     raise Invalid(
@@ -181,7 +181,7 @@ def check_in(
     tenant = session.get(Tenant, actor.tenant_id)
     assert tenant is not None
     settings = tenant.effective_settings
-    _check_time(settings, fix, now)
+    check_time(settings, fix, now)
     customers.check_position(fix.lon, fix.lat, fix.crs)
     if prospect is not None:
         lon, lat = customers.check_position(fix.lon, fix.lat, fix.crs)
@@ -203,7 +203,7 @@ def check_in(
         )
     customer = _customer_for(session, actor, kind, customer_id, prospect)
     judged = judge(settings, customer, fix)
-    _refuse_if_away(settings, judged, fix)
+    refuse_if_away(settings, judged, fix)
     previous = _previous(session, customer, kind, previous_visit_id, fix.time)
     visit = Visit(
         tenant_id=actor.tenant_id,
@@ -289,7 +289,7 @@ def check_out(
     tenant = session.get(Tenant, actor.tenant_id)
     assert tenant is not None
     settings = tenant.effective_settings
-    _check_time(settings, fix, now)
+    check_time(settings, fix, now)
     if fix.time < visit.in_at:
         raise Invalid("the check-out is before the check-in", code="out_before_in")
     if len(result.outcome or "") > OUTCOME_MAX or len(result.notes or "") > NOTES_MAX:
@@ -300,7 +300,7 @@ def check_out(
     customer = session.get(Customer, (visit.tenant_id, visit.customer_id))
     assert customer is not None
     judged = judge(settings, customer, fix)
-    _refuse_if_away(settings, judged, fix)
+    refuse_if_away(settings, judged, fix)
     if result.stage is not None and result.stage != customer.stage:
         customers.change_stage(
             session, actor, customer.id, result.stage, result.stage_reason, visit_id=visit.id
