@@ -17,7 +17,7 @@ from typing import Any
 from geoalchemy2 import Geography, WKTElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import ColumnElement, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fieldforce.audit import service as audit
 from fieldforce.changes import UNSET, Changes, Unset
@@ -490,20 +490,12 @@ def nearest(
         .limit(limit * 4 + 20)
         .subquery()
     )
-    distance = func.ST_Distance(cast(candidates.c.geom, Geography), cast(point, Geography))
-    stmt = select(candidates.c.id, distance.label("metres")).order_by(distance).limit(limit)
+    found = aliased(Customer, candidates)
+    distance = func.ST_Distance(cast(found.geom, Geography), cast(point, Geography))
+    stmt = select(found, distance.label("metres")).order_by(distance).limit(limit)
     if within_m is not None:
         stmt = stmt.where(distance <= within_m)
-    rows = session.execute(stmt).all()
-    found = {
-        c.id: c
-        for c in session.scalars(
-            select(Customer).where(
-                Customer.tenant_id == actor.tenant_id, Customer.id.in_([r.id for r in rows])
-            )
-        )
-    }
-    return [Near(found[r.id], float(r.metres)) for r in rows]
+    return [Near(c, float(metres)) for c, metres in session.execute(stmt).all()]
 
 
 def position_of(customer: Customer) -> tuple[float, float]:
