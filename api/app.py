@@ -29,6 +29,7 @@ from api.routers import (
     leave,
     notify,
     org,
+    plans,
     reports,
     tenancy,
     tracking,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(customers.router)
     app.include_router(visits.router)
     app.include_router(inspections.router)
+    app.include_router(plans.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

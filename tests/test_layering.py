@@ -40,8 +40,8 @@ DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
         "attendance",
         "customers",
         "visits",
-        "plans",
         "inspections",
+        "plans",
         "reports",
     ),
     # where one domain's change leads to work in another, and what runs them all
