@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,7 +75,11 @@ def _line_feature(track: Track) -> TrackFeature:
     )
 
 
-def _stop_features(track: Track) -> list[TrackFeature]:
+StopMatch = tuple[uuid.UUID, str] | None
+
+
+def _stop_features(track: Track, matches: Sequence[StopMatch]) -> list[TrackFeature]:
+    matched = list(matches) or [None] * len(track.stops)
     return [
         TrackFeature(
             type="Feature",
@@ -84,9 +89,11 @@ def _stop_features(track: Track) -> list[TrackFeature]:
                 start=_utc(stop.start_t),
                 end=_utc(stop.end_t),
                 duration_s=round(stop.duration_s),
+                customer_id=match[0] if match else None,
+                customer_name=match[1] if match else None,
             ),
         )
-        for stop in track.stops
+        for stop, match in zip(track.stops, matched, strict=True)
     ]
 
 
@@ -116,7 +123,8 @@ def _trip_features(track: Track) -> list[TrackFeature]:
     ]
 
 
-def track_collection(track: Track) -> TrackCollection:
+def track_collection(track: Track, matches: Sequence[StopMatch] = ()) -> TrackCollection:
+    """The track; ``matches`` names the customer of each stop (or None), when known."""
     line = [_line_feature(track)] if len(track.line) >= 2 else []
     return TrackCollection(
         type="FeatureCollection",
@@ -124,7 +132,7 @@ def track_collection(track: Track) -> TrackCollection:
         start=track.start,
         end=track.end,
         distance_m=round(track.distance_m, 1),
-        features=[*line, *_stop_features(track), *_trip_features(track)],
+        features=[*line, *_stop_features(track, matches), *_trip_features(track)],
     )
 
 

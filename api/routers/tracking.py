@@ -31,6 +31,7 @@ from api.schemas.tracking import (
 )
 from api.schemas.types import Line, Time
 from fieldforce import flows
+from fieldforce.customers import service as customers
 from fieldforce.monitoring import positions as map_positions
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
@@ -140,17 +141,21 @@ def staff_track(
     download: Annotated[bool, Query(description="answer as a file to save")] = False,
 ) -> Response:
     """Where this person went: the track of good fixes (simplified when asked), its stops
-    and the trips between them, and `distance_m` (moving distance, good fixes only).
+    and the trips between them, and `distance_m` (moving distance, good fixes only). A stop
+    within the visit radius of a customer in one's scope names it (`customer_id`,
+    `customer_name`).
     `format=gpx` gives the full track as GPX with stops as waypoints; `download=true`
     makes either a file download."""
     track = queries.load_track(
         session, actor, staff_id, start, end, tolerance_m=tolerance_m, zoom=zoom
     )
+    found = customers.customers_at(session, actor, [(s.lon, s.lat) for s in track.stops])
+    matches = [(c.id, c.name) if c else None for c in found]
     filename = f"track-{staff_id}-{start:%Y%m%d}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if download else {}
     if format == "gpx":
         return Response(track_gpx(track), media_type=GPX, headers=headers)
-    return GeoJSONResponse(track_collection(track), headers=headers)
+    return GeoJSONResponse(track_collection(track, matches), headers=headers)
 
 
 def _lonlat(ping: Ping) -> tuple[float, float]:

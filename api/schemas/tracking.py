@@ -140,6 +140,10 @@ class StopProperties(BaseModel):
     start: UtcTime
     end: UtcTime
     duration_s: int
+    customer_id: uuid.UUID | None = Field(
+        default=None, description="the customer in scope the stop was at (within its radius)"
+    )
+    customer_name: str | None = None
 
 
 class TripProperties(BaseModel):

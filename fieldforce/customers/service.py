@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -514,3 +515,21 @@ def owner_names(session: Session, customers: list[Customer]) -> dict[uuid.UUID, 
             )
         ).all()
     )
+
+
+def customers_at(
+    session: Session, actor: Actor, points: Sequence[tuple[float, float]]
+) -> list[Customer | None]:
+    """For each point (a stop on a track), the nearest customer in scope whose visit radius,
+    with the tenant's accuracy allowance, reaches it; None where none does."""
+    if not points or Module.VISITS.value not in actor.modules:
+        return [None] * len(points)
+    tenant = session.get(Tenant, actor.tenant_id)
+    assert tenant is not None
+    allowance = tenant.effective_settings.visit_accuracy_cap_m
+    out: list[Customer | None] = []
+    for lon, lat in points:
+        near = nearest(session, actor, lon, lat, Filters(), limit=3, within_m=10_000 + allowance)
+        hit = next((n for n in near if n.distance_m <= n.customer.visit_radius_m + allowance), None)
+        out.append(hit.customer if hit else None)
+    return out

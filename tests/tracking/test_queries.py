@@ -164,6 +164,13 @@ def test_track_with_stops_trips_and_distance(client: TestClient, world: World, d
     upload(db, world, "north.rep", day_of_work(start))
     # a mocked fix far away never counts
     upload(db, world, "north.rep", [(start + timedelta(minutes=45), LON + 1, LAT)], mock=True)
+    # the first stop is at a customer the supervisor sees
+    shop = client.post(
+        "/api/v1/customers",
+        headers=world.headers("north.sup"),
+        json={"name": "Corner Shop", "stage": "partner", "lon": LON, "lat": LAT + 0.0003},
+    )
+    assert shop.status_code == 201, shop.text
     url = f"/api/v1/staff/{world.staff_id('north.rep')}/track"
     params = {
         "from": (start - timedelta(minutes=1)).isoformat(),
@@ -172,6 +179,12 @@ def test_track_with_stops_trips_and_distance(client: TestClient, world: World, d
     r = client.get(url, headers=world.headers("north.sup"), params=params)
     assert r.status_code == 200, r.text
     fc = r.json()
+    at = [
+        f["properties"]["customer_name"]
+        for f in fc["features"]
+        if f["properties"]["kind"] == "stop"
+    ]
+    assert at == ["Corner Shop", None]  # 33 m from the first; 3 km from the second
     assert fc["distance_m"] == pytest.approx(3000, rel=0.01)
     kinds = [f["properties"]["kind"] for f in fc["features"]]
     assert kinds.count("track") == 1
