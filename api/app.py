@@ -23,6 +23,7 @@ from api.routers import (
     customers,
     devices,
     events,
+    field_reports,
     health,
     ingest,
     inspections,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(visits.router)
     app.include_router(inspections.router)
     app.include_router(plans.router)
+    app.include_router(field_reports.router)
     app.include_router(travel.router)
     app.include_router(leave.router)
     app.include_router(attachments.router)

@@ -62,3 +62,45 @@ class LeaveReport(BaseModel):
 class ClaimsReport(BaseModel):
     items: list[ClaimsReportRow]
     next_cursor: None = None
+
+
+class VisitReportRow(BaseModel):
+    org_unit: str
+    staff_id: uuid.UUID
+    login: str
+    name: str
+    routine: int
+    cold: int
+    follow_up: int
+    total: int
+    verified: int
+    verified_share: float
+    minutes_on_site: float | None = Field(description="the mean, of visits checked out")
+
+
+class CoverageRow(BaseModel):
+    org_unit_id: uuid.UUID
+    org_unit: str
+    partners: int
+    visited: int = Field(description="partner outlets with a visit in the period")
+    share: float
+
+
+class FunnelOut(BaseModel):
+    prospect: int
+    intended: int
+    partner: int
+    lost: int
+
+
+class OutletScoreRow(BaseModel):
+    customer_id: uuid.UUID
+    customer: str
+    org_unit: str
+    inspections: int
+    mean_score: float | None
+    first_score: float | None
+    last_score: float | None
+    trend: float | None = Field(description="last score minus first, in the period")
+    last_grade: str | None
+    open_actions: int

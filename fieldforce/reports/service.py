@@ -31,7 +31,7 @@ NO_MONEY = Decimal("0.00")
 SANCTIONED = (ClaimStatus.APPROVED.value, ClaimStatus.PAID.value)
 
 
-def _require_reporter(actor: Actor) -> None:
+def require_reporter(actor: Actor) -> None:
     if not actor.roles & REPORT_ROLES:
         raise Forbidden(
             "only supervisors, managers, finance staff and administrators run reports",
@@ -39,7 +39,7 @@ def _require_reporter(actor: Actor) -> None:
         )
 
 
-def _people(session: Session, actor: Actor, unit_id: uuid.UUID | None) -> ColumnElement[bool]:
+def people_clause(session: Session, actor: Actor, unit_id: uuid.UUID | None) -> ColumnElement[bool]:
     """Staff rows the report covers: the tenant (administrators) or the caller's subtree,
     narrowed to a unit's subtree when one is given (a unit outside the scope: NotFound)."""
     same = Staff.tenant_id == actor.tenant_id
@@ -106,8 +106,8 @@ def leave_report(
     (this one in the tenant's time zone by default), by unit, person and type; with
     ``group_by_unit`` a total row per unit and type after each unit's people."""
     actor.require_module(Module.LEAVE.value)
-    _require_reporter(actor)
-    people = _people(session, actor, unit_id)
+    require_reporter(actor)
+    people = people_clause(session, actor, unit_id)
     today = local_today(session, actor.tenant_id, now)
     year = year or today.year
     tenant = actor.tenant_id
@@ -294,10 +294,10 @@ def claims_report(
     """Lines whose day is within ``start``..``end`` (both optional, inclusive), of claims
     with that status or, by default, of every claim but drafts."""
     actor.require_module(Module.TRAVEL.value)
-    _require_reporter(actor)
+    require_reporter(actor)
     if start is not None and end is not None and end < start:
         raise Invalid("the period ends before it starts", code="invalid_period")
-    people = _people(session, actor, unit_id)
+    people = people_clause(session, actor, unit_id)
     tenant = actor.tenant_id
     month = func.to_char(TravelLine.day, "YYYY-MM").label("month")
     payable = func.coalesce(TravelLine.sanctioned_amount, TravelLine.amount)
