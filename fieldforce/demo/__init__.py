@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce import flows
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
-from fieldforce.demo import attendance, workflows
+from fieldforce.demo import attendance, sales, workflows
 from fieldforce.devices import service as devices
 from fieldforce.devices.models import Device
 from fieldforce.monitoring.models import ZoneEvent
@@ -128,6 +128,9 @@ class DemoSummary:
     leave_requests: int = 0
     claims: int = 0
     punches: int = 0
+    customers: int = 0
+    visits: int = 0
+    inspections: int = 0
     logins: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -135,8 +138,9 @@ class DemoSummary:
             f"demo tenant {self.tenant_id}: {self.units} org units, {self.staff} staff, "
             f"{self.devices} devices, {self.zones} work zones, {self.pings} pings of one "
             f"working day, {self.events} off-zone, no-signal and late-arrival events, "
-            f"{self.leave_requests} leave requests, {self.claims} travel claims and "
-            f"{self.punches} attendance punches\n"
+            f"{self.leave_requests} leave requests, {self.claims} travel claims, "
+            f"{self.punches} attendance punches, {self.customers} customers, {self.visits} "
+            f"visits and {self.inspections} inspections\n"
             f"sign in as tenant 'demo-provincial-mobile', password '{DEMO_PASSWORD}', with "
             f"any of: {', '.join(self.logins)}"
         )
@@ -290,6 +294,16 @@ def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
         rng,
         datetime.now(UTC),
     ).punches
+    field_sales = sales.build_field(
+        session,
+        result.tenant.id,
+        day[0].astimezone(ZoneInfo(DEMO_TIMEZONE)).date(),
+        CITY_CENTRES["Hangzhou"],
+        ZoneInfo(DEMO_TIMEZONE),
+        rng,
+    )
+    summary.customers, summary.visits = field_sales.customers, field_sales.visits
+    summary.inspections = field_sales.inspections
     summary.events = (
         session.scalar(
             select(func.count())

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -277,3 +278,32 @@ def test_demo_has_a_month_of_attendance(
         )
     ).all()
     assert "xihu1.rep2" in {by_login.get(s) for s in auto}
+
+
+def test_demo_has_field_sales(session_factory: sessionmaker[Session], db: Session) -> None:
+    """Customers (some placed in GCJ-02), a week of plans, visits of every kind and
+    inspections with a corrective action, for the console's field-sales pages."""
+    from fieldforce.customers.models import Customer, StageChange
+    from fieldforce.inspections.models import CorrectiveAction, Inspection
+    from fieldforce.plans.models import WorkPlan
+    from fieldforce.visits.models import Visit
+
+    summary = build_demo(session_factory, push=False)
+    tenant_id = summary.tenant_id
+
+    def count(model: Any, *where: Any) -> int:
+        return (
+            db.scalar(
+                select(func.count()).select_from(model).where(model.tenant_id == tenant_id, *where)
+            )
+            or 0
+        )
+
+    assert count(Customer) == 40  # 8 reps × 5
+    assert count(WorkPlan) == 40  # 8 reps × 5 days
+    kinds = Counter(db.scalars(select(Visit.type).where(Visit.tenant_id == tenant_id)))
+    assert set(kinds) == {"routine", "cold", "follow_up"}
+    assert count(Visit, Visit.in_verification == "unverified") >= 1
+    assert count(StageChange, StageChange.visit_id.is_not(None)) == 16  # cold → intended → partner
+    assert count(Inspection) == 6
+    assert count(CorrectiveAction) >= 1
