@@ -114,9 +114,16 @@ def test_a_notice_to_a_team_reaches_its_people_and_its_receipts_follow(
         expect(rep_page).to_have_url(f"{console.base}/console#/notices")
         nav = rep_page.locator(".nav")
         # a rep sees their own areas only: no map, zones, alerts or org
-        expect(nav.locator(".nav-link")).to_have_count(5)
+        expect(nav.locator(".nav-link")).to_have_count(6)
         hrefs = [link.get_attribute("href") for link in nav.locator(".nav-link").all()]
-        assert hrefs == ["#/notices", "#/approvals", "#/attendance", "#/leave", "#/travel"]
+        assert hrefs == [
+            "#/notices",
+            "#/approvals",
+            "#/attendance",
+            "#/customers",
+            "#/leave",
+            "#/travel",
+        ]
         entry = rep_page.locator(".inbox-item", has_text=title)
         expect(entry).to_have_class(_has("inbox-unread"))
         badge = nav.locator(".unread-badge")

@@ -1,6 +1,7 @@
 // The pages of the console, by the path after the hash; each area is a folder.
 import { AlertsPage } from "./alerts/AlertsPage.js";
 import { AttendancePage } from "./attendance/AttendancePage.js";
+import { CustomersPage } from "./customers/CustomersPage.js";
 import { ApprovalsPage } from "./approvals/ApprovalsPage.js";
 import { ItineraryPage } from "./itinerary/ItineraryPage.js";
 import { LeavePage } from "./leave/LeavePage.js";
@@ -18,6 +19,7 @@ export const PAGES = [
   { path: "/notices", component: NoticesPage },
   { path: "/approvals", component: ApprovalsPage },
   { path: "/attendance", component: AttendancePage },
+  { path: "/customers", component: CustomersPage },
   { path: "/leave", component: LeavePage },
   { path: "/travel", component: TravelPage },
   { path: "/org", component: OrgPage },

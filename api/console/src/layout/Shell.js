@@ -18,6 +18,7 @@ export const AREAS = [
   { path: "/notices", label: "nav_notices", show: () => true, badge: UnreadBadge },
   { path: "/approvals", label: "nav_approvals", show: () => true, badge: WaitingBadge },
   { path: "/attendance", label: "nav_attendance", show: () => true },
+  { path: "/customers", label: "nav_customers", show: () => true },
   { path: "/leave", label: "nav_leave", show: () => true },
   { path: "/travel", label: "nav_travel", show: () => true },
   { path: "/org", label: "nav_org", show: () => hasRole("admin", "manager", "supervisor") },

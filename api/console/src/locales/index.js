@@ -23,6 +23,8 @@ import enTravel from "./en/travel.json";
 import zhTravel from "./zh/travel.json";
 import enAttendance from "./en/attendance.json";
 import zhAttendance from "./zh/attendance.json";
+import enCustomers from "./en/customers.json";
+import zhCustomers from "./zh/customers.json";
 
 export const catalogs = {
   en: {
@@ -38,6 +40,7 @@ export const catalogs = {
     leave: enLeave,
     travel: enTravel,
     attendance: enAttendance,
+    customers: enCustomers,
   },
   zh: {
     common: zhCommon,
@@ -52,5 +55,6 @@ export const catalogs = {
     leave: zhLeave,
     travel: zhTravel,
     attendance: zhAttendance,
+    customers: zhCustomers,
   },
 };
