@@ -228,3 +228,13 @@ def wait_until(page: Page, script: str, arg: Any = None, timeout_s: float = 15) 
         if time.monotonic() > deadline:
             raise AssertionError(f"the page never satisfied: {script}")
         page.wait_for_timeout(100)
+
+
+@pytest.fixture
+def shanghai_page(browser: Browser) -> Iterator[Page]:
+    """A tab whose clock is the demo tenant's (its days are the tenant's)."""
+    errors = BrowserErrors()
+    context, page = open_page(browser, errors, timezone_id="Asia/Shanghai")
+    yield page
+    context.close()
+    assert errors.unexpected() == []

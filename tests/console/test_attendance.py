@@ -6,30 +6,18 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from fieldforce.demo import CITY_CENTRES, last_working_day
 from fieldforce.demo.attendance import ABSENT, MISSED_IN, working_days
-from tests.console.conftest import BrowserErrors, Console, open_page, screenshot, sign_in
+from tests.console.conftest import Console, screenshot, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def shanghai_page(browser: Browser) -> Iterator[Page]:
-    """A tab whose clock is the demo tenant's (the sheet's days are the tenant's)."""
-    errors = BrowserErrors()
-    context, page = open_page(browser, errors, timezone_id="Asia/Shanghai")
-    yield page
-    context.close()
-    assert errors.unexpected() == []
 
 
 def demo_days() -> list:  # type: ignore[type-arg]

@@ -4,25 +4,14 @@ visit checked in through the API on the rep's day."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.console.conftest import BrowserErrors, Console, open_page, screenshot, sign_in
+from tests.console.conftest import Console, screenshot, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def shanghai_page(browser: Browser) -> Iterator[Page]:
-    errors = BrowserErrors()
-    context, page = open_page(browser, errors, timezone_id="Asia/Shanghai")
-    yield page
-    context.close()
-    assert errors.unexpected() == []
 
 
 def test_customers_on_the_map_by_stage(shanghai_page: Page, console: Console) -> None:
