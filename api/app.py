@@ -30,6 +30,7 @@ from api.routers import (
     leave,
     notify,
     org,
+    plan_rules,
     plans,
     reports,
     tenancy,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(visits.router)
     app.include_router(inspections.router)
     app.include_router(plans.router)
+    app.include_router(plan_rules.router)
     app.include_router(field_reports.router)
     app.include_router(travel.router)
     app.include_router(leave.router)

@@ -29,6 +29,7 @@ from fieldforce.notify.outbox import OutboxWorker, Sender
 from fieldforce.notify.push import FcmSender
 from fieldforce.notify.sms_sender import SmsSender
 from fieldforce.notify.tasks import send_due_reminders
+from fieldforce.plans.rules import apply_due as apply_plan_rules
 from fieldforce.settings import Settings
 from fieldforce.tracking.jobs import maintain_ping_partitions
 from fieldforce.visits.service import close_forgotten as close_forgotten_visits
@@ -64,6 +65,7 @@ def jobs_for(settings: Settings) -> list[Job]:
         ),
         Job("attendance_auto_close", timedelta(minutes=5), close_due),
         Job("visits_auto_close", timedelta(minutes=5), close_forgotten_visits),
+        Job("plan_rules", timedelta(hours=1), run_batches=apply_plan_rules),
         Job(
             "attachment_cleanup",
             timedelta(hours=1),

@@ -35,6 +35,7 @@ def _out(progress: plans.DayProgress) -> PlanOut:
                 status=s.status,
                 done_id=s.done_id,
                 done_at=s.done_at,
+                rule_id=s.rule_id,
             )
         )
     return PlanOut(

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.types import Lat, Lon
+from api.schemas.types import Day, Lat, Lon
 from fieldforce.plans.models import StopKind
 from geo.crs import Crs
 
@@ -46,6 +46,7 @@ class StopOut(BaseModel):
     status: str = Field(description="done, missed (the day is over) or to_come")
     done_id: uuid.UUID | None = Field(description="the visit or inspection that did it")
     done_at: datetime | None
+    rule_id: uuid.UUID | None = Field(description="the recurring plan that put it there")
 
 
 class UnplannedOut(BaseModel):
@@ -77,3 +78,35 @@ class SummaryRow(BaseModel):
     missed: int
     to_come: int
     unplanned: int
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: uuid.UUID
+    customer_id: uuid.UUID
+    kind: StopKind = StopKind.VISIT
+    every_weeks: int = Field(ge=1, le=52, description="1: weekly, 2: every other week, …")
+    starts_on: Day = Field(description="the first day; its weekday is the rule's")
+
+
+class CoverPartnersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: uuid.UUID
+    kind: StopKind = StopKind.VISIT
+    every_weeks: int = Field(ge=1, le=52)
+    starts_on: Day = Field(description="the cycle starts in this day's week, not before it")
+
+
+class RuleOut(BaseModel):
+    id: uuid.UUID
+    staff_id: uuid.UUID
+    customer_id: uuid.UUID
+    customer_name: str
+    kind: str
+    every_weeks: int
+    starts_on: date
+    weekday: int = Field(description="Monday 0 … Sunday 6")
+    stopped_on: date | None
+    planned_until: date | None = Field(description="written into the plans up to this day")
+    created_by: uuid.UUID | None
+    created_at: datetime

@@ -63,6 +63,10 @@ class DutyPlan:
         """Whole shifts overlapping [start, end), in time order; touching shifts merged."""
         return shifts_between(self.weekly, self.timezone, self.exceptions, start, end)
 
+    def periods_on(self, day: date) -> tuple[Period, ...]:
+        """The periods that start on a local date, after the exceptions."""
+        return tuple(_periods_on(day, self.weekly, self.exceptions.get(day)))
+
     def shift_at(self, t: datetime) -> Shift | None:
         for shift in self.shifts(t - timedelta(days=1), t + timedelta(seconds=1)):
             if shift.contains(t):

@@ -37,10 +37,7 @@ class Part:
 
 def periods_on(plan: DutyPlan, day: date) -> tuple[Period, ...]:
     """The shifts that start on a local date, after the plan's exceptions."""
-    rule = plan.exceptions.get(day)
-    if rule is not None:
-        return () if rule.off else rule.periods
-    return tuple(p for p in plan.weekly if p.weekday == day.weekday())
+    return plan.periods_on(day)
 
 
 def halves(start: date, end: date, start_half: str | None, end_half: str | None) -> list[Part]:

@@ -12,10 +12,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +53,7 @@ class PlanStop(TenantOwned, Base):
     position: Mapped[int] = mapped_column(Integer)
     customer_id: Mapped[uuid.UUID]
     kind: Mapped[str] = mapped_column(String(10))
+    rule_id: Mapped[uuid.UUID | None]  # the recurring rule that put it there
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -61,4 +64,43 @@ class PlanStop(TenantOwned, Base):
         ),
         UniqueConstraint("tenant_id", "plan_id", "position"),
         CheckConstraint("kind IN ('visit', 'inspection')", name="kind_known"),
+    )
+
+
+class PlanRule(TenantOwned, Base):
+    """A recurring stop: this customer in this person's plan every `every_weeks` weeks on
+    the weekday of `starts_on`, from that date on, until the rule is stopped. The days up
+    to `planned_until` have been written into plans already (each once)."""
+
+    __tablename__ = "work_plan_rule"
+
+    staff_id: Mapped[uuid.UUID]
+    customer_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(String(10))
+    every_weeks: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    stopped_on: Mapped[date | None] = mapped_column(Date)
+    planned_until: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        staff_fk(),
+        ForeignKeyConstraint(
+            ["tenant_id", "customer_id"], ["customer.tenant_id", "customer.id"], ondelete="CASCADE"
+        ),
+        CheckConstraint("kind IN ('visit', 'inspection')", name="kind_known"),
+        CheckConstraint("every_weeks BETWEEN 1 AND 52", name="every_weeks_range"),
+        Index(
+            "uq_work_plan_rule_running",
+            "tenant_id",
+            "staff_id",
+            "customer_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("stopped_on IS NULL"),
+        ),
+        Index(
+            "ix_work_plan_rule_due", "planned_until", postgresql_where=text("stopped_on IS NULL")
+        ),
     )

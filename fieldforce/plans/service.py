@@ -114,9 +114,14 @@ def put_plan(
     plan.start_lon, plan.start_lat = begin if begin is not None else (None, None)
     plan.ordered_by, plan.updated_by = order, actor.staff_id
     session.flush()
-    session.execute(
-        delete(PlanStop).where(PlanStop.tenant_id == plan.tenant_id, PlanStop.plan_id == plan.id)
-    )
+    rules = {
+        (s.customer_id, s.kind): s.rule_id
+        for s in session.execute(
+            delete(PlanStop)
+            .where(PlanStop.tenant_id == plan.tenant_id, PlanStop.plan_id == plan.id)
+            .returning(PlanStop.customer_id, PlanStop.kind, PlanStop.rule_id)
+        )
+    }
     for position, stop in enumerate(stops, start=1):
         session.add(
             PlanStop(
@@ -126,6 +131,7 @@ def put_plan(
                 position=position,
                 customer_id=stop.customer_id,
                 kind=stop.kind,
+                rule_id=rules.get((stop.customer_id, stop.kind)),
             )
         )
     session.flush()
@@ -148,6 +154,7 @@ class StopState:
     status: str  # done, missed, to_come
     done_id: uuid.UUID | None = None  # the visit or inspection that did it
     done_at: datetime | None = None
+    rule_id: uuid.UUID | None = None  # the recurring plan that put it there
 
 
 @dataclass
@@ -256,6 +263,7 @@ def _progress(
                 status,
                 hit[1] if hit else None,
                 hit[4] if hit else None,
+                stop.rule_id,
             )
         )
     out.unplanned = [(d[0], d[1], by_id[d[3]], d[4]) for d in mine if d[1] not in used]
