@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from api import names
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
 from api.routers.visits import fix_from
 from api.schemas.common import Page
 from api.schemas.inspections import ActionOut, InspectionIn, InspectionOut, TemplateOut
 from api.schemas.types import Time
 from fieldforce import flows
-from fieldforce.customers.models import Customer
 from fieldforce.inspections import service as inspections
 from fieldforce.inspections import templates
 from fieldforce.inspections.models import Inspection, InspectionTemplate
@@ -35,32 +35,46 @@ def _template(row: InspectionTemplate) -> TemplateOut:
     )
 
 
+def _outs(
+    session: SessionDep, rows: list[Inspection], *, duplicate: bool = False
+) -> list[InspectionOut]:
+    if not rows:
+        return []
+    tenant_id = rows[0].tenant_id
+    customer = names.customer_names(session, tenant_id, (i.customer_id for i in rows))
+    staff = names.staff_names(session, tenant_id, (i.staff_id for i in rows))
+    template = {
+        t.id: t for t in templates.by_ids(session, tenant_id, {i.template_id for i in rows})
+    }
+    actions = inspections.actions_of_many(session, rows)
+    return [
+        InspectionOut(
+            id=row.id,
+            template_id=row.template_id,
+            template_version=template[row.template_id].version,
+            template_name=template[row.template_id].name,
+            customer_id=row.customer_id,
+            customer_name=customer.get(row.customer_id, ""),
+            staff_id=row.staff_id,
+            staff_name=staff.get(row.staff_id, ""),
+            check_in_at=row.in_at,
+            finished_at=row.finished_at,
+            duration_s=int((row.finished_at - row.in_at).total_seconds()),
+            verification=row.verification,
+            distance_m=row.distance_m,
+            score=row.score,
+            grade=row.grade,
+            critical_failed=row.critical_failed,
+            answers=row.answers,
+            corrective_actions=[ActionOut.model_validate(a) for a in actions.get(row.id, [])],
+            duplicate=duplicate,
+        )
+        for row in rows
+    ]
+
+
 def _out(session: SessionDep, row: Inspection, *, duplicate: bool = False) -> InspectionOut:
-    customer = session.get(Customer, (row.tenant_id, row.customer_id))
-    template = session.get(InspectionTemplate, (row.tenant_id, row.template_id))
-    assert customer is not None
-    assert template is not None
-    return InspectionOut(
-        id=row.id,
-        template_id=row.template_id,
-        template_version=template.version,
-        customer_id=row.customer_id,
-        customer_name=customer.name,
-        staff_id=row.staff_id,
-        check_in_at=row.in_at,
-        finished_at=row.finished_at,
-        duration_s=int((row.finished_at - row.in_at).total_seconds()),
-        verification=row.verification,
-        distance_m=row.distance_m,
-        score=row.score,
-        grade=row.grade,
-        critical_failed=row.critical_failed,
-        answers=row.answers,
-        corrective_actions=[
-            ActionOut.model_validate(a) for a in inspections.actions_of(session, row)
-        ],
-        duplicate=duplicate,
-    )
+    return _outs(session, [row], duplicate=duplicate)[0]
 
 
 @router.get("/inspection-templates", response_model=Page[TemplateOut])
@@ -146,9 +160,7 @@ def list_inspections(
     """Inspections of the outlets in one's scope (and one's own), newest first."""
     f = inspections.InspectionFilters(customer_id, org_unit_id, staff_id, grade, start, end)
     page = inspections.list_inspections(session, actor, f, limit=limit, cursor=cursor)
-    return Page[InspectionOut](
-        items=[_out(session, i) for i in page.items], next_cursor=page.next_cursor
-    )
+    return Page[InspectionOut](items=_outs(session, page.items), next_cursor=page.next_cursor)
 
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionOut)

@@ -8,12 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from api import names
 from api.deps import ActorDep, CursorQ, LimitQ, SessionDep, SettingsDep
 from api.schemas.common import Page
 from api.schemas.types import Time
 from api.schemas.visits import CheckOutIn, FixIn, VisitIn, VisitOut
 from fieldforce import flows
-from fieldforce.customers.models import Customer
+from fieldforce.attachments.models import SubjectKind
 from fieldforce.customers.service import CustomerDraft
 from fieldforce.visits import service as visits
 from fieldforce.visits.models import Verification, Visit, VisitStatus, VisitType
@@ -25,34 +26,47 @@ def fix_from(body: FixIn) -> visits.Fix:
     return visits.Fix(body.time, body.lon, body.lat, body.accuracy_m, body.crs.value, body.mock)
 
 
+def _outs(session: SessionDep, rows: list[Visit], *, duplicate: bool = False) -> list[VisitOut]:
+    if not rows:
+        return []
+    tenant_id = rows[0].tenant_id
+    customer = names.customer_names(session, tenant_id, (v.customer_id for v in rows))
+    staff = names.staff_names(session, tenant_id, (v.staff_id for v in rows))
+    photos = names.photos(session, tenant_id, SubjectKind.VISIT, (v.id for v in rows))
+    return [
+        VisitOut(
+            id=visit.id,
+            staff_id=visit.staff_id,
+            staff_name=staff.get(visit.staff_id, ""),
+            customer_id=visit.customer_id,
+            customer_name=customer.get(visit.customer_id, ""),
+            type=visit.type,
+            status=visit.status,
+            previous_visit_id=visit.previous_visit_id,
+            verification=visit.in_verification,
+            distance_m=visit.in_distance_m,
+            check_in_at=visit.in_at,
+            received_at=visit.in_received_at,
+            accuracy_m=visit.in_accuracy_m,
+            mock=visit.mock,
+            check_out_at=visit.out_at,
+            check_out_verification=visit.out_verification,
+            check_out_distance_m=visit.out_distance_m,
+            duration_s=visit.duration_s,
+            outcome=visit.outcome,
+            notes=visit.notes,
+            stage_to=visit.stage_to,
+            follow_up_on=visit.follow_up_on,
+            follow_up_task_id=visit.follow_up_task_id,
+            photo_ids=photos.get(visit.id, []),
+            duplicate=duplicate,
+        )
+        for visit in rows
+    ]
+
+
 def _out(session: SessionDep, visit: Visit, *, duplicate: bool = False) -> VisitOut:
-    customer = session.get(Customer, (visit.tenant_id, visit.customer_id))
-    assert customer is not None
-    return VisitOut(
-        id=visit.id,
-        staff_id=visit.staff_id,
-        customer_id=visit.customer_id,
-        customer_name=customer.name,
-        type=visit.type,
-        status=visit.status,
-        previous_visit_id=visit.previous_visit_id,
-        verification=visit.in_verification,
-        distance_m=visit.in_distance_m,
-        check_in_at=visit.in_at,
-        received_at=visit.in_received_at,
-        accuracy_m=visit.in_accuracy_m,
-        mock=visit.mock,
-        check_out_at=visit.out_at,
-        check_out_verification=visit.out_verification,
-        check_out_distance_m=visit.out_distance_m,
-        duration_s=visit.duration_s,
-        outcome=visit.outcome,
-        notes=visit.notes,
-        stage_to=visit.stage_to,
-        follow_up_on=visit.follow_up_on,
-        follow_up_task_id=visit.follow_up_task_id,
-        duplicate=duplicate,
-    )
+    return _outs(session, [visit], duplicate=duplicate)[0]
 
 
 @router.post("", status_code=201, response_model=VisitOut)
@@ -142,9 +156,7 @@ def list_visits(
         end,
     )
     page = visits.list_visits(session, actor, f, limit=limit, cursor=cursor)
-    return Page[VisitOut](
-        items=[_out(session, v) for v in page.items], next_cursor=page.next_cursor
-    )
+    return Page[VisitOut](items=_outs(session, page.items), next_cursor=page.next_cursor)
 
 
 @router.get("/{visit_id}", response_model=VisitOut)

@@ -61,6 +61,8 @@ class InspectionOut(BaseModel):
     customer_id: uuid.UUID
     customer_name: str
     staff_id: uuid.UUID
+    staff_name: str
+    template_name: dict[str, str] = Field(description="by language: zh, en")
     check_in_at: datetime
     finished_at: datetime
     duration_s: int = Field(description="time on site")

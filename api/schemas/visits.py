@@ -58,6 +58,7 @@ class CheckOutIn(FixIn):
 class VisitOut(BaseModel):
     id: uuid.UUID
     staff_id: uuid.UUID
+    staff_name: str
     customer_id: uuid.UUID
     customer_name: str
     type: str
@@ -78,4 +79,5 @@ class VisitOut(BaseModel):
     stage_to: str | None
     follow_up_on: date | None
     follow_up_task_id: uuid.UUID | None
+    photo_ids: list[uuid.UUID] = Field(description="its photos, under /api/v1/attachments")
     duplicate: bool = Field(default=False, description="this id was sent before")

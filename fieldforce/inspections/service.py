@@ -221,17 +221,30 @@ def _follow_actions(
 
 def actions_of(session: Session, inspection: Inspection) -> list[CorrectiveAction]:
     """The actions it opened, and those it closed."""
-    return list(
-        session.scalars(
-            select(CorrectiveAction)
-            .where(
-                CorrectiveAction.tenant_id == inspection.tenant_id,
-                (CorrectiveAction.inspection_id == inspection.id)
-                | (CorrectiveAction.closed_by_inspection_id == inspection.id),
-            )
-            .order_by(CorrectiveAction.item_key)
+    return actions_of_many(session, [inspection]).get(inspection.id, [])
+
+
+def actions_of_many(
+    session: Session, rows: list[Inspection]
+) -> dict[uuid.UUID, list[CorrectiveAction]]:
+    """`actions_of` for a page of inspections in one query."""
+    ids = {r.id for r in rows}
+    out: dict[uuid.UUID, list[CorrectiveAction]] = {}
+    if not ids:
+        return out
+    for action in session.scalars(
+        select(CorrectiveAction)
+        .where(
+            CorrectiveAction.tenant_id == rows[0].tenant_id,
+            CorrectiveAction.inspection_id.in_(ids)
+            | CorrectiveAction.closed_by_inspection_id.in_(ids),
         )
-    )
+        .order_by(CorrectiveAction.item_key)
+    ):
+        for owner in {action.inspection_id, action.closed_by_inspection_id} & ids:
+            assert owner is not None
+            out.setdefault(owner, []).append(action)
+    return out
 
 
 @dataclass(frozen=True)

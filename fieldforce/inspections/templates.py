@@ -110,6 +110,17 @@ def latest(session: Session, actor: Actor) -> list[InspectionTemplate]:
     )
 
 
+def by_ids(session: Session, tenant_id: uuid.UUID, ids: set[uuid.UUID]) -> list[InspectionTemplate]:
+    """The versions these inspections were made with (any version, stopped ones too)."""
+    return list(
+        session.scalars(
+            select(InspectionTemplate).where(
+                InspectionTemplate.tenant_id == tenant_id, InspectionTemplate.id.in_(ids)
+            )
+        )
+    )
+
+
 def get_template(session: Session, actor: Actor, template_id: uuid.UUID) -> InspectionTemplate:
     actor.require_module(Module.INSPECTIONS.value)
     found = session.scalar(

@@ -211,38 +211,48 @@ def _done_that_day(
     return sorted(rows, key=lambda r: r[4])
 
 
-def _progress(
-    session: Session,
-    tenant: Tenant,
-    staff_id: uuid.UUID,
-    day: date,
-    plan: WorkPlan | None,
-    done: list[tuple[str, uuid.UUID, uuid.UUID, uuid.UUID, datetime]],
-    now: datetime,
-) -> DayProgress:
-    tz = ZoneInfo(tenant.timezone)
-    mine = [d for d in done if d[2] == staff_id and d[4].astimezone(tz).date() == day]
-    over = day < _today(tenant, now)
-    out = DayProgress(staff_id, day, plan)
-    used: set[uuid.UUID] = set()
-    stops = (
-        []
-        if plan is None
-        else list(
-            session.scalars(
-                select(PlanStop)
-                .where(PlanStop.tenant_id == plan.tenant_id, PlanStop.plan_id == plan.id)
-                .order_by(PlanStop.position)
+def _stops_of(session: Session, plans: list[WorkPlan]) -> dict[uuid.UUID, list[PlanStop]]:
+    """The stops of these plans in order, in one query."""
+    out: dict[uuid.UUID, list[PlanStop]] = {p.id: [] for p in plans}
+    if plans:
+        for stop in session.scalars(
+            select(PlanStop)
+            .where(
+                PlanStop.tenant_id == plans[0].tenant_id,
+                PlanStop.plan_id.in_(out),
             )
-        )
-    )
-    ids = {s.customer_id for s in stops} | {d[3] for d in mine}
-    by_id = {
+            .order_by(PlanStop.plan_id, PlanStop.position)
+        ):
+            out[stop.plan_id].append(stop)
+    return out
+
+
+def _customers(session: Session, tenant: Tenant, ids: set[uuid.UUID]) -> dict[uuid.UUID, Customer]:
+    if not ids:
+        return {}
+    return {
         c.id: c
         for c in session.scalars(
             select(Customer).where(Customer.tenant_id == tenant.id, Customer.id.in_(ids))
         )
     }
+
+
+def _progress(
+    tenant: Tenant,
+    staff_id: uuid.UUID,
+    day: date,
+    plan: WorkPlan | None,
+    stops: list[PlanStop],
+    mine: list[tuple[str, uuid.UUID, uuid.UUID, uuid.UUID, datetime]],
+    by_id: dict[uuid.UUID, Customer],
+    now: datetime,
+) -> DayProgress:
+    """One person's day from what was read for it: the plan's stops and what they did that
+    day (`mine`)."""
+    over = day < _today(tenant, now)
+    out = DayProgress(staff_id, day, plan)
+    used: set[uuid.UUID] = set()
     for stop in stops:
         hit = next(
             (
@@ -270,6 +280,18 @@ def _progress(
     return out
 
 
+def _by_person_day(
+    tenant: Tenant, done: list[tuple[str, uuid.UUID, uuid.UUID, uuid.UUID, datetime]]
+) -> dict[tuple[uuid.UUID, date], list[tuple[str, uuid.UUID, uuid.UUID, uuid.UUID, datetime]]]:
+    tz = ZoneInfo(tenant.timezone)
+    out: dict[
+        tuple[uuid.UUID, date], list[tuple[str, uuid.UUID, uuid.UUID, uuid.UUID, datetime]]
+    ] = {}
+    for d in done:
+        out.setdefault((d[2], d[4].astimezone(tz).date()), []).append(d)
+    return out
+
+
 def day_progress(
     session: Session, actor: Actor, staff_id: uuid.UUID, day: date, *, now: datetime | None = None
 ) -> DayProgress:
@@ -284,8 +306,12 @@ def day_progress(
             WorkPlan.day == day,
         )
     )
-    done = _done_that_day(session, tenant, [staff.id], day, day)
-    return _progress(session, tenant, staff.id, day, plan, done, now or datetime.now(UTC))
+    stops = _stops_of(session, [plan])[plan.id] if plan is not None else []
+    mine = _by_person_day(tenant, _done_that_day(session, tenant, [staff.id], day, day)).get(
+        (staff.id, day), []
+    )
+    by_id = _customers(session, tenant, {s.customer_id for s in stops} | {d[3] for d in mine})
+    return _progress(tenant, staff.id, day, plan, stops, mine, by_id, now or datetime.now(UTC))
 
 
 def team_summary(
@@ -319,14 +345,29 @@ def team_summary(
             )
         )
     }
-    done = _done_that_day(session, tenant, ids, first, last)
+    stops = _stops_of(session, list(plans.values()))
+    done = _by_person_day(tenant, _done_that_day(session, tenant, ids, first, last))
+    by_id = _customers(
+        session,
+        tenant,
+        {s.customer_id for day in stops.values() for s in day}
+        | {d[3] for day in done.values() for d in day},
+    )
     out = []
     for person in people:
         total = {"planned": 0, "done": 0, "missed": 0, "to_come": 0, "unplanned": 0}
         day = first
         while day <= last:
+            plan = plans.get((person.id, day))
             counts = _progress(
-                session, tenant, person.id, day, plans.get((person.id, day)), done, now
+                tenant,
+                person.id,
+                day,
+                plan,
+                stops[plan.id] if plan is not None else [],
+                done.get((person.id, day), []),
+                by_id,
+                now,
             ).counts()
             total = {k: total[k] + counts[k] for k in total}
             day += timedelta(days=1)
