@@ -14,7 +14,13 @@ from api.deps import ActorDep, SessionDep
 from api.formats.tables import Table, download
 from api.routers.reports import DOWNLOADS, FormatQ, UnitQ
 from api.schemas.common import Page
-from api.schemas.reports import CoverageRow, FunnelOut, OutletScoreRow, VisitReportRow
+from api.schemas.reports import (
+    CoverageRow,
+    FunnelOut,
+    OutletScoreRow,
+    TeamWeekRow,
+    VisitReportRow,
+)
 from api.schemas.types import Day
 from fieldforce.reports import field
 
@@ -89,3 +95,19 @@ def inspection_scores(
     rows = field.inspection_scores(session, actor, start, end, unit_id=org_unit)
     items: list[BaseModel] = [OutletScoreRow.model_validate(asdict(r)) for r in rows]
     return _answer(OutletScoreRow, items, format, "Inspections", f"inspections-{_span(start, end)}")
+
+
+@router.get("/inspections/teams", response_model=Page[TeamWeekRow], responses=DOWNLOADS)
+def team_score_trend(
+    actor: ActorDep,
+    session: SessionDep,
+    start: FromQ,
+    end: ToQ,
+    org_unit: UnitQ = None,
+    format: FormatQ = "json",
+) -> Page[BaseModel] | Response:
+    """Per team (the outlets' unit) and week of the period: inspections, the mean score
+    and how many failed a critical item: each team's trend."""
+    rows = field.team_score_trend(session, actor, start, end, unit_id=org_unit)
+    items: list[BaseModel] = [TeamWeekRow.model_validate(asdict(r)) for r in rows]
+    return _answer(TeamWeekRow, items, format, "Team scores", f"team-scores-{_span(start, end)}")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, SessionDep
+from api.formats.tables import Table, download
+from api.routers.reports import DOWNLOADS, FormatQ
 from api.schemas.common import Page
 from api.schemas.plans import PlanIn, PlanOut, StopOut, SummaryRow, UnplannedOut
 from api.schemas.types import Day
@@ -76,24 +78,26 @@ def put_plan(
     return _out(plans.day_progress(session, actor, staff_id, day))
 
 
-@router.get("/summary", response_model=Page[SummaryRow])
+@router.get("/summary", response_model=Page[SummaryRow], responses=DOWNLOADS)
 def summary(
     actor: ActorDep,
     session: SessionDep,
     start: Annotated[Day, Query(alias="from")],
     end: Annotated[Day, Query(alias="to")],
     org_unit_id: Annotated[uuid.UUID | None, Query(description="this unit and below")] = None,
-) -> Page[SummaryRow]:
+    format: FormatQ = "json",
+) -> Page[SummaryRow] | Response:
     """Planned against actual per person in one's scope over up to 62 days: stops planned,
     done, missed, still to come, and visits and inspections made without a plan (one
-    page)."""
+    page, or CSV/XLSX)."""
     rows = plans.team_summary(session, actor, start, end, org_unit_id=org_unit_id)
-    return Page[SummaryRow](
-        items=[
-            SummaryRow(staff_id=p.id, login=p.login, name=p.name, **counts) for p, counts in rows
-        ],
-        next_cursor=None,
-    )
+    items = [SummaryRow(staff_id=p.id, login=p.login, name=p.name, **counts) for p, counts in rows]
+    if format != "json":
+        columns = list(SummaryRow.model_fields)
+        cells = [[getattr(r, c) for c in columns] for r in items]
+        name = f"plans-{start:%Y%m%d}-{end:%Y%m%d}"
+        return download(Table("Planned and done", columns, cells), format, name)
+    return Page[SummaryRow](items=items, next_cursor=None)
 
 
 @router.get("/{staff_id}/{day}", response_model=PlanOut)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -104,3 +105,12 @@ class OutletScoreRow(BaseModel):
     trend: float | None = Field(description="last score minus first, in the period")
     last_grade: str | None
     open_actions: int
+
+
+class TeamWeekRow(BaseModel):
+    org_unit_id: uuid.UUID
+    org_unit: str
+    week: date = Field(description="its Monday, in the tenant's time")
+    inspections: int
+    mean_score: float | None
+    critical_failed: int = Field(description="inspections that failed a critical item")

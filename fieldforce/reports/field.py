@@ -277,3 +277,59 @@ def inspection_scores(
             )
         )
     return sorted(out, key=lambda r: (r.org_unit, r.customer))
+
+
+@dataclass(frozen=True)
+class TeamWeekRow:
+    org_unit_id: uuid.UUID
+    org_unit: str
+    week: date  # its Monday, in the tenant's time
+    inspections: int
+    mean_score: float | None
+    critical_failed: int
+
+
+def team_score_trend(
+    session: Session, actor: Actor, first: date, last: date, *, unit_id: uuid.UUID | None = None
+) -> list[TeamWeekRow]:
+    """Per unit (the outlets' own unit) and week: inspections, their mean score and how
+    many failed a critical item, for the trend of each team's outlets."""
+    actor.require_module(Module.INSPECTIONS.value)
+    require_reporter(actor)
+    start, end = _period(session, actor, first, last)
+    units = {u.id: u.name for u in _units_in(session, actor, unit_id)}
+    tenant = session.get(Tenant, actor.tenant_id)
+    assert tenant is not None
+    week = func.date_trunc("week", func.timezone(tenant.timezone, Inspection.in_at))
+    rows = session.execute(
+        select(
+            Customer.org_unit_id,
+            week.label("week"),
+            func.count(),
+            func.avg(Inspection.score),
+            func.count().filter(Inspection.critical_failed.is_(True)),
+        )
+        .join(
+            Customer,
+            (Customer.tenant_id == Inspection.tenant_id) & (Customer.id == Inspection.customer_id),
+        )
+        .where(
+            Inspection.tenant_id == actor.tenant_id,
+            Inspection.in_at >= start,
+            Inspection.in_at < end,
+            Customer.org_unit_id.in_(list(units)),
+        )
+        .group_by(Customer.org_unit_id, week)
+    ).all()
+    out = [
+        TeamWeekRow(
+            unit,
+            units[unit],
+            monday.date(),
+            int(count),
+            None if mean is None else round(float(mean), 1),
+            int(critical),
+        )
+        for unit, monday, count, mean, critical in rows
+    ]
+    return sorted(out, key=lambda r: (r.org_unit, r.week))

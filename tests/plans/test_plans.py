@@ -4,6 +4,7 @@ unplanned work), the team summary, who may plan for whom, and bad plans refused.
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -161,3 +163,29 @@ def test_who_plans_for_whom_and_bad_plans(client: TestClient, world: World, db: 
     r = plan(client, world, "north.sup", "north.rep", today(), stops=stops, order="random")
     assert r.status_code == 422
     assert db.scalar(select(func.count()).select_from(WorkPlan)) == before
+
+
+def test_the_summary_as_a_spreadsheet(client: TestClient, world: World) -> None:
+    a = outlet(client, world, east(100), "A")
+    assert (
+        plan(
+            client, world, "north.sup", "north.rep", today(), stops=[{"customer_id": a}]
+        ).status_code
+        == 200
+    )
+    r = client.get(
+        "/api/v1/work-plans/summary",
+        headers=world.headers("north.manager"),
+        params={"from": today(), "to": today(), "format": "xlsx"},
+    )
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["north.rep"][3:] == (1, 0, 0, 1, 0)
+    bad = client.get(
+        "/api/v1/work-plans/summary",
+        headers=world.headers("north.manager"),
+        params={"from": today(), "to": today(), "format": "pdf"},
+    )
+    assert bad.status_code == 422

@@ -166,3 +166,25 @@ def test_inspection_scores_and_their_trend(client: TestClient, world: World) -> 
         params=period() | {"format": "csv"},
     )
     assert csv.text.splitlines()[1].split(",")[1] == "Hall"
+    teams = client.get(
+        "/api/v1/reports/inspections/teams",
+        headers=world.headers("north.manager"),
+        params=period(),
+    )
+    assert teams.status_code == 200, teams.text
+    (week,) = teams.json()["items"]
+    today = datetime.now(SHANGHAI).date()
+    assert week["week"] == str(today - timedelta(days=today.weekday()))
+    assert (week["org_unit"], week["inspections"]) == ("North Team A", 2)
+    assert (week["mean_score"], week["critical_failed"]) == (95.2, 1)
+    for who, status in (("south.manager", 404), ("north.rep", 403), ("other.admin", 404)):
+        r = client.get(
+            "/api/v1/reports/inspections/teams",
+            headers=world.headers(who),
+            params=period() | {"org_unit": world.unit_id("north")},
+        )
+        assert r.status_code == status, (who, r.text)
+    south = client.get(
+        "/api/v1/reports/inspections/teams", headers=world.headers("south.manager"), params=period()
+    )
+    assert (south.status_code, south.json()["items"]) == (200, [])
