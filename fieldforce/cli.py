@@ -233,11 +233,13 @@ def demo(
 ) -> None:
     """Create a realistic demo tenant: a provincial operator's org tree, ~50 reps with
     supervisors and managers, and their phones."""
+    from fieldforce.attachments.store import Store
     from fieldforce.demo import build_demo
 
     settings = get_settings()
     with database_sessions(settings, data_dir) as sessions:
-        summary = build_demo(sessions, push=settings.push_enabled, reset=reset)
+        store = Store(data_dir or settings.data_dir)
+        summary = build_demo(sessions, push=settings.push_enabled, reset=reset, store=store)
     typer.echo(str(summary))
 
 

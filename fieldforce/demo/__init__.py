@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce import flows
+from fieldforce.attachments.store import Store
 from fieldforce.auth.service import actor_for
 from fieldforce.db import owned_session
 from fieldforce.demo import attendance, sales, workflows
@@ -161,10 +162,16 @@ class _Names:
 
 
 def build_demo(
-    factory: sessionmaker[Session], *, push: bool, reset: bool = False, seed: int = 7
+    factory: sessionmaker[Session],
+    *,
+    push: bool,
+    reset: bool = False,
+    seed: int = 7,
+    store: Store | None = None,
 ) -> DemoSummary:
     """The demo tenant (built once unless ``reset``); its alerts are queued as push when
-    ``push`` is on, like any other."""
+    ``push`` is on, like any other; its visits and inspections carry photos kept in
+    ``store`` when one is given."""
     with owned_session(factory) as session:
         existing = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT))
         if existing is not None:
@@ -175,10 +182,10 @@ def build_demo(
             session.execute(delete(Tenant).where(Tenant.id == existing.id))
     with owned_session(factory) as session:
         rng = random.Random(seed)  # noqa: S311 - not security related
-        return _build(session, rng, push=push)
+        return _build(session, rng, push=push, store=store)
 
 
-def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
+def _build(session: Session, rng: random.Random, *, push: bool, store: Store | None) -> DemoSummary:
     result = flows.create_tenant(
         session,
         tenant_name=DEMO_TENANT,
@@ -301,6 +308,7 @@ def _build(session: Session, rng: random.Random, *, push: bool) -> DemoSummary:
         CITY_CENTRES["Hangzhou"],
         ZoneInfo(DEMO_TIMEZONE),
         rng,
+        store,
     )
     summary.customers, summary.visits = field_sales.customers, field_sales.visits
     summary.inspections = field_sales.inspections

@@ -19,9 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldforce import flows
+from fieldforce.attachments import service as attachments
+from fieldforce.attachments.models import SubjectKind
+from fieldforce.attachments.store import Store
 from fieldforce.auth.service import actor_for
 from fieldforce.customers import service as customers
 from fieldforce.customers.models import Customer
+from fieldforce.demo import photos
 from fieldforce.inspections import templates
 from fieldforce.inspections.models import InspectionTemplate
 from fieldforce.inspections.service import AnswerIn
@@ -68,7 +72,11 @@ def build_field(
     centre: tuple[float, float],
     tz: ZoneInfo,
     rng: random.Random,
+    store: Store | None = None,
 ) -> FieldSummary:
+    """With a `store`, visits and inspections carry photos and the halls are inspected
+    against the shared service-hall checklist; without one, against a copy of it that
+    asks for no photos."""
     summary = FieldSummary()
     people = {
         s.login: s
@@ -83,8 +91,8 @@ def build_field(
         for r in range(1, 5):
             rep = people[f"{team}.rep{r}"]
             outlets = _outlets(session, lead_actor, rep, centre, rng, summary)
-            _week(session, rep, outlets, days, tz, rng, now, summary)
-        _inspections(session, lead_actor, lead, days, tz, now, summary)
+            _week(session, rep, outlets, days, tz, rng, now, summary, store)
+        _inspections(session, lead_actor, days, tz, rng, now, summary, store)
     return summary
 
 
@@ -130,6 +138,7 @@ def _week(
     rng: random.Random,
     now: datetime,
     summary: FieldSummary,
+    store: Store | None,
 ) -> None:
     actor = actor_for(session, rep.tenant_id, rep.id)
     partners = [c for c in outlets if c.stage == "partner"]
@@ -145,14 +154,14 @@ def _week(
         )
         summary.plans += 1
         for k, outlet in enumerate(planned[: 1 if n == 2 else 2]):  # one missed on the third day
-            _visit(session, actor, outlet, VisitType.ROUTINE, _at(day, 10 + 2 * k, 0, tz), rng, now)
+            when = _at(day, 10 + 2 * k, 0, tz)
+            _visit(session, actor, outlet, VisitType.ROUTINE, when, rng, now, store=store)
             summary.visits += 1
     # a prospect met on the first day becomes interested, and signs at the follow-up
     prospect = next(c for c in outlets if c.stage == "prospect")
-    _visit(session, actor, prospect, VisitType.COLD, _at(days[0], 16, 0, tz), rng, now, "intended")
-    _visit(
-        session, actor, prospect, VisitType.FOLLOW_UP, _at(days[3], 16, 0, tz), rng, now, "partner"
-    )
+    for kind, day, stage in ((VisitType.COLD, 0, "intended"), (VisitType.FOLLOW_UP, 3, "partner")):
+        when = _at(days[day], 16, 0, tz)
+        _visit(session, actor, prospect, kind, when, rng, now, stage, store)
     summary.visits += 2
 
 
@@ -165,6 +174,7 @@ def _visit(
     rng: random.Random,
     now: datetime,
     stage: str | None = None,
+    store: Store | None = None,
 ) -> None:
     lon, lat = customers.position_of(outlet)
     away = rng.uniform(0, 60) if rng.random() > 0.1 else rng.uniform(200, 400)  # a few far off
@@ -174,16 +184,20 @@ def _visit(
     out = visits.Fix(left, fix.lon, fix.lat, fix.accuracy_m)
     said = rng.choice(["Ordered SIM cards", "Restocked posters", "Discussed 5G plans"])
     visits.check_out(session, actor, visit.id, out, visits.Outcome(said, stage=stage), now=now)
+    if store is not None:
+        photo = photos.upload_photo(session, actor, store, rng, f"{outlet.name}.jpg")
+        attachments.attach(session, actor, photo.id, SubjectKind.VISIT, visit.id)
 
 
 def _inspections(
     session: Session,
     lead_actor: Actor,
-    lead: Staff,
     days: list[date],
     tz: ZoneInfo,
+    rng: random.Random,
     now: datetime,
     summary: FieldSummary,
+    store: Store | None,
 ) -> None:
     halls = [
         c
@@ -192,15 +206,18 @@ def _inspections(
         ).items
         if c.stage == "partner"
     ][:3]
-    template = _quick_check(session, lead_actor)
+    template = _quick_check(session, lead_actor) if store is None else _shared(session, lead_actor)
     spec = templates.spec_of(template)
     for n, hall in enumerate(halls):
         lon, lat = customers.position_of(hall)
         failing = {"safety": "no"} if n == 0 else {"seating": "no"} if n == 1 else {}
-        answers = [
-            AnswerIn(key, failing.get(key, "na" if item.applicable_if else "yes"), None)
-            for key, item in spec.items().items()
-        ]
+        answers = []
+        for key, item in spec.items().items():
+            answer = failing.get(key, "na" if item.applicable_if else "yes")
+            photo = None
+            if store is not None and item.photo and answer != "na":
+                photo = photos.upload_photo(session, lead_actor, store, rng, f"{key}.jpg").id
+            answers.append(AnswerIn(key, answer, photo))
         started = _at(days[n + 2], 14, 0, tz)  # recent enough to be taken from the phone
         flows.submit_inspection(
             session,
@@ -214,6 +231,12 @@ def _inspections(
             push=False,
         )
         summary.inspections += 1
+
+
+def _shared(session: Session, actor: Actor) -> InspectionTemplate:
+    return next(
+        t for t in templates.latest(session, actor) if t.key == templates.default_spec()["key"]
+    )
 
 
 QUICK_CHECK = "outlet-quick-check"

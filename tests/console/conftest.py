@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from fieldforce.attachments.store import Store
 from fieldforce.db import make_engine, make_sessionmaker
 from fieldforce.demo import DEMO_PASSWORD, DemoSummary, build_demo
 from fieldforce.jobs import jobs_for, run_job
@@ -115,7 +116,7 @@ def console(console_engine: Engine, tile_server: str) -> Iterator[Console]:
     )
     assert run_job(factory, jobs_for(settings)[0])  # today's ping partitions
     started = time.perf_counter()
-    demo = build_demo(factory, push=False)
+    demo = build_demo(factory, push=False, store=Store(settings.data_dir))
     timings = {"demo_build_s": time.perf_counter() - started}
     with serving_in_thread(create_app(settings, factory)) as base:
         yield Console(base, demo, factory, timings)

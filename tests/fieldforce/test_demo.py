@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -280,15 +281,21 @@ def test_demo_has_a_month_of_attendance(
     assert "xihu1.rep2" in {by_login.get(s) for s in auto}
 
 
-def test_demo_has_field_sales(session_factory: sessionmaker[Session], db: Session) -> None:
-    """Customers (some placed in GCJ-02), a week of plans, visits of every kind and
-    inspections with a corrective action, for the console's field-sales pages."""
+def test_demo_has_field_sales(
+    session_factory: sessionmaker[Session], db: Session, tmp_path: Path
+) -> None:
+    """Customers (some placed in GCJ-02), a week of plans, visits of every kind with
+    photos and inspections against the shared checklist with its photos and a corrective
+    action, for the console's field-sales pages."""
+    from fieldforce.attachments.models import Attachment
+    from fieldforce.attachments.store import Store
     from fieldforce.customers.models import Customer, StageChange
-    from fieldforce.inspections.models import CorrectiveAction, Inspection
+    from fieldforce.inspections.models import CorrectiveAction, Inspection, InspectionTemplate
     from fieldforce.plans.models import WorkPlan
     from fieldforce.visits.models import Visit
 
-    summary = build_demo(session_factory, push=False)
+    store = Store(tmp_path)
+    summary = build_demo(session_factory, push=False, store=store)
     tenant_id = summary.tenant_id
 
     def count(model: Any, *where: Any) -> int:
@@ -307,3 +314,25 @@ def test_demo_has_field_sales(session_factory: sessionmaker[Session], db: Sessio
     assert count(StageChange, StageChange.visit_id.is_not(None)) == 16  # cold → intended → partner
     assert count(Inspection) == 6
     assert count(CorrectiveAction) >= 1
+    keys = db.scalars(
+        select(InspectionTemplate.key)
+        .join(Inspection, Inspection.template_id == InspectionTemplate.id)
+        .where(Inspection.tenant_id == tenant_id)
+    )
+    assert set(keys) == {"service-hall-standard"}
+    visits_with_photos = db.scalar(
+        select(func.count(func.distinct(Attachment.subject_id))).where(
+            Attachment.tenant_id == tenant_id, Attachment.subject_kind == "visit"
+        )
+    )
+    assert visits_with_photos == count(Visit)
+    photos = list(
+        db.scalars(
+            select(Attachment).where(
+                Attachment.tenant_id == tenant_id, Attachment.subject_kind == "inspection"
+            )
+        )
+    )
+    assert len(photos) >= 6
+    assert all(p.content_type == "image/jpeg" for p in photos)
+    assert (store.read(photos[0].sha256) or b"")[:2] == b"\xff\xd8"
