@@ -22,7 +22,7 @@ from fieldforce.leave.models import LeaveAllocation, LeaveEntry, LeaveRequest, L
 from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.notify.models import InboxItem, Notice, OutboxMessage, Task, TaskEvent
 from fieldforce.org.models import OrgUnit, Staff
-from fieldforce.plans.models import PlanStop, WorkPlan
+from fieldforce.plans.models import PlanRule, PlanStop, WorkPlan
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.models import DeviceReport, LatestPosition, LocateRequest, Ping
 from fieldforce.travel.models import TravelClaim, TravelLeg, TravelLine
@@ -63,6 +63,7 @@ __all__ = [
     "OrgUnit",
     "OutboxMessage",
     "Ping",
+    "PlanRule",
     "PlanStop",
     "Punch",
     "Staff",
