@@ -159,8 +159,8 @@ def _week(
             summary.visits += 1
     # a prospect met on the first day becomes interested, and signs at the follow-up
     prospect = next(c for c in outlets if c.stage == "prospect")
-    for kind, day, stage in ((VisitType.COLD, 0, "intended"), (VisitType.FOLLOW_UP, 3, "partner")):
-        when = _at(days[day], 16, 0, tz)
+    for kind, nth, stage in ((VisitType.COLD, 0, "intended"), (VisitType.FOLLOW_UP, 3, "partner")):
+        when = _at(days[nth], 16, 0, tz)
         _visit(session, actor, prospect, kind, when, rng, now, stage, store)
     summary.visits += 2
 
