@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -25,6 +25,8 @@ zones_app = typer.Typer(help="Zones (geofences).", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
 keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+cells_app = typer.Typer(help="The cell database, for positions without GPS.", no_args_is_help=True)
+app.add_typer(cells_app, name="cells")
 
 DataDir = Annotated[
     Path | None,
@@ -291,6 +293,50 @@ def zones_import(
     ):
         result = import_zone_file(session, tenant, as_login, file)
     typer.echo(f"{result.created} created, {result.updated} updated")
+
+
+@contextmanager
+def _binary(path: Path) -> Iterator[IO[bytes]]:
+    """A file's bytes, unpacked on the way when it is gzipped."""
+    import gzip
+
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as packed:
+            yield cast(IO[bytes], packed)
+    else:
+        with path.open("rb") as plain:
+            yield plain
+
+
+@cells_app.command("import")
+def cells_import(
+    file: Annotated[
+        Path, typer.Argument(help="an OpenCelliD / ichnaea CSV export, plain or .gz", exists=True)
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Import mobile network cells: the regions (mcc, mnc) in the file replace what the
+    database held for them, in one transaction; unreadable rows are counted and skipped."""
+    from rich.progress import Progress
+
+    from fieldforce.db import owned_session
+    from fieldforce.positioning.cells import import_cells
+
+    packed = file.suffix == ".gz"
+    with (
+        _binary(file) as stream,
+        database_sessions(get_settings(), data_dir) as sessions,
+        _errors_end_the_command(),
+        Progress(transient=True) as progress,
+        owned_session(sessions) as session,
+    ):
+        task = progress.add_task("importing cells", total=None if packed else file.stat().st_size)
+        result = import_cells(session, stream, on_read=lambda n: progress.advance(task, n))
+    regions = ", ".join(f"{mcc}-{mnc}" for mcc, mnc in result.regions)
+    typer.echo(
+        f"{result.stored} cells stored from {result.rows} rows ({result.skipped} skipped); "
+        f"{result.replaced} earlier cells of {len(result.regions)} regions replaced: {regions}"
+    )
 
 
 def _with_failing_features(exc: FieldforceError) -> str:

@@ -38,6 +38,7 @@ DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
         "leave",
         "travel",
         "attendance",
+        "positioning",
         "customers",
         "visits",
         "inspections",

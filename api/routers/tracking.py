@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import uuid
 from collections import Counter
 from typing import Annotated, Literal
@@ -33,6 +34,8 @@ from api.schemas.types import Line, Time
 from fieldforce import flows
 from fieldforce.customers import service as customers
 from fieldforce.monitoring import positions as map_positions
+from fieldforce.positioning import service as positioning
+from fieldforce.positioning.resolve import CellSeen, Heard, WifiSeen
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
 from fieldforce.tracking.models import Ping, PingFlag
@@ -53,8 +56,8 @@ def upload_pings(
         PingIn(
             id=p.id,
             fix_time=p.fix_time,
-            lon=p.lon,
-            lat=p.lat,
+            lon=math.nan if p.lon is None else p.lon,
+            lat=math.nan if p.lat is None else p.lat,
             accuracy_m=p.accuracy_m,
             altitude_m=p.altitude_m,
             speed_mps=p.speed_mps,
@@ -66,6 +69,17 @@ def upload_pings(
         )
         for p in body.pings
     ]
+    heard = {
+        i: Heard(
+            tuple(
+                CellSeen(c.radio, c.mcc, c.mnc, c.area, c.cell, c.signal_dbm) for c in p.cells or ()
+            ),
+            tuple(WifiSeen(w.bssid, w.signal_dbm) for w in p.wifi or ()),
+        )
+        for i, p in enumerate(body.pings)
+        if p.lon is None
+    }
+    pings = positioning.place(session, who.tenant_id, pings, heard)
     results = flows.ingest(session, who, pings, push=settings.push_enabled)
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(

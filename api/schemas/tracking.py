@@ -5,7 +5,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, LineString, Point
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from api.schemas.geojson import GivenTime, UtcMicros, UtcTime
 from api.schemas.types import (
@@ -23,13 +30,45 @@ from fieldforce.tracking.ingest import MAX_BATCH
 from fieldforce.tracking.models import Source
 
 
+class CellIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    radio: Annotated[str, StringConstraints(pattern=r"^(?i:gsm|umts|wcdma|cdma|lte|nr)$")]
+    mcc: int = Field(ge=0, le=999)
+    mnc: int = Field(ge=0, le=9999)
+    area: int = Field(ge=0, le=2**31 - 1, description="LAC or TAC")
+    cell: int = Field(ge=0, le=2**53, description="the cell id (LTE: the ECI)")
+    signal_dbm: float | None = Field(default=None, ge=-150, le=0)
+
+
+class WifiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bssid: Annotated[
+        str,
+        StringConstraints(pattern=r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$"),
+        AfterValidator(lambda v: v.lower().replace("-", ":")),
+    ]
+    signal_dbm: float | None = Field(default=None, ge=-150, le=0)
+
+
 class PingItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID = Field(description="client-made UUID; re-sending it stores nothing twice")
     fix_time: Time = Field(description="when the fix was taken, with its offset")
-    lon: Finite = Field(description="out of -180..180: the item is rejected, not the batch")
-    lat: Finite = Field(description="out of -90..90: the item is rejected, not the batch")
+    lon: Finite | None = Field(
+        default=None,
+        description="out of -180..180: the item is rejected, not the batch; left out (with "
+        "lat) when the phone has no GPS position and sends `cells` or `wifi` instead",
+    )
+    lat: Finite | None = Field(
+        default=None, description="out of -90..90: the item is rejected, not the batch"
+    )
+    cells: list[CellIn] | None = Field(
+        default=None, max_length=32, description="cells heard, for a fix without lon/lat"
+    )
+    wifi: list[WifiIn] | None = Field(
+        default=None, max_length=64, description="access points heard, for a fix without lon/lat"
+    )
     accuracy_m: AccuracyM | None = None
     altitude_m: AltitudeM | None = None
     speed_mps: SpeedMps | None = None
@@ -38,6 +77,14 @@ class PingItem(BaseModel):
     source: Source | None = None
     mock: bool = False
     attributes: JsonObject | None = Field(default=None, max_length=50)
+
+    @model_validator(mode="after")
+    def _a_position_or_what_was_heard(self) -> PingItem:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon and lat come together")
+        if self.lon is None and not (self.cells or self.wifi):
+            raise ValueError("a fix has lon and lat, or the cells or Wi-Fi it heard")
+        return self
 
 
 class PingBatch(BaseModel):

@@ -49,6 +49,7 @@ class Reason(StrEnum):
     TOO_OLD = "older_than_upload_window"
     REPEATED_IN_BATCH = "repeated_in_batch"
     OFF_DUTY = "off_duty"
+    UNRESOLVED = "unresolved"  # no GPS, and nothing it heard is known
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class PingIn:
     mock: bool = False
     valid: bool = True
     attributes: dict[str, Any] | None = None
+    unresolved: bool = False  # a fix without GPS whose cells and Wi-Fi gave no position
 
 
 @dataclass
@@ -89,6 +91,8 @@ class Uploader:
 
 
 def _rejection(p: PingIn, s: TenantSettings, now: datetime) -> Reason | None:
+    if p.unresolved:
+        return Reason.UNRESOLVED
     if not (math.isfinite(p.lon) and math.isfinite(p.lat)):
         return Reason.INVALID_COORDINATES
     if not (-180.0 <= p.lon <= 180.0 and -90.0 <= p.lat <= 90.0):
