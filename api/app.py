@@ -27,6 +27,7 @@ from api.routers import (
     health,
     ingest,
     inspections,
+    lbs,
     leave,
     notify,
     org,
@@ -85,6 +86,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.include_router(inspections.router)
     app.include_router(plans.router)
     app.include_router(plan_rules.router)
+    app.include_router(lbs.router)
     app.include_router(field_reports.router)
     app.include_router(travel.router)
     app.include_router(leave.router)

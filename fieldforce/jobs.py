@@ -22,6 +22,8 @@ from fieldforce.attendance.closing import close_due
 from fieldforce.auth.jobs import forget_old_attempts
 from fieldforce.db import owned_session
 from fieldforce.flows import sweep_monitors
+from fieldforce.locating import poll_due as poll_lbs
+from fieldforce.locating import store_lbs_fix
 from fieldforce.logs import get_logger
 from fieldforce.notify.models import OutboxChannel
 from fieldforce.notify.notices import release_due_notices
@@ -30,6 +32,7 @@ from fieldforce.notify.push import FcmSender
 from fieldforce.notify.sms_sender import SmsSender
 from fieldforce.notify.tasks import send_due_reminders
 from fieldforce.plans.rules import apply_due as apply_plan_rules
+from fieldforce.positioning.lbs_worker import LbsWorker
 from fieldforce.settings import Settings
 from fieldforce.tracking.jobs import maintain_ping_partitions
 from fieldforce.visits.service import close_forgotten as close_forgotten_visits
@@ -66,6 +69,7 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("attendance_auto_close", timedelta(minutes=5), close_due),
         Job("visits_auto_close", timedelta(minutes=5), close_forgotten_visits),
         Job("plan_rules", timedelta(hours=1), run_batches=apply_plan_rules),
+        Job("lbs_polling", timedelta(minutes=1), poll_lbs),
         Job(
             "attachment_cleanup",
             timedelta(hours=1),
@@ -115,8 +119,9 @@ class JobRunner:
 
 class Background:
     """Everything a serving process (or `fieldforce worker`) runs besides requests: the
-    periodic jobs and the outbox worker, which sends SMS through the tenants' gateways and,
-    when FCM credentials are configured, push."""
+    periodic jobs, the outbox worker, which sends SMS through the tenants' gateways and,
+    when FCM credentials are configured, push, and the worker that asks the operators'
+    LBS platforms."""
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self.settings = settings
@@ -127,10 +132,12 @@ class Background:
         if self.fcm is not None:
             senders[OutboxChannel.PUSH.value] = self.fcm
         self.outbox = OutboxWorker(factory, senders, settings)
+        self.lbs = LbsWorker(factory, settings, partial(store_lbs_fix, push=settings.push_enabled))
 
     def start(self) -> None:
         self.jobs.start()
         self.outbox.start()
+        self.lbs.start()
         if self.fcm is not None:
             log.info("push_on", credentials=str(self.settings.fcm_credentials_file))
         else:
@@ -142,6 +149,7 @@ class Background:
 
     def stop(self) -> None:
         self.outbox.stop()
+        self.lbs.stop()
         if self.fcm is not None:
             self.fcm.close()
         self.sms.close()

@@ -20,6 +20,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from string import Template
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -229,10 +230,65 @@ class _CheckedTransport(httpx.HTTPTransport):
         )
 
 
+# --- what a tenant may put in a gateway's request ---
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")  # an RFC 7230 token
+# visible ASCII, with spaces or tabs only between visible characters: no CR, LF or non-ASCII
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20\x21-\x7e\t]*[\x21-\x7e])?")
+# set by the sender itself or by the HTTP layer: a tenant's auth header may not replace them
+_RESERVED_HEADERS = {
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "te",
+    "upgrade",
+    "trailer",
+    "keep-alive",
+    "idempotency-key",
+    "accept-encoding",
+}
+
+
+def check_template(template: str, allowed: set[str], required: set[str], what: str) -> str:
+    """A ``$placeholder`` template using only ``allowed`` names and all ``required`` ones."""
+    t = Template(template)
+    if not t.is_valid():
+        raise ValueError(f"{what} has a '$' that is not a placeholder; write '$$' for a dollar")
+    used = set(t.get_identifiers())
+    if unknown := sorted(used - allowed):
+        raise ValueError(
+            f"{what} uses unknown placeholders {', '.join('$' + u for u in unknown)}; "
+            f"allowed: {', '.join('$' + a for a in sorted(allowed))}"
+        )
+    if missing := sorted(required - used):
+        raise ValueError(f"{what} must contain {', '.join('$' + m for m in missing)}")
+    return template
+
+
+def check_header_name(name: str) -> str:
+    """A header a tenant's gateway settings may set (not one the sender or HTTP sets)."""
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError("not a valid HTTP header name")
+    if name.lower() in _RESERVED_HEADERS:
+        raise ValueError(f"{name} is set by the sender; choose another header name")
+    return name
+
+
+def check_header_value(value: str | None) -> str | None:
+    if value is not None and not _HEADER_VALUE.fullmatch(value):
+        raise ValueError(
+            "must be visible ASCII characters (spaces allowed between them), without line breaks"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
     excerpt: str
+    text: str = ""  # what was read of the answer, decoded (``max_bytes`` + 1 at most)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -245,20 +301,27 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def post(
-    client: httpx.Client, url: str, *, content: bytes, headers: dict[str, str], timeout: float
+    client: httpx.Client,
+    url: str,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int = _READ_BYTES,
 ) -> Answer:
-    """POST and read the status and the start of the answer (uncompressed, a few KB at
-    most, within ``timeout`` seconds overall). Raises httpx errors, and DestinationRefused
-    before connecting anywhere that is not allowed."""
+    """POST and read the status and the start of the answer (uncompressed, ``max_bytes`` at
+    most, a few KB unless asked, within ``timeout`` seconds overall). Raises httpx errors,
+    and DestinationRefused before connecting anywhere that is not allowed."""
     deadline = time.monotonic() + timeout
     headers = {**headers, "Accept-Encoding": "identity"}
     with client.stream("POST", url, content=content, headers=headers, timeout=timeout) as r:
         head = b""
         for chunk in r.iter_raw():
             head += chunk
-            if len(head) >= _READ_BYTES or time.monotonic() > deadline:
+            if len(head) > max_bytes or time.monotonic() > deadline:
                 break
-        return Answer(r.status_code, excerpt(_decode(head[:_READ_BYTES], r.charset_encoding)))
+        read = _decode(head[: max_bytes + 1], r.charset_encoding)  # one more: "too long"
+        return Answer(r.status_code, excerpt(read), read)
 
 
 def _decode(data: bytes, charset: str | None) -> str:

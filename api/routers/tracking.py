@@ -19,6 +19,7 @@ from api.formats.gpx import GPX, track_gpx
 from api.schemas.common import Page
 from api.schemas.tracking import (
     DeviceReportOut,
+    LbsAsked,
     LocatedFix,
     LocateRequestOut,
     LocateRequests,
@@ -31,14 +32,14 @@ from api.schemas.tracking import (
     TrackCollection,
 )
 from api.schemas.types import Line, Time
-from fieldforce import flows
+from fieldforce import flows, locating
 from fieldforce.customers import service as customers
 from fieldforce.monitoring import positions as map_positions
 from fieldforce.positioning import service as positioning
 from fieldforce.positioning.resolve import CellSeen, Heard, WifiSeen
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
-from fieldforce.tracking.models import Ping, PingFlag
+from fieldforce.tracking.models import LocateRequest, Ping, PingFlag
 from fieldforce.tracking.service import uploader_for_actor
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
@@ -231,15 +232,25 @@ def device_reports(
     return queries.list_device_reports(session, actor, device_id, limit=limit, cursor=cursor)
 
 
+def _locate_out(session: SessionDep, request: LocateRequest) -> LocateRequestOut:
+    out = LocateRequestOut.model_validate(request)
+    question = locating.lbs_question(session, request)
+    if question is not None:
+        out.lbs = LbsAsked(status=question.status, error=question.error)
+    return out
+
+
 @router.post("/staff/{staff_id}/locate", response_model=LocateRequests, status_code=201)
 def locate_now(
     staff_id: uuid.UUID, actor: TrackingActor, session: SessionDep, settings: SettingsDep
 ) -> LocateRequests:
     """Ask this person's phones for a fresh fix now (supervisors, managers, admins in
     scope). Our app and Traccar Client get a silent push; OwnTracks gets the command in its
-    next answer. Read the request back to see the fix that answered it."""
-    requests = locate.request_fix(session, actor, staff_id, push=settings.push_enabled)
-    return LocateRequests(requests=[LocateRequestOut.model_validate(r) for r in requests])
+    next answer. When no phone can answer and the tenant has an LBS gateway, the operator's
+    platform is asked (channel `lbs`; `lbs` says how that went: refused at once without
+    consent or beyond the quota). Read the request back to see the fix that answered it."""
+    requests = locating.locate_now(session, actor, staff_id, push=settings.push_enabled)
+    return LocateRequests(requests=[_locate_out(session, r) for r in requests])
 
 
 @router.get("/locate-requests/{request_id}", response_model=LocateRequestOut)
@@ -248,7 +259,7 @@ def locate_request(
 ) -> LocateRequestOut:
     """A locate request and, once it came, the first good fix after it."""
     request = locate.get_request(session, actor, request_id)
-    out = LocateRequestOut.model_validate(request)
+    out = _locate_out(session, request)
     ping = locate.answering_fix(session, request)
     if ping is not None:
         lon, lat = _lonlat(ping)

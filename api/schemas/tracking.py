@@ -140,19 +140,26 @@ class LocatedFix(BaseModel):
     accuracy_m: float | None
 
 
+class LbsAsked(BaseModel):
+    status: str = Field(description="pending, sending, located, failed, timeout or refused")
+    error: str | None
+
+
 class LocateRequestOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     staff_id: uuid.UUID
-    device_id: uuid.UUID
+    device_id: uuid.UUID | None = Field(description="none for the operator's LBS platform")
     channel: str = Field(
-        description="push, next_reply (OwnTracks) or unavailable (push off or no token)"
+        description="push, next_reply (OwnTracks), unavailable (push off or no token) or "
+        "lbs (the operator's platform)"
     )
     requested_at: datetime
     delivered_at: datetime | None
     answered_at: datetime | None
     ping_id: uuid.UUID | None
     fix: LocatedFix | None = None
+    lbs: LbsAsked | None = None
 
 
 class LocateRequests(BaseModel):

@@ -30,54 +30,26 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from fieldforce.audit import service as audit
 from fieldforce.devices.models import Device
-from fieldforce.errors import Invalid, NotFound
+from fieldforce.errors import NotFound
 from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxMessage
 from fieldforce.org.models import Staff
 from fieldforce.org.scope import Actor
-from fieldforce.outbound import OutboundPolicy
+from fieldforce.outbound import (
+    OutboundPolicy,
+    check_header_name,
+    check_header_value,
+    check_template,
+)
+from fieldforce.tenancy import gateways
 from fieldforce.tenancy.models import Tenant
-from fieldforce.tenancy.service import get_tenant
 
 if TYPE_CHECKING:
     from fieldforce.notify.outbox import Claimed
 
 BODY_FIELDS = {"phone", "text", "message_id"}
 TEXT_FIELDS = {"title", "body", "kind", "name"}
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")  # an RFC 7230 token
-# visible ASCII, with spaces or tabs only between visible characters: no CR, LF or non-ASCII
-_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20\x21-\x7e\t]*[\x21-\x7e])?")
-# set by the sender itself or by the HTTP layer: a tenant's auth header may not replace them
-_RESERVED_HEADERS = {
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "te",
-    "upgrade",
-    "trailer",
-    "keep-alive",
-    "idempotency-key",
-    "accept-encoding",
-}
 _SAMPLE = {"phone": "+8613800000000", "text": 'A "quoted"\nline & more', "message_id": "sms:x"}
-
-
-def _identifiers(template: str, allowed: set[str], required: set[str], what: str) -> str:
-    t = Template(template)
-    if not t.is_valid():
-        raise ValueError(f"{what} has a '$' that is not a placeholder; write '$$' for a dollar")
-    used = set(t.get_identifiers())
-    if unknown := sorted(used - allowed):
-        raise ValueError(
-            f"{what} uses unknown placeholders {', '.join('$' + u for u in unknown)}; "
-            f"allowed: {', '.join('$' + a for a in sorted(allowed))}"
-        )
-    if missing := sorted(required - used):
-        raise ValueError(f"{what} must contain {', '.join('$' + m for m in missing)}")
-    return template
 
 
 class SmsGateway(BaseModel):
@@ -111,31 +83,22 @@ class SmsGateway(BaseModel):
     @field_validator("auth_header")
     @classmethod
     def _header_name(cls, name: str) -> str:
-        if not _HEADER_NAME.fullmatch(name):
-            raise ValueError("not a valid HTTP header name")
-        if name.lower() in _RESERVED_HEADERS:
-            raise ValueError(f"{name} is set by the sender; choose another header name")
-        return name
+        return check_header_name(name)
 
     @field_validator("auth_value")
     @classmethod
     def _header_value(cls, value: str | None) -> str | None:
-        if value is not None and not _HEADER_VALUE.fullmatch(value):
-            raise ValueError(
-                "must be visible ASCII characters (spaces allowed between them), "
-                "without line breaks"
-            )
-        return value
+        return check_header_value(value)
 
     @field_validator("body_template")
     @classmethod
     def _body(cls, template: str) -> str:
-        return _identifiers(template, BODY_FIELDS, {"phone", "text"}, "body_template")
+        return check_template(template, BODY_FIELDS, {"phone", "text"}, "body_template")
 
     @field_validator("text_template")
     @classmethod
     def _text(cls, template: str) -> str:
-        return _identifiers(template, TEXT_FIELDS, set(), "text_template")
+        return check_template(template, TEXT_FIELDS, set(), "text_template")
 
     @model_validator(mode="after")
     def _body_fits_content_type(self) -> SmsGateway:
@@ -218,34 +181,11 @@ def set_gateway(
     """Replace the gateway settings. Leaving ``auth_value`` out keeps the stored secret, so a
     template can be changed without typing the secret again. A URL whose host is an address
     (or name) the server may not call is refused."""
-    actor.require_admin()
-    tenant = get_tenant(session, actor.tenant_id)
-    previous = tenant.sms_gateway or {}
-    if "auth_value" not in changes and previous.get("auth_value"):
-        changes = {**changes, "auth_value": previous["auth_value"]}
-    try:
-        gateway = SmsGateway.model_validate(changes)
-    except ValidationError as exc:
-        raise Invalid.from_validation(
-            "invalid SMS gateway settings", "invalid_sms_gateway", exc
-        ) from exc
-    outbound.check_url(str(gateway.url))
-    tenant.sms_gateway = gateway.model_dump(mode="json")
-    session.flush()
-    shown = gateway.model_dump(mode="json", exclude={"auth_value"})
-    shown["auth_value_changed"] = previous.get("auth_value") != gateway.auth_value
-    audit.record_by(session, actor, "tenant.sms_gateway.set", "tenant", tenant.id, shown)
-    return gateway
+    return gateways.replace(session, actor, "sms_gateway", SmsGateway, changes, outbound)
 
 
 def remove_gateway(session: Session, actor: Actor) -> None:
-    actor.require_admin()
-    tenant = get_tenant(session, actor.tenant_id)
-    if tenant.sms_gateway is None:
-        raise NotFound("no SMS gateway is configured", code="no_sms_gateway")
-    tenant.sms_gateway = None
-    session.flush()
-    audit.record_by(session, actor, "tenant.sms_gateway.remove", "tenant", tenant.id, {})
+    gateways.remove(session, actor, "sms_gateway")
 
 
 # --- queueing ---

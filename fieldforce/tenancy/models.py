@@ -160,6 +160,7 @@ class Tenant(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     # the SMS gateway (fieldforce.notify.sms.SmsGateway), with its secret; never shown whole
     sms_gateway: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    lbs_gateway: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     modules: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=lambda: ALL_MODULES)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -22,12 +22,14 @@ from fieldforce.audit import service as audit
 from fieldforce.devices.models import Device, Protocol
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.notify.push import enqueue_command
+from fieldforce.org.models import Staff
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import Page, paginate
 from fieldforce.tenancy.models import Module
 from fieldforce.tracking.models import LocateRequest, Ping
 
 CLOCK_SLACK = timedelta(minutes=1)
+LBS_FIX_AGE = timedelta(days=1)
 OWNTRACKS_COMMAND = {"_type": "cmd", "action": "reportLocation"}
 
 
@@ -38,6 +40,16 @@ def request_fix(
     (a push only when ``push`` is on)."""
     actor.require_module(Module.TRACKING.value)
     staff = actor.require_directs_staff(session, staff_id, oneself_allowed=True)
+    requests = device_requests(session, actor, staff, push=push)
+    if not requests:
+        raise Invalid("this person has no registered phone", code="no_device")
+    return requests
+
+
+def device_requests(
+    session: Session, actor: Actor, staff: Staff, *, push: bool
+) -> list[LocateRequest]:
+    """A request to each active phone of someone the actor may locate (none: no phone)."""
     devices = list(
         session.scalars(
             select(Device)
@@ -49,8 +61,6 @@ def request_fix(
             .order_by(Device.created_at)
         )
     )
-    if not devices:
-        raise Invalid("this person has no registered phone", code="no_device")
     requests = []
     for device in devices:
         request = LocateRequest(
@@ -74,14 +84,15 @@ def request_fix(
         session.add(request)
         requests.append(request)
     session.flush()
-    audit.record_by(
-        session,
-        actor,
-        "staff.locate",
-        "staff",
-        staff.id,
-        {"requests": [str(r.id) for r in requests]},
-    )
+    if requests:
+        audit.record_by(
+            session,
+            actor,
+            "staff.locate",
+            "staff",
+            staff.id,
+            {"requests": [str(r.id) for r in requests]},
+        )
     return requests
 
 
@@ -116,7 +127,7 @@ _FIRST_FIXES = text("""
 
 def _link_answers(session: Session, requests: Sequence[LocateRequest]) -> None:
     """Link unanswered requests to the first good fix after each, in one query."""
-    waiting = {r.id: r for r in requests if r.ping_id is None}
+    waiting = {r.id: r for r in requests if r.ping_id is None and r.channel != "lbs"}
     if not waiting:
         return
     rows = session.execute(
@@ -153,11 +164,13 @@ def get_request(session: Session, actor: Actor, request_id: uuid.UUID) -> Locate
 def answering_fix(session: Session, request: LocateRequest) -> Ping | None:
     if request.ping_id is None:
         return None
+    # an operator's platform may answer with a fix taken a while before it was asked
+    slack = LBS_FIX_AGE if request.channel == "lbs" else CLOCK_SLACK
     return session.scalar(
         select(Ping).where(
             Ping.tenant_id == request.tenant_id,
             Ping.id == request.ping_id,
-            Ping.fix_time >= request.requested_at - CLOCK_SLACK,
+            Ping.fix_time >= request.requested_at - slack,
         )
     )
 

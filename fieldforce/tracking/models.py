@@ -50,6 +50,7 @@ class Source(StrEnum):
     NETWORK = "network"
     CELL = "cell"
     WIFI = "wifi"
+    LBS = "lbs"  # the operator's LBS platform, asked by the server
 
 
 class Ping(Base):
@@ -145,8 +146,8 @@ class LocateRequest(TenantOwned, Base):
 
     requester_id: Mapped[uuid.UUID]
     staff_id: Mapped[uuid.UUID]
-    device_id: Mapped[uuid.UUID]
-    channel: Mapped[str] = mapped_column(String(16))  # push, next_reply, unavailable
+    device_id: Mapped[uuid.UUID | None]  # none when the operator's LBS platform is asked
+    channel: Mapped[str] = mapped_column(String(16))  # push, next_reply, unavailable, lbs
     requested_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )

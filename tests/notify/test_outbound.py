@@ -145,7 +145,7 @@ def test_the_connection_goes_to_the_checked_address_under_the_original_name(
     allowed = answering(OutboundPolicy.parse("sms.example.com"), "127.0.0.1")
     with allowed.client() as client:
         answer = outbound.post(client, url, content=b"{}", headers={}, timeout=2)
-    assert answer == outbound.Answer(200, '{"ok":true}')
+    assert answer == outbound.Answer(200, '{"ok":true}', '{"ok":true}')
     [got] = gateway.received
     assert got.headers["host"] == f"sms.example.com:{port}"
 
