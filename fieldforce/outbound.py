@@ -14,6 +14,7 @@ as far as a short excerpt.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import socket
 import time
@@ -21,11 +22,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from string import Template
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
+from urllib.parse import quote_plus, urlsplit
 
 import httpcore
 import httpx
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from fieldforce.errors import Invalid
 
@@ -282,6 +284,60 @@ def check_header_value(value: str | None) -> str | None:
             "must be visible ASCII characters (spaces allowed between them), without line breaks"
         )
     return value
+
+
+class HttpGateway(BaseModel):
+    """What every gateway a tenant configures has: an http(s) URL without credentials, an
+    auth header (its value a secret), a body template filled per content type, a timeout.
+    ``body_template`` is checked by each kind of gateway for its own placeholders."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    auth_header: str = "Authorization"
+    auth_value: str | None = Field(default=None, max_length=2000)
+    content_type: Literal["json", "form"] = "json"
+    body_template: str = Field(max_length=4000)
+    timeout_s: float = Field(default=10, gt=0, le=30)
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if url.scheme not in ("http", "https"):
+            raise ValueError("the gateway URL must be http or https")
+        if url.username or url.password:
+            raise ValueError("the gateway URL must not carry credentials; use auth_header")
+        return url
+
+    @field_validator("auth_header")
+    @classmethod
+    def _header_name(cls, name: str) -> str:
+        return check_header_name(name)
+
+    @field_validator("auth_value")
+    @classmethod
+    def _header_value(cls, value: str | None) -> str | None:
+        return check_header_value(value)
+
+    def fill(self, values: dict[str, str]) -> str:
+        """The request body with each value escaped for the content type."""
+        if self.content_type == "json":
+            escaped = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}
+        else:
+            escaped = {k: quote_plus(v) for k, v in values.items()}
+        return Template(self.body_template).substitute(escaped)
+
+    def headers(self, idempotency_key: str) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json; charset=utf-8"
+            if self.content_type == "json"
+            else "application/x-www-form-urlencoded; charset=utf-8",
+            "Idempotency-Key": idempotency_key,
+        }
+        if self.auth_value:
+            headers[self.auth_header] = self.auth_value
+        return headers
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,9 @@ import re
 import uuid
 from collections.abc import Iterable
 from string import Template
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote_plus
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -35,12 +31,7 @@ from fieldforce.errors import NotFound
 from fieldforce.notify.models import InboxItem, ItemKind, OutboxChannel, OutboxMessage
 from fieldforce.org.models import Staff
 from fieldforce.org.scope import Actor
-from fieldforce.outbound import (
-    OutboundPolicy,
-    check_header_name,
-    check_header_value,
-    check_template,
-)
+from fieldforce.outbound import HttpGateway, OutboundPolicy, check_template
 from fieldforce.tenancy import gateways
 from fieldforce.tenancy.models import Tenant
 
@@ -52,43 +43,16 @@ TEXT_FIELDS = {"title", "body", "kind", "name"}
 _SAMPLE = {"phone": "+8613800000000", "text": 'A "quoted"\nline & more', "message_id": "sms:x"}
 
 
-class SmsGateway(BaseModel):
+class SmsGateway(HttpGateway):
     """How to reach the tenant's SMS platform. ``auth_value`` is a secret: stored, never
     shown again."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    url: AnyHttpUrl
-    auth_header: str = "Authorization"
-    auth_value: str | None = Field(default=None, max_length=2000)
-    content_type: Literal["json", "form"] = "json"
     body_template: str = Field(
         default='{"to": "$phone", "text": "$text", "id": "$message_id"}', max_length=4000
     )
     text_template: str = Field(default="$title: $body", max_length=1000)
     max_length: int = Field(default=500, ge=20, le=2000)
     kinds: list[ItemKind] | None = None  # which inbox items may go by SMS; None: all
-    timeout_s: float = Field(default=10, gt=0, le=30)
-    enabled: bool = True
-
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, url: AnyHttpUrl) -> AnyHttpUrl:
-        if url.scheme not in ("http", "https"):
-            raise ValueError("the gateway URL must be http or https")
-        if url.username or url.password:
-            raise ValueError("the gateway URL must not carry credentials; use auth_header")
-        return url
-
-    @field_validator("auth_header")
-    @classmethod
-    def _header_name(cls, name: str) -> str:
-        return check_header_name(name)
-
-    @field_validator("auth_value")
-    @classmethod
-    def _header_value(cls, value: str | None) -> str | None:
-        return check_header_value(value)
 
     @field_validator("body_template")
     @classmethod
@@ -124,23 +88,7 @@ class SmsGateway(BaseModel):
 
     def render_body(self, *, phone: str, text: str, message_id: str) -> str:
         """The request body with each value escaped for the content type."""
-        values = {"phone": phone, "text": text, "message_id": message_id}
-        if self.content_type == "json":
-            escaped = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}
-        else:
-            escaped = {k: quote_plus(v) for k, v in values.items()}
-        return Template(self.body_template).substitute(escaped)
-
-    def headers(self, message_id: str) -> dict[str, str]:
-        headers = {
-            "Content-Type": "application/json; charset=utf-8"
-            if self.content_type == "json"
-            else "application/x-www-form-urlencoded; charset=utf-8",
-            "Idempotency-Key": message_id,
-        }
-        if self.auth_value:
-            headers[self.auth_header] = self.auth_value
-        return headers
+        return self.fill({"phone": phone, "text": text, "message_id": message_id})
 
 
 def dial_string(phone: str) -> str:

@@ -15,13 +15,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from string import Template
-from typing import Any, Literal
-from urllib.parse import quote_plus
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jsonpointer
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -29,12 +27,7 @@ from fieldforce.audit import service as audit
 from fieldforce.errors import Invalid, NotFound
 from fieldforce.org.models import Staff
 from fieldforce.org.scope import Actor
-from fieldforce.outbound import (
-    OutboundPolicy,
-    check_header_name,
-    check_header_value,
-    check_template,
-)
+from fieldforce.outbound import HttpGateway, OutboundPolicy, check_template
 from fieldforce.positioning.models import LbsConsent, LbsRequest, LbsStatus
 from fieldforce.tenancy import gateways
 from fieldforce.tenancy.models import Tenant
@@ -46,15 +39,9 @@ CONSENT_METHODS = ("sms_reply", "written", "in_app", "call")
 MAX_ANSWER_BYTES = 16_384
 
 
-class LbsGateway(BaseModel):
+class LbsGateway(HttpGateway):
     """How to ask the operator's LBS platform. ``auth_value`` is a secret."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    url: AnyHttpUrl
-    auth_header: str = "Authorization"
-    auth_value: str | None = Field(default=None, max_length=2000)
-    content_type: Literal["json", "form"] = "json"
     body_template: str = Field(default='{"msisdn": "$phone"}', max_length=4000)
     lon_pointer: str = Field(description="RFC 6901 pointer to the longitude in the answer")
     lat_pointer: str
@@ -63,29 +50,8 @@ class LbsGateway(BaseModel):
         default=None, description="ISO-8601 time, or seconds or milliseconds since 1970"
     )
     crs: Crs = Crs.WGS84
-    timeout_s: float = Field(default=10, gt=0, le=30)
     daily_quota: int = Field(default=500, ge=1, le=1_000_000)
     poll_every_min: int | None = Field(default=None, ge=5, le=1440)
-    enabled: bool = True
-
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, url: AnyHttpUrl) -> AnyHttpUrl:
-        if url.scheme not in ("http", "https"):
-            raise ValueError("the gateway URL must be http or https")
-        if url.username or url.password:
-            raise ValueError("the gateway URL must not carry credentials; use auth_header")
-        return url
-
-    @field_validator("auth_header")
-    @classmethod
-    def _header_name(cls, name: str) -> str:
-        return check_header_name(name)
-
-    @field_validator("auth_value")
-    @classmethod
-    def _header_value(cls, value: str | None) -> str | None:
-        return check_header_value(value)
 
     @field_validator("body_template")
     @classmethod
@@ -106,24 +72,7 @@ class LbsGateway(BaseModel):
         return pointer
 
     def render_body(self, *, phone: str, request_id: str) -> str:
-        values = {"phone": phone, "request_id": request_id}
-        if self.content_type == "json":
-            escaped = {k: json.dumps(v)[1:-1] for k, v in values.items()}
-        else:
-            escaped = {k: quote_plus(v) for k, v in values.items()}
-        return Template(self.body_template).substitute(escaped)
-
-    def headers(self, request_id: str) -> dict[str, str]:
-        headers = {
-            "Content-Type": "application/json; charset=utf-8"
-            if self.content_type == "json"
-            else "application/x-www-form-urlencoded; charset=utf-8",
-            "Accept": "application/json",
-            "Idempotency-Key": request_id,
-        }
-        if self.auth_value:
-            headers[self.auth_header] = self.auth_value
-        return headers
+        return self.fill({"phone": phone, "request_id": request_id})
 
 
 @dataclass(frozen=True)
