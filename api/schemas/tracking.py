@@ -175,6 +175,9 @@ class PositionProperties(BaseModel):
     speed_mps: float | None
     bearing_deg: float | None
     battery_pct: float | None
+    source: str | None = Field(
+        default=None, description="where the fix came from: gps, network, cell, wifi or lbs"
+    )
     status: Status
 
 

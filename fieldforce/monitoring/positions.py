@@ -31,8 +31,8 @@ def _status() -> ColumnElement[str]:
 class Position:
     """A person's latest good fix as PostgreSQL writes it: its fields as a JSON object
     (``staff_id``, ``name``, ``org_unit_id``, ``fix_time`` in UTC, ``accuracy_m``,
-    ``speed_mps``, ``bearing_deg``, ``battery_pct``, ``status``) and its point as GeoJSON
-    (7 decimals, by PostGIS). The map asks for thousands at once: objects per field, and
+    ``speed_mps``, ``bearing_deg``, ``battery_pct``, ``source``, ``status``) and its point
+    as GeoJSON (7 decimals, by PostGIS). The map asks for thousands at once: objects per field, and
     JSON written per field in Python, cost several times the query."""
 
     staff_id: str
@@ -62,6 +62,8 @@ def _position_columns() -> tuple[Any, ...]:
         LatestPosition.bearing_deg,
         "battery_pct",
         LatestPosition.battery_pct,
+        "source",
+        LatestPosition.source,
         "status",
         _status(),
     )

@@ -343,14 +343,14 @@ def _insert_statement(
 
 _ADVANCE_LATEST = text("""
     INSERT INTO latest_position (tenant_id, staff_id, ping_id, device_id, fix_time, geom,
-                                 accuracy_m, speed_mps, bearing_deg, battery_pct)
+                                 accuracy_m, speed_mps, bearing_deg, battery_pct, source)
     VALUES (:tenant_id, :staff_id, :ping_id, :device_id, :fix_time, ST_GeomFromEWKT(:geom),
-            :accuracy_m, :speed_mps, :bearing_deg, :battery_pct)
+            :accuracy_m, :speed_mps, :bearing_deg, :battery_pct, :source)
     ON CONFLICT (tenant_id, staff_id) DO UPDATE SET
         ping_id = EXCLUDED.ping_id, device_id = EXCLUDED.device_id,
         fix_time = EXCLUDED.fix_time, geom = EXCLUDED.geom, accuracy_m = EXCLUDED.accuracy_m,
         speed_mps = EXCLUDED.speed_mps, bearing_deg = EXCLUDED.bearing_deg,
-        battery_pct = EXCLUDED.battery_pct, updated_at = now()
+        battery_pct = EXCLUDED.battery_pct, source = EXCLUDED.source, updated_at = now()
     WHERE latest_position.fix_time < EXCLUDED.fix_time
 """)
 
@@ -370,5 +370,6 @@ def _advance_latest(session: Session, who: Uploader, p: PingIn) -> None:
             "speed_mps": p.speed_mps,
             "bearing_deg": p.bearing_deg,
             "battery_pct": p.battery_pct,
+            "source": p.source,
         },
     )

@@ -102,6 +102,7 @@ class LatestPosition(Base):
     speed_mps: Mapped[float | None] = mapped_column(REAL)
     bearing_deg: Mapped[float | None] = mapped_column(REAL)
     battery_pct: Mapped[float | None] = mapped_column(REAL)
+    source: Mapped[str | None] = mapped_column(String(8))  # gps, network, cell, wifi, lbs
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (

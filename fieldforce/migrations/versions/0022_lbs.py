@@ -42,6 +42,7 @@ def upgrade() -> None:
         "tenant", sa.Column("lbs_gateway", postgresql.JSONB(astext_type=sa.Text()), nullable=True)
     )
     op.alter_column("locate_request", "device_id", existing_type=sa.Uuid(), nullable=True)
+    op.add_column("latest_position", sa.Column("source", sa.String(length=8), nullable=True))
     op.create_table(
         "lbs_consent",
         *_owned("lbs_consent"),
@@ -97,4 +98,5 @@ def downgrade() -> None:
     op.drop_table("lbs_consent")
     op.execute("DELETE FROM locate_request WHERE device_id IS NULL")
     op.alter_column("locate_request", "device_id", existing_type=sa.Uuid(), nullable=False)
+    op.drop_column("latest_position", "source")
     op.drop_column("tenant", "lbs_gateway")
