@@ -107,6 +107,7 @@ def store_lbs_fix(
         lat=reading.lat,
         accuracy_m=reading.accuracy_m,
         source=Source.LBS.value,
+        placed=True,
     )
     who = Uploader(tenant.id, question.staff_id, None, tenant.effective_settings)
     (result,) = flows.ingest(session, who, [ping], push=push)

@@ -178,6 +178,11 @@ class PositionProperties(BaseModel):
     source: str | None = Field(
         default=None, description="where the fix came from: gps, network, cell, wifi or lbs"
     )
+    good: bool = Field(
+        default=True,
+        description="false: placed by the network (cells, Wi-Fi, the operator's LBS) and too "
+        "coarse to count as a good fix: shown with its accuracy, used for nothing else",
+    )
     status: Status
 
 

@@ -31,7 +31,7 @@ def _status() -> ColumnElement[str]:
 class Position:
     """A person's latest good fix as PostgreSQL writes it: its fields as a JSON object
     (``staff_id``, ``name``, ``org_unit_id``, ``fix_time`` in UTC, ``accuracy_m``,
-    ``speed_mps``, ``bearing_deg``, ``battery_pct``, ``source``, ``status``) and its point
+    ``speed_mps``, ``bearing_deg``, ``battery_pct``, ``source``, ``good``, ``status``) and its point
     as GeoJSON (7 decimals, by PostGIS). The map asks for thousands at once: objects per field, and
     JSON written per field in Python, cost several times the query."""
 
@@ -64,6 +64,8 @@ def _position_columns() -> tuple[Any, ...]:
         LatestPosition.battery_pct,
         "source",
         LatestPosition.source,
+        "good",
+        LatestPosition.good,
         "status",
         _status(),
     )

@@ -34,5 +34,6 @@ def place(
                 lat=located.lat,
                 accuracy_m=located.accuracy_m,
                 source=located.source,
+                placed=True,
             )
     return out

@@ -68,6 +68,9 @@ class PingIn:
     valid: bool = True
     attributes: dict[str, Any] | None = None
     unresolved: bool = False  # a fix without GPS whose cells and Wi-Fi gave no position
+    # placed by the server (from cells, Wi-Fi or the operator's LBS platform) with an honest
+    # accuracy: shown on the map even when too coarse to be a good fix
+    placed: bool = False
 
 
 @dataclass
@@ -121,7 +124,8 @@ def _static_flags(p: PingIn, s: TenantSettings) -> int:
 
 
 _LATEST_GOOD = text("""
-    SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom), fix_time FROM latest_position
+    SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom), fix_time, good
+      FROM latest_position
      WHERE tenant_id = :tenant AND staff_id = :staff
 """)
 _GOOD_FIXES_AROUND = text("""
@@ -147,7 +151,7 @@ def _good_fixes_around(
     conn = session.connection()
     params = {"tenant": who.tenant_id, "staff": who.staff_id}
     latest = conn.execute(_LATEST_GOOD, params).first()
-    if latest is None or latest[3] < start:
+    if latest is None or (latest[4] and latest[3] < start):
         return [(float(latest[0]), float(latest[1]), float(latest[2]))] if latest else []
     rows = conn.execute(
         _GOOD_FIXES_AROUND, {**params, "start": start, "end": end, "since": start - lookback}
@@ -226,9 +230,14 @@ def ingest_pings(
         else:
             result.status = Status.DUPLICATE
 
-    good = [(p, f) for p, f in final if f == 0 and (p.id, p.fix_time) in inserted]
-    if good:
-        _advance_latest(session, who, max(good, key=lambda pf: pf[0].fix_time)[0])
+    shown = [
+        (p, f)
+        for p, f in final
+        if (f == 0 or (p.placed and f == PingFlag.INACCURATE)) and (p.id, p.fix_time) in inserted
+    ]
+    if shown:
+        newest, flags = max(shown, key=lambda pf: pf[0].fix_time)
+        _advance_latest(session, who, newest, good=flags == 0)
     if who.device_id is not None:
         session.execute(
             update(Device)
@@ -343,20 +352,22 @@ def _insert_statement(
 
 _ADVANCE_LATEST = text("""
     INSERT INTO latest_position (tenant_id, staff_id, ping_id, device_id, fix_time, geom,
-                                 accuracy_m, speed_mps, bearing_deg, battery_pct, source)
+                                 accuracy_m, speed_mps, bearing_deg, battery_pct, source, good)
     VALUES (:tenant_id, :staff_id, :ping_id, :device_id, :fix_time, ST_GeomFromEWKT(:geom),
-            :accuracy_m, :speed_mps, :bearing_deg, :battery_pct, :source)
+            :accuracy_m, :speed_mps, :bearing_deg, :battery_pct, :source, :good)
     ON CONFLICT (tenant_id, staff_id) DO UPDATE SET
         ping_id = EXCLUDED.ping_id, device_id = EXCLUDED.device_id,
         fix_time = EXCLUDED.fix_time, geom = EXCLUDED.geom, accuracy_m = EXCLUDED.accuracy_m,
         speed_mps = EXCLUDED.speed_mps, bearing_deg = EXCLUDED.bearing_deg,
-        battery_pct = EXCLUDED.battery_pct, source = EXCLUDED.source, updated_at = now()
+        battery_pct = EXCLUDED.battery_pct, source = EXCLUDED.source, good = EXCLUDED.good,
+        updated_at = now()
     WHERE latest_position.fix_time < EXCLUDED.fix_time
 """)
 
 
-def _advance_latest(session: Session, who: Uploader, p: PingIn) -> None:
-    """Only a newer good fix moves the latest position."""
+def _advance_latest(session: Session, who: Uploader, p: PingIn, *, good: bool = True) -> None:
+    """Only a newer fix moves the latest position: a good one, or one the server placed
+    (``good`` false: the map shows it, nothing takes it for a good fix)."""
     session.connection().execute(
         _ADVANCE_LATEST,
         {
@@ -371,5 +382,6 @@ def _advance_latest(session: Session, who: Uploader, p: PingIn) -> None:
             "bearing_deg": p.bearing_deg,
             "battery_pct": p.battery_pct,
             "source": p.source,
+            "good": good,
         },
     )

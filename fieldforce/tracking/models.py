@@ -12,6 +12,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     REAL,
+    Boolean,
     DateTime,
     ForeignKeyConstraint,
     Index,
@@ -103,6 +104,8 @@ class LatestPosition(Base):
     bearing_deg: Mapped[float | None] = mapped_column(REAL)
     battery_pct: Mapped[float | None] = mapped_column(REAL)
     source: Mapped[str | None] = mapped_column(String(8))  # gps, network, cell, wifi, lbs
+    # false: a fix the server placed that is too coarse to be good (shown, never used)
+    good: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (

@@ -9,6 +9,7 @@ import io
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -206,3 +207,30 @@ def test_fixes_without_gps_are_placed_or_rejected_as_unresolved(
         item = {"id": str(uuid.uuid4()), "fix_time": now.isoformat()} | bad
         r = client.post("/api/v1/pings", headers=world.headers("north.rep"), json={"pings": [item]})
         assert r.status_code == 422, (bad, r.text)
+
+
+def test_a_coarse_placed_fix_is_shown_but_never_taken_for_a_good_one(
+    client: TestClient, world: World, db: Session
+) -> None:
+    import_cells(db, cell_file())
+    now = datetime.now(UTC)
+    coarse = {
+        "id": str(uuid.uuid4()),
+        "fix_time": (now - timedelta(seconds=10)).isoformat(),
+        "cells": [{"radio": "gsm", "mcc": 460, "mnc": 0, "area": 4101, "cell": 7}],  # 3 km
+    }
+    # 5 s later and 26 km away: a jump from the coarse fix, but that is not a good fix
+    gps = {"id": str(uuid.uuid4()), "fix_time": (now - timedelta(seconds=5)).isoformat()}
+    gps |= {"lon": 120.0, "lat": 30.0, "accuracy_m": 8}
+    headers = world.headers("north.rep")
+
+    def shown() -> dict[str, Any]:
+        features = client.get("/api/v1/positions", headers=headers).json()["features"]
+        return dict(features[0]["properties"])
+
+    first = client.post("/api/v1/pings", headers=headers, json={"pings": [coarse]}).json()
+    assert first["results"][0]["flags"] == ["inaccurate"]
+    assert (shown()["source"], shown()["good"], shown()["accuracy_m"]) == ("cell", False, 3000)
+    second = client.post("/api/v1/pings", headers=headers, json={"pings": [gps]}).json()
+    assert second["results"][0] == {"id": gps["id"], "status": "accepted"}
+    assert (shown()["good"], shown()["accuracy_m"]) == (True, 8)

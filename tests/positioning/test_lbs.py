@@ -148,6 +148,13 @@ def test_an_answer_in_any_datum_lands_within_five_metres(
     ping = db.scalar(select(Ping).where(Ping.id == row.ping_id))
     assert ping is not None
     assert (ping.source, ping.accuracy_m) == ("lbs", 350)
+    positions = client.get("/api/v1/positions", headers=world.headers("north.sup")).json()
+    (shown,) = [
+        f["properties"]
+        for f in positions["features"]
+        if f["properties"]["staff_id"] == world.staff_id("north.rep")
+    ]
+    assert (shown["source"], shown["accuracy_m"], shown["good"]) == ("lbs", 350, False)
     read = client.get(f"/api/v1/locate-requests/{asked['id']}", headers=world.headers("north.sup"))
     assert read.json()["fix"]["ping_id"] == str(row.ping_id)
     assert read.json()["lbs"]["status"] == "located"

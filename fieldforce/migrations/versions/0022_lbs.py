@@ -43,6 +43,10 @@ def upgrade() -> None:
     )
     op.alter_column("locate_request", "device_id", existing_type=sa.Uuid(), nullable=True)
     op.add_column("latest_position", sa.Column("source", sa.String(length=8), nullable=True))
+    op.add_column(
+        "latest_position",
+        sa.Column("good", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+    )
     op.create_table(
         "lbs_consent",
         *_owned("lbs_consent"),
@@ -98,5 +102,6 @@ def downgrade() -> None:
     op.drop_table("lbs_consent")
     op.execute("DELETE FROM locate_request WHERE device_id IS NULL")
     op.alter_column("locate_request", "device_id", existing_type=sa.Uuid(), nullable=False)
+    op.drop_column("latest_position", "good")
     op.drop_column("latest_position", "source")
     op.drop_column("tenant", "lbs_gateway")
