@@ -10,7 +10,6 @@ from fastapi import APIRouter, Response
 from api.deps import ActorDep, SessionDep, SettingsDep
 from api.schemas.common import Page
 from api.schemas.lbs import ConsentIn, ConsentOut, LbsGatewayOut, LbsRequestOut, UsageOut
-from fieldforce.errors import NotFound
 from fieldforce.positioning import lbs
 from fieldforce.positioning.lbs import LbsGateway
 
@@ -57,16 +56,20 @@ def usage(actor: ActorDep, session: SessionDep) -> UsageOut:
     )
 
 
-@router.get(
-    "/staff/{staff_id}/lbs-consent",
-    response_model=ConsentOut,
-    responses={404: {"description": "no such person in scope, or no consent recorded"}},
-)
+@router.get("/staff/{staff_id}/lbs-consent", response_model=ConsentOut)
 def get_consent(staff_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> ConsentOut:
-    """The person's consent to be located by the operator (their own; those in scope)."""
+    """Whether the person consented to be located by the operator, when and how (their
+    own; those in scope); `given: false` when nothing is recorded."""
     consent = lbs.get_consent(session, actor, staff_id)
     if consent is None:
-        raise NotFound("no LBS consent is recorded for this person", code="no_lbs_consent")
+        return ConsentOut(
+            staff_id=staff_id,
+            given=False,
+            given_at=None,
+            method=None,
+            recorded_by=None,
+            recorded_at=None,
+        )
     return ConsentOut.model_validate(consent)
 
 

@@ -49,12 +49,15 @@ class ConsentIn(BaseModel):
 
 
 class ConsentOut(BaseModel):
+    """Whether the person consented to be located by the operator, and when and how."""
+
     model_config = ConfigDict(from_attributes=True)
     staff_id: uuid.UUID
-    given_at: datetime
-    method: str
+    given: bool = True
+    given_at: datetime | None
+    method: str | None
     recorded_by: uuid.UUID | None
-    recorded_at: datetime
+    recorded_at: datetime | None
 
 
 class LbsRequestOut(BaseModel):

@@ -304,6 +304,8 @@ def test_who_may_set_the_gateway_and_record_consent(
     assert consent(client, world, "north.rep", by="north.manager").status_code == 200
     url = f"/api/v1/staff/{world.staff_id('north.rep')}/lbs-consent"
     assert client.get(url, headers=world.headers("north.rep")).json()["method"] == "sms_reply"
+    other = f"/api/v1/staff/{world.staff_id('north.rep2')}/lbs-consent"
+    assert client.get(other, headers=world.headers("north.manager")).json()["given"] is False
     assert client.get(url, headers=world.headers("south.manager")).status_code == 404
     assert client.delete(url, headers=world.headers("north.rep2")).status_code == 403
     requests_url = f"/api/v1/staff/{world.staff_id('north.rep')}/lbs-requests"

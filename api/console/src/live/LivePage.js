@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { AccuracyLayer, PositionsLayer } from "../map/layers.js";
 import { MapView } from "../map/MapView.js";
 import { route, setParams } from "../router.js";
+import { LbsUsage } from "./LbsUsage.js";
 import { PersonPanel } from "./PersonPanel.js";
 
 export const REFRESH_MS = 30_000;
@@ -49,6 +50,7 @@ export function LivePage() {
       <span class="toolbar-note" aria-live="polite">
         ${positions.loading ? t("loading") : t("live:shown", { count: shown.length })}
       </span>
+      <${LbsUsage} />
     <//>
     <${ErrorBox} error=${positions.error} onRetry=${positions.reload} />
     <div class="map-and-panel">

@@ -1,5 +1,7 @@
-// A person's panel on the live map: the last fix, its age and accuracy, battery, the
-// current or last event, their duty today; locate now and send a task.
+// A person's panel on the live map: the last fix, its age, accuracy and source, battery,
+// the current or last event, their duty today, their consent to be located by the
+// operator; locate now (through the operator's platform when no phone can answer) and
+// send a task.
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Badge, Button, Dialog, ErrorBox, Field, Input, Loading, StatusBadge, TextArea } from "../components/basic.js";
@@ -17,16 +19,26 @@ function today() {
   return { from: start.toISOString(), to: end.toISOString() };
 }
 
+function LocateResult({ located }) {
+  const lbs = located.requests.find((r) => r.channel === "lbs")?.lbs;
+  const phones = located.requests.filter((r) => r.channel !== "unavailable" && r.channel !== "lbs").length;
+  return html`<p class="note" role="status" data-lbs=${lbs?.status ?? ""}>
+    ${phones > 0 && t("live:locate_sent", { count: phones })}
+    ${lbs && (lbs.status === "refused" ? t("live:lbs_refused", { why: lbs.error }) : t("live:lbs_asked"))}
+    ${!phones && !lbs && t("live:locate_sent", { count: 0 })}
+  </p>`;
+}
 
 export function PersonPanel({ staffId, position, onClose }) {
   const info = useLoad(
     async (signal) => {
-      const [person, events, duty] = await Promise.all([
+      const [person, events, duty, consent] = await Promise.all([
         api(`/api/v1/staff/${staffId}`, { signal }),
         api("/api/v1/events", { query: { staff_id: staffId, limit: 1 }, signal }),
         api(`/api/v1/staff/${staffId}/duty`, { query: today(), signal }),
+        api(`/api/v1/staff/${staffId}/lbs-consent`, { signal }),
       ]);
-      return { person, event: events.items[0], duty };
+      return { person, event: events.items[0], duty, consent };
     },
     [staffId],
   );
@@ -48,6 +60,11 @@ export function PersonPanel({ staffId, position, onClose }) {
           <dt>${t("live:last_fix")}</dt>
           <dd>${formatTime(p.fix_time, { seconds: true })} <small>(${formatAge(p.fix_time)})</small></dd>
           <dt>${t("live:accuracy")}</dt><dd>${p.accuracy_m == null ? "–" : formatDistance(p.accuracy_m)}</dd>
+          <dt>${t("live:source")}</dt>
+          <dd class="fix-source" data-source=${p.source ?? ""}>
+            ${t(`live:source_${p.source ?? "unknown"}`)}
+            ${p.good === false && html` <${Badge} tone="warn">${t("live:coarse")}<//>`}
+          </dd>
           <dt>${t("live:battery")}</dt><dd>${p.battery_pct == null ? "–" : `${formatNumber(p.battery_pct)} %`}</dd>
           <dt>${t("live:speed")}</dt><dd>${p.speed_mps == null ? "–" : `${formatNumber(p.speed_mps * 3.6, 1)} km/h`}</dd>
         </dl>`
@@ -70,6 +87,12 @@ export function PersonPanel({ staffId, position, onClose }) {
         ${d.duty.on_duty_now && html`<${Badge} tone="ok">${t("live:on_duty_now")}<//>`}
       </dd>
       <dt>${t("live:contact")}</dt><dd>${d.person.phone ?? "–"}</dd>
+      <dt>${t("live:lbs_consent")}</dt>
+      <dd class="lbs-consent" data-given=${d.consent.given ? "yes" : "no"}>
+        ${d.consent.given
+          ? t("live:lbs_consent_given", { when: formatTime(d.consent.given_at, { date: true }), how: t(`live:consent_${d.consent.method}`) })
+          : t("live:lbs_consent_none")}
+      </dd>
     </dl>`}
     <div class="panel-actions wrap">
       <${Button}
@@ -84,10 +107,7 @@ export function PersonPanel({ staffId, position, onClose }) {
       <a class="btn btn-secondary" href=${href("/itinerary", { person: staffId, day: localDate() })}>${t("live:itinerary")}</a>
     </div>
     <${ErrorBox} error=${locate.error} />
-    ${located &&
-    html`<p class="note" role="status">
-      ${t("live:locate_sent", { count: located.requests.filter((r) => r.channel !== "unavailable").length })}
-    </p>`}
+    ${located && html`<${LocateResult} located=${located} />`}
     ${tasking && html`<${TaskDialog} staffId=${staffId} onClose=${() => setTasking(false)} />`}
   </aside>`;
 }
