@@ -39,7 +39,7 @@ from fieldforce.positioning import service as positioning
 from fieldforce.positioning.resolve import CellSeen, Heard, WifiSeen
 from fieldforce.tracking import locate, queries
 from fieldforce.tracking.ingest import PingIn
-from fieldforce.tracking.models import LocateRequest, Ping, PingFlag
+from fieldforce.tracking.models import LocateRequest, Ping, PingFlag, Source
 from fieldforce.tracking.service import uploader_for_actor
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
@@ -208,13 +208,24 @@ def staff_pings(
     flagged: Annotated[
         bool | None, Query(description="only flagged (true) or good (false)")
     ] = None,
+    source: Annotated[
+        list[Source] | None, Query(description="only fixes of these sources (repeat it)")
+    ] = None,
     limit: LimitQ = 50,
     cursor: CursorQ = None,
 ) -> Page[StoredPing]:
     """Every stored fix of a period, including the flagged ones kept for audit, by fix time
     (at most 7 days)."""
     page = queries.list_pings(
-        session, actor, staff_id, start, end, flagged=flagged, limit=limit, cursor=cursor
+        session,
+        actor,
+        staff_id,
+        start,
+        end,
+        flagged=flagged,
+        sources=[s.value for s in source] if source else None,
+        limit=limit,
+        cursor=cursor,
     )
     return Page[StoredPing](items=[_stored(p) for p in page.items], next_cursor=page.next_cursor)
 

@@ -5,6 +5,7 @@ besides fixes. The wire formats (GeoJSON features, GPX) are rendered in ``api.fo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,10 +66,12 @@ def list_pings(
     end: datetime,
     *,
     flagged: bool | None = None,
+    sources: Sequence[str] | None = None,
     limit: int,
     cursor: str | None,
 ) -> Page[Ping]:
-    """Every stored fix of the period, good and flagged, for audit (by fix time)."""
+    """Every stored fix of the period, good and flagged, for audit (by fix time); only
+    those of some sources when asked."""
     staff = actor.visible_staff(session, staff_id)
     _check_period(start, end)
     stmt = select(Ping).where(
@@ -79,6 +82,8 @@ def list_pings(
     )
     if flagged is not None:
         stmt = stmt.where(Ping.flags != 0 if flagged else Ping.flags == 0)
+    if sources:
+        stmt = stmt.where(Ping.source.in_(list(sources)))
     return paginate(session, stmt, [Ping.fix_time, Ping.id], limit=limit, cursor=cursor)
 
 

@@ -1,10 +1,13 @@
-"""The operator's LBS platform in the console: a person without a phone that can answer,
-their consent shown, "locate now" asking the operator's platform, and today's quota."""
+"""Locating without GPS in the console: a person without a phone that can answer, their
+consent shown, "locate now" asking the operator's platform, today's quota; and the
+itinerary's network positions with their accuracy."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,6 +17,7 @@ from fieldforce.db import owned_session
 from fieldforce.devices.models import Device
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
+from fieldforce.tracking.ingest import PingIn, Status, Uploader, ingest_pings
 from tests.console.conftest import Console, screenshot, sign_in
 
 GATEWAY = {
@@ -79,3 +83,32 @@ def test_locate_now_asks_the_operator_with_consent(
     panel.get_by_role("button", name="Locate now").click()
     expect(panel.locator("[role=status]")).to_have_attribute("data-lbs", "refused")
     expect(panel.locator("[role=status]")).to_contain_text("no consent recorded")
+
+
+def test_the_itinerary_shows_network_positions_with_their_accuracy(
+    page: Page, console: Console
+) -> None:
+    rep = console.api("xihu1.rep2", "GET", "/api/v1/me").json()
+    now = datetime.now(UTC)
+    with owned_session(console.factory) as session:
+        tenant = session.get(Tenant, console.demo.tenant_id)
+        assert tenant is not None
+        who = Uploader(tenant.id, uuid.UUID(rep["id"]), None, tenant.effective_settings)
+        placed = PingIn(
+            id=uuid.uuid4(),
+            fix_time=now - timedelta(minutes=3),
+            lon=120.16,
+            lat=30.27,
+            accuracy_m=900,
+            source="cell",
+            placed=True,
+        )
+        (result,) = ingest_pings(session, who, [placed])
+        assert result.status is Status.ACCEPTED
+    day = now.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    sign_in(page, console, "xihu1.lead", at=f"/itinerary?person={rep['id']}&day={day}")
+    expect(page.locator(".ff-network-fix")).to_have_count(1)
+    expect(page.locator("path.ff-network-area")).to_have_count(1)
+    page.get_by_role("tab", name="Network (1)").click()
+    expect(page.locator(".itinerary-side")).to_contain_text("Cell towers")
+    expect(page.locator(".itinerary-side")).to_contain_text("900 m")

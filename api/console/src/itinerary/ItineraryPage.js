@@ -12,14 +12,16 @@ import { formatDistance, formatDuration, formatNumber, formatTime, t } from "../
 import { EventsLayer, RouteLayer, StopsLayer, ZonesLayer } from "../map/layers.js";
 import { MapView } from "../map/MapView.js";
 import { route, setParams } from "../router.js";
-import { FitZonesLayer, FocusLayer, TripLayer } from "./layers.js";
-import { EventsList, StopsList, TripsList } from "./lists.js";
+import { FitZonesLayer, FocusLayer, NetworkFixesLayer, TripLayer } from "./layers.js";
+import { EventsList, NetworkList, StopsList, TripsList } from "./lists.js";
 import { MAX_DAYS, addDays, localDate, periodOf } from "./period.js";
 import { PlaybackBar, PlaybackMarker, nearestFix } from "./playback.js";
 import "./itinerary.css";
 
 /** The line is simplified to about a pixel at this zoom (street level). */
 const TRACK_ZOOM = 16;
+/** Positions the network gave rather than the phone's GPS. */
+const NETWORK_SOURCES = ["cell", "wifi", "lbs"];
 
 /** The person's zones on each day of the period, each zone once. */
 async function zonesOf(person, days, signal) {
@@ -33,9 +35,10 @@ async function zonesOf(person, days, signal) {
 
 async function loadItinerary(person, period, signal) {
   const when = { from: period.from, to: period.to };
-  const [track, pings, events, zones] = await Promise.all([
+  const [track, pings, network, events, zones] = await Promise.all([
     api(`/api/v1/staff/${person}/track`, { query: { ...when, zoom: TRACK_ZOOM }, signal }),
     allItems(`/api/v1/staff/${person}/pings`, { ...when, flagged: false }, { limit: 500, max: 100_000 }),
+    allItems(`/api/v1/staff/${person}/pings`, { ...when, source: NETWORK_SOURCES }, { limit: 500, max: 20_000 }),
     allItems("/api/v1/events", { ...when, staff_id: person }),
     zonesOf(person, period.days, signal),
   ]);
@@ -57,6 +60,7 @@ async function loadItinerary(person, period, signal) {
     events: placed,
     zones,
     fixes,
+    network: network.map((p, i) => ({ n: i + 1, ...p })),
   };
 }
 
@@ -170,7 +174,9 @@ export function ItineraryPage() {
     if (e.coordinates) setFocus({ lonLat: e.coordinates });
   };
   const trip = selected?.kind === "trip" ? data?.trips.find((x) => x.n === selected.n) : null;
-  const empty = data && !data.fixes.length && !data.stops.length && !data.line;
+  const empty = data && !data.fixes.length && !data.stops.length && !data.line && !data.network.length;
+  const networkLabel = (f) =>
+    `${t(`itinerary:source_${f.source}`)} · ${time(f.fix_time)}${f.accuracy_m ? ` · ±${formatDistance(f.accuracy_m)}` : ""}`;
   const zones = useMemo(() => data?.zones ?? [], [data]);
 
   return html`<div class="itinerary">
@@ -205,6 +211,7 @@ export function ItineraryPage() {
           ${data && html`<${TripLayer} trip=${trip?.feature} />`}
           ${data && html`<${StopsLayer} stops=${data.stops} label=${stopLabel} onSelect=${showStop} />`}
           ${data && html`<${EventsLayer} events=${data.events} label=${eventLabel} />`}
+          ${data && html`<${NetworkFixesLayer} fixes=${data.network} label=${networkLabel} />`}
           <${FocusLayer} focus=${focus} />
           ${data?.fixes.length ? html`<${PlaybackMarker} fixes=${data.fixes} at=${at} />` : null}
         <//>
@@ -220,6 +227,7 @@ export function ItineraryPage() {
             { value: "stops", label: t("itinerary:tab_stops", { count: data.stops.length }) },
             { value: "trips", label: t("itinerary:tab_trips", { count: data.trips.length }) },
             { value: "events", label: t("itinerary:tab_events", { count: data.events.length }) },
+            ...(data.network.length ? [{ value: "network", label: t("itinerary:tab_network", { count: data.network.length }) }] : []),
           ]}
         />
         ${tab === "stops" &&
@@ -237,6 +245,8 @@ export function ItineraryPage() {
           onSelect=${showTrip}
         />`}
         ${tab === "events" && html`<${EventsList} events=${data.events} withDate=${withDate} onSelect=${showEvent} />`}
+        ${tab === "network" &&
+        html`<${NetworkList} fixes=${data.network} withDate=${withDate} onSelect=${(f) => setFocus({ lonLat: [f.lon, f.lat] })} />`}
       </aside>`}
     </div>
   </div>`;

@@ -1,8 +1,10 @@
-// Map layers of the itinerary: a place in focus, one trip drawn over the track, and the
-// view fitted to the person's zones when there is no track to fit to.
+// Map layers of the itinerary: a place in focus, one trip drawn over the track, the view
+// fitted to the person's zones when there is no track to fit to, and the positions the
+// network gave.
 import { useEffect } from "preact/hooks";
 import L from "../map/leaflet.js";
 import { latLng } from "../map/crs.js";
+import { textContent } from "../map/layers.js";
 import { useMap } from "../map/MapView.js";
 
 /** Centres the map on `focus.lonLat` (a new object each time it is asked) and rings it. */
@@ -48,5 +50,26 @@ export function FitZonesLayer({ features }) {
     }
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 15 });
   }, [features]);
+  return null;
+}
+
+/** Positions the network gave (cells, Wi-Fi, the operator's LBS): each a circle as wide as
+ * its accuracy round a dot that names its source and time. */
+export function NetworkFixesLayer({ fixes, label }) {
+  const { map, crs } = useMap();
+  useEffect(() => {
+    if (!fixes?.length) return undefined;
+    const group = L.layerGroup().addTo(map);
+    for (const f of fixes) {
+      const at = latLng([f.lon, f.lat], crs);
+      if (f.accuracy_m) {
+        L.circle(at, { radius: f.accuracy_m, className: `ff-network-area source-${f.source}`, interactive: false }).addTo(group);
+      }
+      L.circleMarker(at, { radius: 5, className: `ff-network-fix source-${f.source}` })
+        .bindTooltip(() => textContent(label(f)))
+        .addTo(group);
+    }
+    return () => group.remove();
+  }, [fixes, crs]);
   return null;
 }

@@ -63,3 +63,18 @@ export function EventsList({ events, withDate, onSelect }) {
     ]}
   />`;
 }
+
+/** Positions the network gave (cells, Wi-Fi, the operator's LBS), with their accuracy. */
+export function NetworkList({ fixes, withDate, onSelect }) {
+  const time = (v) => formatTime(v, { date: withDate });
+  return html`<${Table}
+    rows=${fixes}
+    onRow=${onSelect}
+    empty=${t("itinerary:no_network_fixes")}
+    columns=${[
+      { key: "fix_time", label: t("itinerary:when"), render: (f) => time(f.fix_time) },
+      { key: "source", label: t("itinerary:source"), render: (f) => html`<span class=${`badge source-${f.source}`}>${t(`itinerary:source_${f.source}`)}</span>` },
+      { key: "accuracy_m", label: t("itinerary:accuracy"), class: "num", render: (f) => (f.accuracy_m == null ? "–" : `±${formatDistance(f.accuracy_m)}`) },
+    ]}
+  />`;
+}
