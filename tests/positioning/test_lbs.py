@@ -308,6 +308,9 @@ def test_who_may_set_the_gateway_and_record_consent(
     assert client.get(other, headers=world.headers("north.manager")).json()["given"] is False
     assert client.get(url, headers=world.headers("south.manager")).status_code == 404
     assert client.delete(url, headers=world.headers("north.rep2")).status_code == 403
+    for who in ("north.manager", "north.rep"):
+        usage = client.get("/api/v1/tenant/lbs-usage", headers=world.headers(who))
+        assert usage.status_code == 403, who
     requests_url = f"/api/v1/staff/{world.staff_id('north.rep')}/lbs-requests"
     assert client.get(requests_url, headers=world.headers("other.admin")).status_code == 404
 
