@@ -34,6 +34,7 @@ from fieldforce.positioning.lbs import (
     LbsGateway,
     Reading,
     Unreadable,
+    consent_of,
     parse_gateway,
     read_answer,
 )
@@ -167,7 +168,8 @@ def record(
     factory: sessionmaker[Session], outcomes: Sequence[Outcome], store: StoreFix, now: datetime
 ) -> None:
     """Each outcome in its own transaction: one that cannot be stored fails alone. A
-    question whose consent was withdrawn meanwhile is no longer 'sending': left as it is."""
+    question whose consent was withdrawn before it was sent is no longer 'sending' (left as
+    it is); an answer that arrives after the consent was withdrawn is not kept."""
     for o in outcomes:
         m, reading, ping, error, status = o.request, o.reading, None, o.error, o.status
         try:
@@ -175,6 +177,8 @@ def record(
                 row = session.get(LbsRequest, (m.tenant_id, m.id))
                 if row is None or row.status != LbsStatus.SENDING.value:
                     continue
+                if reading is not None and consent_of(session, m.tenant_id, m.staff_id) is None:
+                    reading, status, error = None, LbsStatus.REFUSED, "consent withdrawn"
                 if reading is not None:
                     ping = store(session, row, reading)
                     if ping is None:

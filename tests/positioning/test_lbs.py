@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fieldforce import locating
 from fieldforce.org.models import Staff
 from fieldforce.positioning import lbs_worker
-from fieldforce.positioning.models import LbsConsent, LbsRequest
+from fieldforce.positioning.lbs import Reading
+from fieldforce.positioning.models import LbsConsent, LbsRequest, LbsStatus
 from fieldforce.settings import Settings
 from fieldforce.tracking.models import Ping
 from geo.crs import from_wgs84
@@ -332,3 +333,26 @@ def closed_client(
     closed = settings.model_copy(update={"outbound_allow": ""})
     with TestClient(create_app(closed, session_factory)) as c:
         yield c
+
+
+def test_an_answer_after_the_consent_was_withdrawn_is_not_kept(
+    client: TestClient,
+    world: World,
+    db: Session,
+    gateway: FakeSmsGateway,
+    worker: tuple[httpx.Client, ThreadPoolExecutor],
+    session_factory: sessionmaker[Session],
+) -> None:
+    configure(client, world, gateway.url)
+    reachable_by_phone(db, world)
+    consent(client, world)
+    asked = locate(client, world)
+    claimed = lbs_worker.claim(session_factory, datetime.now(UTC))
+    assert [str(c.id) for c in claimed] != []
+    url = f"/api/v1/staff/{world.staff_id('north.rep')}/lbs-consent"
+    assert client.delete(url, headers=world.headers("north.rep")).status_code == 204
+    outcome = lbs_worker.Outcome(claimed[0], LbsStatus.LOCATED, reading=Reading(*TRUTH, 100, None))
+    store = partial(locating.store_lbs_fix, push=False)
+    lbs_worker.record(session_factory, [outcome], store, datetime.now(UTC))
+    row = question(db, asked["id"])
+    assert (row.status, row.error, row.ping_id) == ("refused", "consent withdrawn", None)
