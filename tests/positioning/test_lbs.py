@@ -313,7 +313,12 @@ def test_who_may_set_the_gateway_and_record_consent(
         usage = client.get("/api/v1/tenant/lbs-usage", headers=world.headers(who))
         assert usage.status_code == 403, who
     requests_url = f"/api/v1/staff/{world.staff_id('north.rep')}/lbs-requests"
-    assert client.get(requests_url, headers=world.headers("other.admin")).status_code == 404
+    for who in ("south.manager", "other.admin"):
+        assert client.get(requests_url, headers=world.headers(who)).status_code == 404, who
+    assert client.get(requests_url, headers=world.headers("north.rep")).json()["items"] == []
+    assert client.delete(GATEWAY, headers=world.headers("north.manager")).status_code == 403
+    assert client.delete(GATEWAY, headers=world.headers("other.admin")).status_code == 404
+    assert client.get(GATEWAY, headers=world.headers("admin")).status_code == 200
 
 
 def test_a_gateway_on_a_private_address_is_refused_when_saved(
