@@ -3,7 +3,8 @@ partner outlet visited every two weeks, say). Rules are written into the days' p
 two weeks ahead, each (rule, day) once, by the rule's creation and then by an hourly job;
 a day's plan stays the person's to change. An occurrence that falls on a day the person is
 off duty (a rest day, a holiday) moves to their next duty day of the same week, or is
-skipped when there is none. Stopping a rule takes its stops out of the days to come."""
+skipped when there is none. Stopping a rule takes its stops out of the days to come; the
+job stops the rules of a customer that has been lost (within a day)."""
 
 from __future__ import annotations
 
@@ -147,9 +148,13 @@ def _apply_batch(session: Session, now: datetime) -> int:
     process holds are skipped (they are being written). Answers how many were taken."""
     tenant_today = func.date(func.timezone(Tenant.timezone, literal(now)))
     rows = session.execute(
-        select(PlanRule, Tenant, Staff)
+        select(PlanRule, Tenant, Staff, Customer.stage)
         .join(Tenant, Tenant.id == PlanRule.tenant_id)
         .join(Staff, (Staff.tenant_id == PlanRule.tenant_id) & (Staff.id == PlanRule.staff_id))
+        .join(
+            Customer,
+            (Customer.tenant_id == PlanRule.tenant_id) & (Customer.id == PlanRule.customer_id),
+        )
         .where(
             PlanRule.stopped_on.is_(None),
             Staff.active.is_(True),
@@ -163,8 +168,20 @@ def _apply_batch(session: Session, now: datetime) -> int:
         .with_for_update(of=PlanRule, skip_locked=True)
     ).all()
     duties: dict[uuid.UUID, DutyPlan] = {}
-    for rule, tenant, staff in rows:
+    for rule, tenant, staff, stage in rows:
         today = _today(tenant, now)
+        if stage == Stage.LOST.value:  # nobody plans visits to a customer that is gone
+            removed = _end(session, rule, today)
+            audit.record(
+                session,
+                tenant_id=rule.tenant_id,
+                actor_id=None,
+                action="work_plan_rule.stop",
+                entity="work_plan_rule",
+                entity_id=rule.id,
+                changes={"removed": removed, "why": "customer_lost"},
+            )
+            continue
         if staff.id not in duties:
             duties[staff.id] = _duty_of(session, staff, today, tenant.timezone)
         _apply(session, rule, today, duties[staff.id])
@@ -255,6 +272,8 @@ def create_rule(
     today = _today(tenant, now or datetime.now(UTC))
     _check_rule(kind, every_weeks, starts_on, today)
     customer = customers.get_customer(session, actor, customer_id)
+    if customer.stage == Stage.LOST.value:
+        raise Conflict("the customer is lost: nothing to plan", code="customer_lost")
     if _running(session, staff.id, customer.id, kind):
         raise Conflict("this customer already recurs in the person's plan", code="rule_exists")
     rule = _new_rule(actor, staff, customer, kind, every_weeks, starts_on)
@@ -405,16 +424,8 @@ def list_rules(
     return paginate(session, stmt, [PlanRule.created_at, PlanRule.id], limit=limit, cursor=cursor)
 
 
-def stop_rule(
-    session: Session, actor: Actor, rule_id: uuid.UUID, *, now: datetime | None = None
-) -> PlanRule:
-    """The rule stops recurring; its stops leave the plans of the days after today (today
-    and the days gone by keep what was planned)."""
-    rule = get_rule(session, actor, rule_id)
-    _planner_of(session, actor, rule.staff_id)
-    if rule.stopped_on is not None:
-        raise Conflict("this recurring plan is stopped already", code="rule_stopped")
-    today = _today(_tenant(session, actor.tenant_id), now or datetime.now(UTC))
+def _end(session: Session, rule: PlanRule, today: date) -> int:
+    """The rule stopped today; its stops out of the days after today. Answers how many."""
     rule.stopped_on = today
     days_to_come = select(WorkPlan.id).where(
         WorkPlan.tenant_id == rule.tenant_id,
@@ -433,8 +444,21 @@ def stop_rule(
         )
     )
     _renumber(session, rule.tenant_id, emptied)
-    removed = len(emptied)
     session.flush()
+    return len(emptied)
+
+
+def stop_rule(
+    session: Session, actor: Actor, rule_id: uuid.UUID, *, now: datetime | None = None
+) -> PlanRule:
+    """The rule stops recurring; its stops leave the plans of the days after today (today
+    and the days gone by keep what was planned)."""
+    rule = get_rule(session, actor, rule_id)
+    _planner_of(session, actor, rule.staff_id)
+    if rule.stopped_on is not None:
+        raise Conflict("this recurring plan is stopped already", code="rule_stopped")
+    today = _today(_tenant(session, actor.tenant_id), now or datetime.now(UTC))
+    removed = _end(session, rule, today)
     audit.record_by(
         session, actor, "work_plan_rule.stop", "work_plan_rule", rule.id, {"removed": removed}
     )

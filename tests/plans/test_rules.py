@@ -239,3 +239,27 @@ def test_who_makes_rules_for_whom_and_bad_rules(
         db.scalar(select(func.count()).select_from(PlanStop).where(PlanStop.rule_id.is_not(None)))
         == 1
     )
+
+
+def test_a_lost_customer_leaves_the_cycle(
+    client: TestClient, world: World, session_factory: sessionmaker[Session], db: Session
+) -> None:
+    a = partner(client, world, east(100), "Closing down")
+    monday = next_monday()
+    rule = make_rule(
+        client, world, "north.sup", customer_id=a, starts_on=monday.isoformat(), every_weeks=1
+    ).json()
+    assert [s["customer_id"] for s in day_plan(client, world, monday)["stops"]] == [a]
+    lost = client.post(
+        f"/api/v1/customers/{a}/stage",
+        headers=world.headers("north.sup"),
+        json={"stage": "lost", "reason": "closed the shop"},
+    )
+    assert lost.status_code == 200, lost.text
+    assert rules.apply_due(session_factory, datetime.now(UTC) + timedelta(days=1)) == 1
+    db.expire_all()
+    stopped = client.get(f"/api/v1/plan-rules/{rule['id']}", headers=world.headers("north.sup"))
+    assert stopped.json()["stopped_on"] is not None
+    assert day_plan(client, world, monday + timedelta(days=7))["stops"] == []
+    again = make_rule(client, world, "north.sup", customer_id=a, starts_on=monday.isoformat())
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "customer_lost")
