@@ -11,8 +11,11 @@ from playwright.sync_api import Page, expect
 from tests.console.conftest import Console, screenshot, sign_in, wait_until
 
 SHARED = "service-hall-standard"
-LOADED_PHOTOS = """(scope) => [...document.querySelectorAll(scope + ' .photo img')]
-  .filter((img) => img.complete && img.naturalWidth > 0).length"""
+LOADED_PHOTOS = """([scope, want]) => {
+  const loaded = [...document.querySelectorAll(scope + ' .photo img')]
+    .filter((img) => img.complete && img.naturalWidth > 0).length;
+  return loaded === want ? loaded : 0;
+}"""
 
 
 def shared_template(console: Console) -> dict[str, Any]:
@@ -34,13 +37,13 @@ def test_an_inspection_and_a_visit_with_their_photos(shanghai_page: Page, consol
     expect(detail.locator("[data-item='safety']")).to_contain_text("No")
     photos = [a for a in failed["answers"] if "photo_id" in a]
     assert photos, "the demo's inspections carry photos"
-    assert wait_until(page, LOADED_PHOTOS, ".inspection-detail") == len(photos)
+    assert wait_until(page, LOADED_PHOTOS, [".inspection-detail", len(photos)]) == len(photos)
     screenshot(page, "inspection-detail")
 
     page.get_by_role("tab", name="Visits").click()
     page.locator(".visits-page tbody tr").first.click()
     expect(page.locator(".visit-detail")).to_be_visible()
-    assert wait_until(page, LOADED_PHOTOS, ".visit-detail") == 1
+    assert wait_until(page, LOADED_PHOTOS, [".visit-detail", 1]) == 1
     screenshot(page, "visit-detail")
 
 
