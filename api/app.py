@@ -43,6 +43,8 @@ from api.routers import (
 from fieldforce import __version__
 from fieldforce.auth.keys import signing_keys
 from fieldforce.db import make_engine, make_sessionmaker
+from fieldforce.devices.identity import IdentityCache
+from fieldforce.gathering import Gatherer
 from fieldforce.jobs import Background
 from fieldforce.logs import configure_logging, get_logger
 from fieldforce.settings import Settings, get_settings
@@ -66,6 +68,13 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
+    app.state.identities = IdentityCache(settings.identity_cache_s)
+    app.state.gatherer = Gatherer(
+        session_factory,
+        window_s=settings.ingest_gather_ms / 1000,
+        max_fixes=settings.ingest_gather_fixes,
+        push=settings.push_enabled,
+    )
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from fieldforce.auth.service import load_actor
 from fieldforce.auth.tokens import decode_token
 from fieldforce.db import owned_session
+from fieldforce.devices.identity import IdentityCache
 from fieldforce.errors import Unauthorized
+from fieldforce.gathering import Gatherer
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import MAX_LIMIT
 from fieldforce.settings import Settings
@@ -61,6 +63,37 @@ def get_actor(
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def get_uploading_actor(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_bearer)],
+) -> Actor:
+    """The caller of the fix upload, remembered briefly (``devices.identity``): a phone
+    sends every few seconds. Tracking must be on for the tenant."""
+    if not token:
+        raise Unauthorized(
+            "sign in first: send 'Authorization: Bearer <token>'", code="not_authenticated"
+        )
+    identities: IdentityCache = request.app.state.identities
+    actor = identities.actor(session, decode_token(settings, token))
+    request.state.staff_id = str(actor.staff_id)
+    request.state.tenant_id = str(actor.tenant_id)
+    actor.require_module("tracking")
+    return actor
+
+
+UploadingActor = Annotated[Actor, Depends(get_uploading_actor)]
+
+
+def get_gatherer(request: Request) -> Gatherer:
+    gatherer: Gatherer = request.app.state.gatherer
+    return gatherer
+
+
+GathererDep = Annotated[Gatherer, Depends(get_gatherer)]
 
 
 def require_module(module: str) -> Callable[[Actor], Actor]:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.approvals import definitions as approval_flows
@@ -54,7 +56,14 @@ from fieldforce.org.staff import supervisors_of
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Module, Tenant
 from fieldforce.tenancy.service import BootstrapResult
-from fieldforce.tracking.ingest import PingIn, PingResult, Status, Uploader, ingest_pings
+from fieldforce.tracking.ingest import (
+    PingIn,
+    PingResult,
+    Status,
+    Upload,
+    Uploader,
+    ingest_uploads,
+)
 from fieldforce.tracking.queries import GoodFix
 from fieldforce.travel import service as travel_service
 from fieldforce.travel.models import TravelClaim
@@ -72,54 +81,88 @@ def ingest(
     push: bool,
     now: datetime | None = None,
 ) -> list[PingResult]:
-    """Store an upload (off-duty pings discarded by the person's duty plan unless the tenant
-    tracks off duty), then move their zone state on with the good fixes and announce
-    the events that started."""
+    """Store one upload; see ``ingest_many``."""
+    return ingest_many(session, [Upload(who, pings)], push=push, now=now)[0]
+
+
+def ingest_many(
+    session: Session, uploads: Sequence[Upload], *, push: bool, now: datetime | None = None
+) -> list[list[PingResult]]:
+    """Store the uploads of several people together, at most one upload each (off-duty
+    pings discarded by the person's duty plan unless the tenant tracks off duty), then
+    move each one's zone state on with their good fixes and announce the events that
+    started. Everyone's state row is locked first, in key order; the tenant's settings
+    are read here, in the transaction that stores the fixes."""
     now = now or datetime.now(UTC)
-    staff = session.get(Staff, (who.tenant_id, who.staff_id))
-    tenant = session.get(Tenant, who.tenant_id)
-    assert staff is not None
-    assert tenant is not None
-    monitor = Monitor.lock(session, staff, tenant, now)
-    results = ingest_pings(session, who, pings, now=now, on_duty=monitor.on_duty)
-    _late_fixes(session, tenant, staff, pings, results, now)
-    monitor.observe(
-        [
-            GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
-            for p, r in zip(pings, results, strict=True)
-            if r.status is Status.ACCEPTED and not r.flags
-        ]
-    )
-    announce(session, tenant, staff, monitor.new_events, push=push)
+    keys = [(u.who.tenant_id, u.who.staff_id) for u in uploads]
+    assert len(set(keys)) == len(keys), "one upload per person"
+    staff = {
+        (s.tenant_id, s.id): s
+        for s in session.scalars(select(Staff).where(tuple_(Staff.tenant_id, Staff.id).in_(keys)))
+    }
+    tenants = {
+        t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_({t for t, _ in keys})))
+    }
+    settings = {t.id: t.effective_settings for t in tenants.values()}
+    monitors = Monitor.lock_many(session, [(staff[k], tenants[k[0]]) for k in keys], now)
+    prepared = [
+        Upload(
+            replace(u.who, settings=settings[u.who.tenant_id]),
+            u.pings,
+            monitors[u.who.staff_id].on_duty,
+        )
+        for u in uploads
+    ]
+    results = ingest_uploads(session, prepared, now=now)
+    _late_fixes(session, tenants, prepared, results, now)
+    for upload, found in zip(prepared, results, strict=True):
+        monitor = monitors[upload.who.staff_id]
+        monitor.observe(
+            [
+                GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
+                for p, r in zip(upload.pings, found, strict=True)
+                if r.status is Status.ACCEPTED and not r.flags
+            ]
+        )
+        announce(session, monitor.tenant, monitor.staff, monitor.new_events, push=push)
     return results
 
 
 def _late_fixes(
     session: Session,
-    tenant: Tenant,
-    staff: Staff,
-    pings: Sequence[PingIn],
-    results: Sequence[PingResult],
+    tenants: dict[uuid.UUID, Tenant],
+    uploads: Sequence[Upload],
+    results: Sequence[list[PingResult]],
     now: datetime,
 ) -> None:
-    """Fixes stored for days that other records were computed from: the person's open
-    travel claims of those days are marked (one indexed query) and verified again now, and
-    their attendance sheet's past days are marked stale (one UPDATE, only for fixes of an
-    earlier day)."""
-    accepted = zip(pings, results, strict=True)
-    stored = [p.fix_time for p, r in accepted if r.status is Status.ACCEPTED]
-    tz = ZoneInfo(tenant.timezone)
-    days = travel_service.local_days(stored, tz)
-    if days is None:
-        return
-    stale = travel_service.mark_for_recheck(session, tenant.id, staff.id, *days)
-    if stale:
-        travel_service.recheck(session, tenant.id, stale)
-    today = now.astimezone(tz).date()
-    if days[0] < today:
-        sheets.mark_stale(
-            session, tenant.id, staff_id=staff.id, first=days[0], last=min(days[1], today)
-        )
+    """Fixes stored for days that other records were computed from: the people's open
+    travel claims of those days are marked (one statement for everyone) and verified
+    again now, and a person's attendance sheet's past days are marked stale (only for
+    fixes of an earlier day)."""
+    spans = []
+    for upload, found in zip(uploads, results, strict=True):
+        tenant = tenants[upload.who.tenant_id]
+        stored = [
+            p.fix_time
+            for p, r in zip(upload.pings, found, strict=True)
+            if r.status is Status.ACCEPTED
+        ]
+        tz = ZoneInfo(tenant.timezone)
+        days = travel_service.local_days(stored, tz)
+        if days is None:
+            continue
+        spans.append((tenant.id, upload.who.staff_id, *days))
+        today = now.astimezone(tz).date()
+        if days[0] < today:
+            sheets.mark_stale(
+                session,
+                tenant.id,
+                staff_id=upload.who.staff_id,
+                first=days[0],
+                last=min(days[1], today),
+            )
+    for tenant_id, stale in travel_service.mark_many_for_recheck(session, spans).items():
+        travel_service.recheck(session, tenant_id, stale)
 
 
 def sweep_monitors(

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
+    # fixes of concurrent requests are written together (``fieldforce.gathering``): a
+    # lone request waits at most this long for others, a group holds at most this many
+    ingest_gather_ms: float = Field(default=2.0, ge=0, le=100)
+    ingest_gather_fixes: int = Field(default=2000, ge=1, le=100_000)
+    # who a token or tracker identifier names is looked up again after this long, and at
+    # once in the process that changed them
+    identity_cache_s: float = Field(default=5.0, ge=0, le=60)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # an uploaded attachment's size (the upload endpoint's body may be this plus the
     # multipart framing, whatever max_body_bytes says) and an image's pixel count

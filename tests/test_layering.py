@@ -46,7 +46,7 @@ DOMAIN_LAYERS: tuple[tuple[str, ...], ...] = (
         "reports",
     ),
     # where one domain's change leads to work in another, and what runs them all
-    ("flows", "locating", "jobs", "demo", "models", "migrate", "migrations", "cli"),
+    ("flows", "locating", "gathering", "jobs", "demo", "models", "migrate", "migrations", "cli"),
 )
 RANK = {
     domain: (layer, place)

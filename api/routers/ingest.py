@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -14,16 +15,16 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from sqlalchemy.orm import Session
 
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
-from api.deps import SessionDep, SettingsDep
-from fieldforce import flows
-from fieldforce.devices.models import Device
+from api.deps import GathererDep, SessionDep, SettingsDep
+from fieldforce.devices.identity import IdentityCache
 from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
 from fieldforce.errors import BadRequest, Invalid, Unauthorized
 from fieldforce.logs import get_logger
-from fieldforce.tracking.ingest import MAX_BATCH, Status
+from fieldforce.tracking.ingest import MAX_BATCH, Status, Upload, Uploader
 from fieldforce.tracking.locate import commands_for_reply
 from fieldforce.tracking.service import record_device_report, uploader_for_device
 
@@ -97,7 +98,7 @@ _OSMAND = {
 @router.get("/ingest/osmand", operation_id="osmand_ingest_get", **_OSMAND)  # type: ignore[arg-type]
 @router.post("/ingest/osmand", operation_id="osmand_ingest_post", **_OSMAND)  # type: ignore[arg-type]
 def osmand_ingest(
-    request: Request, body: RawBody, session: SessionDep, settings: SettingsDep
+    request: Request, body: RawBody, session: SessionDep, gatherer: GathererDep
 ) -> Response:
     """OsmAnd protocol: parameters in the query string, else a form body, else the Traccar
     Client JSON body. `id` is the identifier of an `osmand` device, from registration.
@@ -109,14 +110,20 @@ def osmand_ingest(
         report = _osmand_report(request, body, datetime.now(UTC))
     except ProtocolError as exc:
         raise BadRequest(str(exc)) from exc
+    identities: IdentityCache = request.app.state.identities
+    who, fingerprint = identities.remembered(
+        ("osmand", report.identifier), lambda: _osmand_uploader(session, report.identifier)
+    )
+    _log_refusals(gatherer.submit(Upload(who, [report.ping])), who.device_id, fingerprint)
+    return Response(status_code=200, media_type="text/plain")
+
+
+def _osmand_uploader(session: Session, identifier: str) -> tuple[Uploader, str]:
     try:
-        device = authenticate_osmand(session, report.identifier)
+        device = authenticate_osmand(session, identifier)
     except Unauthorized as exc:
         raise BadRequest("unknown device", code="unknown_device") from exc
-    who = uploader_for_device(session, device)
-    results = flows.ingest(session, who, [report.ping], push=settings.push_enabled)
-    _log_refusals(results, device)
-    return Response(status_code=200, media_type="text/plain")
+    return uploader_for_device(session, device), device.fingerprint
 
 
 @router.post(
@@ -133,6 +140,7 @@ def owntracks_ingest(
     body: RawBody,
     session: SessionDep,
     settings: SettingsDep,
+    gatherer: GathererDep,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> JSONResponse:
     """OwnTracks HTTP mode: HTTP Basic with the identifier and secret of an `owntracks`
@@ -165,7 +173,7 @@ def owntracks_ingest(
             log.warning("owntracks_location_unreadable", device_id=str(device.id), error=str(exc))
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
-        _log_refusals(flows.ingest(session, who, pings, push=settings.push_enabled), device)
+        _log_refusals(gatherer.submit(Upload(who, pings)), device.id, device.fingerprint)
     return JSONResponse(commands_for_reply(session, device))
 
 
@@ -181,13 +189,13 @@ def _owntracks_messages(body: bytes) -> list[dict[str, Any]]:
     return [m for m in messages if isinstance(m, dict)]
 
 
-def _log_refusals(results: list[Any], device: Device) -> None:
+def _log_refusals(results: list[Any], device_id: uuid.UUID | None, fingerprint: str) -> None:
     for r in results:
         if r.status in (Status.REJECTED, Status.DISCARDED):
             log.info(
                 "tracker_ping_refused",
-                device_id=str(device.id),
-                fingerprint=device.fingerprint,
+                device_id=str(device_id),
+                fingerprint=fingerprint,
                 status=r.status.value,
                 reason=r.reason.value if r.reason else None,
             )

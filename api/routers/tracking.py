@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from geoalchemy2.shape import to_shape
 
-from api.deps import CursorQ, LimitQ, SessionDep, SettingsDep, TrackingActor
+from api.deps import (
+    CursorQ,
+    GathererDep,
+    LimitQ,
+    SessionDep,
+    SettingsDep,
+    TrackingActor,
+    UploadingActor,
+)
 from api.formats.geojson import (
     GeoJSONResponse,
     position_feature,
@@ -32,13 +40,13 @@ from api.schemas.tracking import (
     TrackCollection,
 )
 from api.schemas.types import Line, Time
-from fieldforce import flows, locating
+from fieldforce import locating
 from fieldforce.customers import service as customers
 from fieldforce.monitoring import positions as map_positions
 from fieldforce.positioning import service as positioning
 from fieldforce.positioning.resolve import CellSeen, Heard, WifiSeen
 from fieldforce.tracking import locate, queries
-from fieldforce.tracking.ingest import PingIn
+from fieldforce.tracking.ingest import PingIn, Upload
 from fieldforce.tracking.models import LocateRequest, Ping, PingFlag, Source
 from fieldforce.tracking.service import uploader_for_actor
 
@@ -47,7 +55,7 @@ router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
 @router.post("/pings", response_model=PingBatchResult, response_model_exclude_none=True)
 def upload_pings(
-    body: PingBatch, actor: TrackingActor, session: SessionDep, settings: SettingsDep
+    body: PingBatch, actor: UploadingActor, session: SessionDep, gatherer: GathererDep
 ) -> PingBatchResult:
     """Upload up to 1,000 fixes of the signed-in staff member, oldest or newest first,
     including ones buffered offline. One result per item, in order. Answered only after
@@ -81,7 +89,7 @@ def upload_pings(
         if p.lon is None
     }
     pings = positioning.place(session, who.tenant_id, pings, heard)
-    results = flows.ingest(session, who, pings, push=settings.push_enabled)
+    results = gatherer.submit(Upload(who, pings))
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
         results=[

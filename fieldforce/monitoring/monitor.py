@@ -9,9 +9,12 @@ requests and sweeps in any number of processes take turns per person.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -69,20 +72,31 @@ class Monitor:
         if row is None:
             session.execute(
                 insert(MonitorState)
-                .values(
-                    tenant_id=staff.tenant_id,
-                    staff_id=staff.id,
-                    status=Status.UNKNOWN.value,
-                    on_duty=False,
-                    zone_ids=[],
-                    next_check_at=now,
-                    stale=True,
-                )
+                .values(_fresh_state(staff.tenant_id, staff.id, now))
                 .on_conflict_do_nothing()
             )
             row = session.get(MonitorState, key, with_for_update=True, populate_existing=True)
             assert row is not None
         return cls(session, row, staff, tenant, now)
+
+    @classmethod
+    def lock_many(
+        cls, session: Session, people: Sequence[tuple[Staff, Tenant]], now: datetime
+    ) -> dict[uuid.UUID, Monitor]:
+        """The people's rows (made on first use), locked for this transaction in key order,
+        so that transactions locking several wait for each other instead of deadlocking.
+        By staff id."""
+        keys = sorted({(s.tenant_id, s.id) for s, _ in people})
+        rows = _locked(session, keys)
+        missing = [k for k in keys if k[1] not in rows]
+        if missing:
+            session.execute(
+                insert(MonitorState)
+                .values([_fresh_state(t, s, now) for t, s in missing])
+                .on_conflict_do_nothing()
+            )
+            rows |= _locked(session, missing)
+        return {s.id: cls(session, rows[s.id], s, tenant, now) for s, tenant in people}
 
     def on_duty(self, t: datetime) -> bool:
         r = self.row
@@ -341,3 +355,29 @@ class Monitor:
                 r.next_check_at = max(r.next_check_at, self.now + UPLOAD_SETTLE)
         else:
             r.next_check_at = r.duty_until or self.now + LOOKAHEAD
+
+
+def _fresh_state(tenant_id: uuid.UUID, staff_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    """A first row: nothing known, judged at the first look."""
+    return {
+        "tenant_id": tenant_id,
+        "staff_id": staff_id,
+        "status": Status.UNKNOWN.value,
+        "on_duty": False,
+        "zone_ids": [],
+        "next_check_at": now,
+        "stale": True,
+    }
+
+
+def _locked(
+    session: Session, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[uuid.UUID, MonitorState]:
+    rows = session.scalars(
+        select(MonitorState)
+        .where(tuple_(MonitorState.tenant_id, MonitorState.staff_id).in_(keys))
+        .order_by(MonitorState.tenant_id, MonitorState.staff_id)
+        .with_for_update(),
+        execution_options={"populate_existing": True},
+    )
+    return {r.staff_id: r for r in rows}

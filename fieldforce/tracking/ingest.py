@@ -9,9 +9,6 @@ Every item gets one result, in the order it came:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,19 +17,16 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import text, update
-from sqlalchemy.dialects.postgresql import insert
+import orjson
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from fieldforce.devices.models import Device
 from fieldforce.tenancy.models import TenantSettings
-from fieldforce.tracking.models import Ping, PingFlag
+from fieldforce.tracking.models import PingFlag
 from fieldforce.tracking.partitions import ensure_partitions
 from geo.track import is_jump
 
 MAX_BATCH = 1000
-# Up to this many rows go in one INSERT; larger batches are staged with COPY.
-SMALL_BATCH = 8
 
 
 class Status(StrEnum):
@@ -123,10 +117,111 @@ def _static_flags(p: PingIn, s: TenantSettings) -> int:
     return flags
 
 
-_LATEST_GOOD = text("""
-    SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom), fix_time, good
+@dataclass(frozen=True)
+class Upload:
+    """One request's fixes: who sent them, and whether they were on duty at each moment
+    (without ``on_duty`` every fix counts as on duty)."""
+
+    who: Uploader
+    pings: Sequence[PingIn]
+    on_duty: DutyCheck | None = None
+
+
+Key = tuple[uuid.UUID, uuid.UUID, datetime]  # a ping's primary key: tenant, id, fix time
+
+
+@dataclass
+class _Sorted:
+    """An upload's fixes sorted out before anything is read: a result for each, and the
+    candidates to store (with their flags so far) at the index of their result."""
+
+    upload: Upload
+    results: list[PingResult] = field(default_factory=list)
+    candidates: list[tuple[PingIn, int]] = field(default_factory=list)
+    slot: dict[int, int] = field(default_factory=dict)  # candidate index -> result index
+
+
+def _sort_out(upload: Upload, now: datetime, taken: set[Key]) -> _Sorted:
+    """Refusals, repeats (in this upload or an earlier upload written with it) and
+    off-duty fixes get their result now; the rest are candidates."""
+    who, s = upload.who, upload.who.settings
+    out = _Sorted(upload)
+    for p in upload.pings:
+        reason = _rejection(p, s, now)
+        key = (who.tenant_id, p.id, p.fix_time)
+        if reason is None and key in taken:
+            reason = Reason.REPEATED_IN_BATCH
+        if reason is not None:
+            status = Status.DUPLICATE if reason is Reason.REPEATED_IN_BATCH else Status.REJECTED
+            out.results.append(
+                PingResult(p.id, status, None if status is Status.DUPLICATE else reason)
+            )
+            continue
+        taken.add(key)
+        if upload.on_duty is not None and not s.track_off_duty and not upload.on_duty(p.fix_time):
+            out.results.append(PingResult(p.id, Status.DISCARDED, Reason.OFF_DUTY))
+            continue
+        out.slot[len(out.candidates)] = len(out.results)
+        out.candidates.append((p, _static_flags(p, s)))
+        out.results.append(PingResult(p.id, Status.ACCEPTED))
+    return out
+
+
+def ingest_pings(
+    session: Session,
+    who: Uploader,
+    pings: Sequence[PingIn],
+    *,
+    now: datetime | None = None,
+    on_duty: DutyCheck | None = None,
+) -> list[PingResult]:
+    """Store one upload. Without ``on_duty`` every ping counts as on duty."""
+    return ingest_uploads(session, [Upload(who, pings, on_duty)], now=now)[0]
+
+
+def ingest_uploads(
+    session: Session, uploads: Sequence[Upload], *, now: datetime | None = None
+) -> list[list[PingResult]]:
+    """Store the uploads of several people (one upload per person) together: the latest
+    positions read in one query, every new fix stored and the latest positions moved on
+    by one statement, the devices' last contact in one more. Returns each upload's
+    results, in order."""
+    now = now or datetime.now(UTC)
+    taken: set[Key] = set()
+    sorted_out = [_sort_out(u, now, taken) for u in uploads]
+    busy = [o for o in sorted_out if o.candidates]
+    if not busy:
+        return [o.results for o in sorted_out]
+    days = {p.fix_time.astimezone(UTC).date() for o in busy for p, _ in o.candidates}
+    ensure_partitions(session, days)
+    latest = _latest_of(session, [o.upload.who for o in busy])
+    rows: list[dict[str, Any]] = []
+    finals: list[list[tuple[PingIn, int]]] = []
+    for o in busy:
+        who = o.upload.who
+        stored = _good_fixes_around(session, who, o.candidates, latest.get(who.staff_id))
+        jumps = _jump_flags(o.candidates, stored, who.settings.max_speed_mps)
+        final = [(p, flags | jumps.get(i, 0)) for i, (p, flags) in enumerate(o.candidates)]
+        finals.append(final)
+        rows.extend(_row(who, p, flags) for p, flags in final)
+    inserted = _store(session, rows)
+    for o, final in zip(busy, finals, strict=True):
+        tenant_id = o.upload.who.tenant_id
+        for i, (p, flags) in enumerate(final):
+            result = o.results[o.slot[i]]
+            if (tenant_id, p.id, p.fix_time) in inserted:
+                result.flags = PingFlag.names(flags)
+            else:
+                result.status = Status.DUPLICATE
+    _touch_devices(session, [o.upload.who for o in busy], now)
+    return [o.results for o in sorted_out]
+
+
+_LATEST_OF = text("""
+    SELECT staff_id, extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom), fix_time, good
       FROM latest_position
-     WHERE tenant_id = :tenant AND staff_id = :staff
+     WHERE (tenant_id, staff_id) IN (
+           SELECT * FROM unnest(CAST(:tenants AS uuid[]), CAST(:staff AS uuid[])))
 """)
 _GOOD_FIXES_AROUND = text("""
     (SELECT extract(epoch FROM fix_time), ST_X(geom), ST_Y(geom) FROM ping
@@ -140,21 +235,51 @@ _GOOD_FIXES_AROUND = text("""
 """)
 
 
+class _Latest(NamedTuple):
+    epoch: float
+    lon: float
+    lat: float
+    fix_time: datetime
+    good: bool
+
+
+def _latest_of(session: Session, people: Sequence[Uploader]) -> dict[uuid.UUID, _Latest]:
+    """The latest positions of these people (staff ids are unique across tenants)."""
+    rows = session.connection().execute(
+        _LATEST_OF,
+        {
+            "tenants": [str(w.tenant_id) for w in people],
+            "staff": [str(w.staff_id) for w in people],
+        },
+    )
+    return {r[0]: _Latest(float(r[1]), float(r[2]), float(r[3]), r[4], bool(r[5])) for r in rows}
+
+
 def _good_fixes_around(
-    session: Session, who: Uploader, start: datetime, end: datetime, lookback: timedelta
+    session: Session,
+    who: Uploader,
+    candidates: list[tuple[PingIn, int]],
+    latest: _Latest | None,
 ) -> list[tuple[float, float, float]]:
-    """Stored good fixes from the last one before ``start`` up to ``end``, as
-    (epoch seconds, lon, lat); the caller restores their order.
+    """Stored good fixes from the last one before the candidates up to the last of them,
+    as (epoch seconds, lon, lat); the caller restores their order.
 
     Live uploads are newer than everything stored, so the latest position is the only
-    neighbour: one primary-key read. Only late (offline) uploads search the ping table."""
-    conn = session.connection()
-    params = {"tenant": who.tenant_id, "staff": who.staff_id}
-    latest = conn.execute(_LATEST_GOOD, params).first()
-    if latest is None or (latest[4] and latest[3] < start):
-        return [(float(latest[0]), float(latest[1]), float(latest[2]))] if latest else []
-    rows = conn.execute(
-        _GOOD_FIXES_AROUND, {**params, "start": start, "end": end, "since": start - lookback}
+    neighbour. Only late (offline) uploads search the ping table."""
+    start = min(p.fix_time for p, _ in candidates)
+    if latest is None or (latest.good and latest.fix_time < start):
+        return [(latest.epoch, latest.lon, latest.lat)] if latest else []
+    end = max(p.fix_time for p, _ in candidates)
+    since = start - timedelta(days=who.settings.upload_window_days)
+    rows = session.connection().execute(
+        _GOOD_FIXES_AROUND,
+        {
+            "tenant": who.tenant_id,
+            "staff": who.staff_id,
+            "start": start,
+            "end": end,
+            "since": since,
+        },
     )
     return [(float(t), float(x), float(y)) for t, x, y in rows]
 
@@ -181,207 +306,98 @@ def _jump_flags(
     return jumps
 
 
-def ingest_pings(
-    session: Session,
-    who: Uploader,
-    pings: Sequence[PingIn],
-    *,
-    now: datetime | None = None,
-    on_duty: DutyCheck | None = None,
-) -> list[PingResult]:
-    """Store an upload. Without ``on_duty`` every ping counts as on duty."""
-    now = now or datetime.now(UTC)
-    s = who.settings
-    results: list[PingResult] = []
-    candidates: list[tuple[PingIn, int]] = []
-    slot: dict[int, int] = {}  # candidate index -> result index
-    seen: set[tuple[uuid.UUID, datetime]] = set()
-    for p in pings:
-        reason = _rejection(p, s, now)
-        key = (p.id, p.fix_time)
-        if reason is None and key in seen:
-            reason = Reason.REPEATED_IN_BATCH
-        if reason is not None:
-            status = Status.DUPLICATE if reason is Reason.REPEATED_IN_BATCH else Status.REJECTED
-            results.append(PingResult(p.id, status, None if status is Status.DUPLICATE else reason))
-            continue
-        seen.add(key)
-        if on_duty is not None and not s.track_off_duty and not on_duty(p.fix_time):
-            results.append(PingResult(p.id, Status.DISCARDED, Reason.OFF_DUTY))
-            continue
-        slot[len(candidates)] = len(results)
-        candidates.append((p, _static_flags(p, s)))
-        results.append(PingResult(p.id, Status.ACCEPTED))
-    if not candidates:
-        return results
-
-    start = min(p.fix_time for p, _ in candidates)
-    end = max(p.fix_time for p, _ in candidates)
-    ensure_partitions(session, {p.fix_time.astimezone(UTC).date() for p, _ in candidates})
-    stored = _good_fixes_around(session, who, start, end, timedelta(days=s.upload_window_days))
-    jumps = _jump_flags(candidates, stored, s.max_speed_mps)
-    final = [(p, flags | jumps.get(i, 0)) for i, (p, flags) in enumerate(candidates)]
-
-    inserted = _insert(session, who, final)
-    for i, (p, flags) in enumerate(final):
-        result = results[slot[i]]
-        if (p.id, p.fix_time) in inserted:
-            result.flags = PingFlag.names(flags)
-        else:
-            result.status = Status.DUPLICATE
-
-    shown = [
-        (p, f)
-        for p, f in final
-        if (f == 0 or (p.placed and f == PingFlag.INACCURATE)) and (p.id, p.fix_time) in inserted
-    ]
-    if shown:
-        newest, flags = max(shown, key=lambda pf: pf[0].fix_time)
-        _advance_latest(session, who, newest, good=flags == 0)
-    if who.device_id is not None:
-        session.execute(
-            update(Device)
-            .where(Device.tenant_id == who.tenant_id, Device.id == who.device_id)
-            .values(last_seen_at=now)
-        )
-    return results
+def _row(who: Uploader, p: PingIn, flags: int) -> dict[str, Any]:
+    """A fix as the store statement reads it. ``shown``: it may move the latest position,
+    being good, or placed by the server with no fault but its accuracy."""
+    return {
+        "tenant_id": who.tenant_id,
+        "id": p.id,
+        "fix_time": p.fix_time,
+        "staff_id": who.staff_id,
+        "device_id": who.device_id,
+        "lon": p.lon,
+        "lat": p.lat,
+        "accuracy_m": p.accuracy_m,
+        "altitude_m": p.altitude_m,
+        "speed_mps": p.speed_mps,
+        "bearing_deg": p.bearing_deg,
+        "battery_pct": p.battery_pct,
+        "source": p.source,
+        "flags": flags,
+        "attributes": p.attributes or None,
+        "shown": flags == 0 or (p.placed and flags == PingFlag.INACCURATE),
+    }
 
 
-def _ewkt(p: PingIn) -> str:
-    return f"SRID=4326;POINT({p.lon!r} {p.lat!r})"
-
-
-class _PingRow(NamedTuple):
-    """A row of ``ping`` as ingest writes it: the fields are its columns."""
-
-    tenant_id: uuid.UUID
-    id: uuid.UUID
-    fix_time: datetime
-    staff_id: uuid.UUID
-    device_id: uuid.UUID | None
-    geom: str  # EWKT
-    accuracy_m: float | None
-    altitude_m: float | None
-    speed_mps: float | None
-    bearing_deg: float | None
-    battery_pct: float | None
-    source: str | None
-    flags: int
-    attributes: dict[str, Any] | None
-
-    @classmethod
-    def of(cls, who: Uploader, p: PingIn, flags: int) -> _PingRow:
-        return cls(
-            tenant_id=who.tenant_id,
-            id=p.id,
-            fix_time=p.fix_time,
-            staff_id=who.staff_id,
-            device_id=who.device_id,
-            geom=_ewkt(p),
-            accuracy_m=p.accuracy_m,
-            altitude_m=p.altitude_m,
-            speed_mps=p.speed_mps,
-            bearing_deg=p.bearing_deg,
-            battery_pct=p.battery_pct,
-            source=p.source,
-            flags=flags,
-            attributes=p.attributes or None,
-        )
-
-    def as_csv(self) -> list[object]:
-        return [_csv_value(v) for v in self]
-
-
-def _csv_value(v: object) -> object:
-    if isinstance(v, datetime):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return json.dumps(v)
-    return v  # None is written as an empty field: NULL in COPY's csv
-
-
-_COLUMNS = _PingRow._fields
-_STAGE = (
-    "CREATE TEMP TABLE IF NOT EXISTS ping_incoming "
-    "(LIKE ping INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-)
-_COLUMN_LIST = ", ".join(_COLUMNS)
-_COPY = f"COPY ping_incoming ({_COLUMN_LIST}) FROM STDIN WITH (FORMAT csv)"
-_MOVE = (
-    f"INSERT INTO ping ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM ping_incoming "  # noqa: S608
-    "ON CONFLICT DO NOTHING RETURNING id, fix_time"
-)
-
-
-def _insert(
-    session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
-) -> set[tuple[uuid.UUID, datetime]]:
-    """Store new rows, skip known ones; returns the keys of the rows stored now."""
-    if len(rows) <= SMALL_BATCH:
-        return _insert_statement(session, who, rows)
-    return _insert_copy(session, who, rows)
-
-
-def _insert_copy(
-    session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
-) -> set[tuple[uuid.UUID, datetime]]:
-    """COPY the batch into a per-connection staging table, then move it into ``ping``
-    in one INSERT … ON CONFLICT DO NOTHING: the rows that come back are the new ones."""
-    buf = io.StringIO()
-    csv.writer(buf).writerows(_PingRow.of(who, p, flags).as_csv() for p, flags in rows)
-    buf.seek(0)
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(_STAGE)
-        cursor.execute("DELETE FROM ping_incoming")  # an earlier batch of this transaction
-        cursor.copy_expert(_COPY, buf)
-        cursor.execute(_MOVE)
-        return {(i if isinstance(i, uuid.UUID) else uuid.UUID(i), t) for i, t in cursor.fetchall()}
-    finally:
-        cursor.close()
-
-
-def _insert_statement(
-    session: Session, who: Uploader, rows: list[tuple[PingIn, int]]
-) -> set[tuple[uuid.UUID, datetime]]:
-    """A few rows: one cached INSERT … ON CONFLICT DO NOTHING RETURNING."""
-    values = [_PingRow.of(who, p, flags)._asdict() for p, flags in rows]
-    stmt = insert(Ping).on_conflict_do_nothing().returning(Ping.id, Ping.fix_time)
-    return {(row.id, row.fix_time) for row in session.connection().execute(stmt, values)}
-
-
-_ADVANCE_LATEST = text("""
-    INSERT INTO latest_position (tenant_id, staff_id, ping_id, device_id, fix_time, geom,
-                                 accuracy_m, speed_mps, bearing_deg, battery_pct, source, good)
-    VALUES (:tenant_id, :staff_id, :ping_id, :device_id, :fix_time, ST_GeomFromEWKT(:geom),
-            :accuracy_m, :speed_mps, :bearing_deg, :battery_pct, :source, :good)
-    ON CONFLICT (tenant_id, staff_id) DO UPDATE SET
-        ping_id = EXCLUDED.ping_id, device_id = EXCLUDED.device_id,
-        fix_time = EXCLUDED.fix_time, geom = EXCLUDED.geom, accuracy_m = EXCLUDED.accuracy_m,
-        speed_mps = EXCLUDED.speed_mps, bearing_deg = EXCLUDED.bearing_deg,
-        battery_pct = EXCLUDED.battery_pct, source = EXCLUDED.source, good = EXCLUDED.good,
-        updated_at = now()
-    WHERE latest_position.fix_time < EXCLUDED.fix_time
+# One round trip for any number of fixes of any number of people: the new ones stored (the
+# known ones skipped), and each person's newest shown fix among the new ones moves their
+# latest position, only forwards. Rows are written in key order, so that concurrent
+# transactions wait for each other instead of deadlocking.
+_STORE = text("""
+    WITH incoming AS (
+        SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS r(
+            tenant_id uuid, id uuid, fix_time timestamptz, staff_id uuid, device_id uuid,
+            lon float8, lat float8, accuracy_m float8, altitude_m float8, speed_mps float8,
+            bearing_deg float8, battery_pct float8, source text, flags int, attributes jsonb,
+            shown bool)
+    ), stored AS (
+        INSERT INTO ping (tenant_id, id, fix_time, staff_id, device_id, geom, accuracy_m,
+                          altitude_m, speed_mps, bearing_deg, battery_pct, source, flags,
+                          attributes)
+        SELECT tenant_id, id, fix_time, staff_id, device_id,
+               ST_SetSRID(ST_MakePoint(lon, lat), 4326), accuracy_m, altitude_m, speed_mps,
+               bearing_deg, battery_pct, source, flags, attributes
+          FROM incoming
+         ORDER BY tenant_id, id, fix_time
+        ON CONFLICT DO NOTHING
+        RETURNING tenant_id, id, fix_time
+    ), newest AS (
+        SELECT DISTINCT ON (i.tenant_id, i.staff_id) i.*
+          FROM incoming i JOIN stored s USING (tenant_id, id, fix_time)
+         WHERE i.shown
+         ORDER BY i.tenant_id, i.staff_id, i.fix_time DESC
+    ), moved AS (
+        INSERT INTO latest_position (tenant_id, staff_id, ping_id, device_id, fix_time, geom,
+                                     accuracy_m, speed_mps, bearing_deg, battery_pct, source,
+                                     good)
+        SELECT tenant_id, staff_id, id, device_id, fix_time,
+               ST_SetSRID(ST_MakePoint(lon, lat), 4326), accuracy_m, speed_mps, bearing_deg,
+               battery_pct, source, flags = 0
+          FROM newest
+         ORDER BY tenant_id, staff_id
+        ON CONFLICT (tenant_id, staff_id) DO UPDATE SET
+            ping_id = EXCLUDED.ping_id, device_id = EXCLUDED.device_id,
+            fix_time = EXCLUDED.fix_time, geom = EXCLUDED.geom,
+            accuracy_m = EXCLUDED.accuracy_m, speed_mps = EXCLUDED.speed_mps,
+            bearing_deg = EXCLUDED.bearing_deg, battery_pct = EXCLUDED.battery_pct,
+            source = EXCLUDED.source, good = EXCLUDED.good, updated_at = now()
+        WHERE latest_position.fix_time < EXCLUDED.fix_time
+    )
+    SELECT tenant_id, id, fix_time FROM stored
 """)
 
 
-def _advance_latest(session: Session, who: Uploader, p: PingIn, *, good: bool = True) -> None:
-    """Only a newer fix moves the latest position: a good one, or one the server placed
-    (``good`` false: the map shows it, nothing takes it for a good fix)."""
-    session.connection().execute(
-        _ADVANCE_LATEST,
-        {
-            "tenant_id": who.tenant_id,
-            "staff_id": who.staff_id,
-            "ping_id": p.id,
-            "device_id": who.device_id,
-            "fix_time": p.fix_time,
-            "geom": _ewkt(p),
-            "accuracy_m": p.accuracy_m,
-            "speed_mps": p.speed_mps,
-            "bearing_deg": p.bearing_deg,
-            "battery_pct": p.battery_pct,
-            "source": p.source,
-            "good": good,
-        },
-    )
+def _store(session: Session, rows: list[dict[str, Any]]) -> set[Key]:
+    """Store new rows, skip known ones; returns the keys of the rows stored now."""
+    found = session.connection().execute(_STORE, {"rows": orjson.dumps(rows).decode()})
+    return {(t, i, f) for t, i, f in found}
+
+
+_TOUCH_DEVICES = text("""
+    UPDATE device SET last_seen_at = :now
+     WHERE (tenant_id, id) IN (
+           SELECT * FROM unnest(CAST(:tenants AS uuid[]), CAST(:devices AS uuid[])))
+""")
+
+
+def _touch_devices(session: Session, people: Sequence[Uploader], now: datetime) -> None:
+    devices = sorted({(w.tenant_id, w.device_id) for w in people if w.device_id is not None})
+    if devices:
+        session.connection().execute(
+            _TOUCH_DEVICES,
+            {
+                "now": now,
+                "tenants": [str(t) for t, _ in devices],
+                "devices": [str(d) for _, d in devices],
+            },
+        )

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import ColumnElement, delete, false, select, update
+from sqlalchemy import ColumnElement, delete, false, select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.approvals import service as approvals
@@ -754,29 +754,38 @@ def export_claims(
 # late pings -------------------------------------------------------------------------------
 
 
-def mark_for_recheck(
-    session: Session,
-    tenant_id: uuid.UUID,
-    staff_id: uuid.UUID,
-    first: date,
-    last: date,
-) -> list[uuid.UUID]:
-    """A person's open claims whose period meets ``[first, last]`` (local days of newly
-    stored fixes) marked stale: one indexed update. Returns their ids."""
+_MARK_MANY = text("""
+    UPDATE travel_claim c SET verification_stale = true
+      FROM unnest(CAST(:tenants AS uuid[]), CAST(:staff AS uuid[]), CAST(:firsts AS date[]),
+                  CAST(:lasts AS date[])) AS d(tenant_id, staff_id, first, last)
+     WHERE c.tenant_id = d.tenant_id AND c.requester_id = d.staff_id
+       AND c.start_date <= d.last AND c.end_date >= d.first AND c.status = ANY(:open)
+    RETURNING c.tenant_id, c.id
+""")
+
+
+def mark_many_for_recheck(
+    session: Session, spans: Sequence[tuple[uuid.UUID, uuid.UUID, date, date]]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """People's open claims whose period meets the local days of their newly stored
+    fixes, each given as (tenant, person, first day, last day), marked stale: one
+    statement for everyone. Returns the claims marked, by tenant."""
+    if not spans:
+        return {}
     rows = session.execute(
-        update(TravelClaim)
-        .where(
-            TravelClaim.tenant_id == tenant_id,
-            TravelClaim.requester_id == staff_id,
-            TravelClaim.start_date <= last,
-            TravelClaim.end_date >= first,
-            TravelClaim.status.in_(OPEN),
-        )
-        .values(verification_stale=True)
-        .returning(TravelClaim.id)
-        .execution_options(synchronize_session=False)
+        _MARK_MANY,
+        {
+            "tenants": [str(t) for t, _, _, _ in spans],
+            "staff": [str(s) for _, s, _, _ in spans],
+            "firsts": [f for _, _, f, _ in spans],
+            "lasts": [last for _, _, _, last in spans],
+            "open": list(OPEN),
+        },
     )
-    return [r[0] for r in rows]
+    marked: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for tenant_id, claim_id in rows:
+        marked.setdefault(tenant_id, []).append(claim_id)
+    return marked
 
 
 def recheck(session: Session, tenant_id: uuid.UUID, claim_ids: Sequence[uuid.UUID]) -> None:
