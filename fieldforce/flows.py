@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.approvals import definitions as approval_flows
@@ -43,7 +43,7 @@ from fieldforce.monitoring.events import store_steps
 from fieldforce.monitoring.jobs import enrol, sweep_batch
 from fieldforce.monitoring.machine import EventType
 from fieldforce.monitoring.models import ZoneEvent
-from fieldforce.monitoring.monitor import Monitor
+from fieldforce.monitoring.monitor import Monitor, write_states
 from fieldforce.monitoring.service import mark_stale, mark_zone_stale
 from fieldforce.notify import tasks
 from fieldforce.notify.models import ItemKind
@@ -52,7 +52,7 @@ from fieldforce.org import service as org_service
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
-from fieldforce.org.staff import supervisors_of
+from fieldforce.org.staff import staff_by_keys, supervisors_of
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Module, Tenant
 from fieldforce.tenancy.service import BootstrapResult
@@ -96,10 +96,7 @@ def ingest_many(
     now = now or datetime.now(UTC)
     keys = [(u.who.tenant_id, u.who.staff_id) for u in uploads]
     assert len(set(keys)) == len(keys), "one upload per person"
-    staff = {
-        (s.tenant_id, s.id): s
-        for s in session.scalars(select(Staff).where(tuple_(Staff.tenant_id, Staff.id).in_(keys)))
-    }
+    staff = {(s.tenant_id, s.id): s for s in staff_by_keys(session, keys)}
     tenants = {
         t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_({t for t, _ in keys})))
     }
@@ -116,15 +113,16 @@ def ingest_many(
     results = ingest_uploads(session, prepared, now=now)
     _late_fixes(session, tenants, prepared, results, now)
     for upload, found in zip(prepared, results, strict=True):
-        monitor = monitors[upload.who.staff_id]
-        monitor.observe(
+        monitors[upload.who.staff_id].observe(
             [
                 GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
                 for p, r in zip(upload.pings, found, strict=True)
                 if r.status is Status.ACCEPTED and not r.flags
             ]
         )
-        announce(session, monitor.tenant, monitor.staff, monitor.new_events, push=push)
+    write_states(session, monitors.values())
+    for m in monitors.values():
+        announce(session, m.tenant, m.staff, m.new_events, push=push)
     return results
 
 
@@ -179,6 +177,7 @@ def sweep_monitors(
             by_staff = {m.staff.id: m for m in monitors}
             for event in store_steps(session, [step for m in monitors for step in m.pending]):
                 by_staff[event.staff_id].new_events.append(event)
+            write_states(session, monitors)
             _announce_batch(session, monitors, push=push)
         done += len(monitors)
         if len(monitors) < batch:

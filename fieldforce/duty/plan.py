@@ -10,7 +10,7 @@ twice take the first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,10 +58,20 @@ class DutyPlan:
     weekly: tuple[Period, ...]
     exceptions: Mapping[date, DayRule]
     source: str = "tenant"  # where the weekly pattern came from: staff, org_unit, tenant
+    # a plan is shared by everyone of a unit in a sweep, who mostly ask the same question
+    _asked: dict[tuple[datetime, datetime], tuple[Shift, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def shifts(self, start: datetime, end: datetime) -> list[Shift]:
         """Whole shifts overlapping [start, end), in time order; touching shifts merged."""
-        return shifts_between(self.weekly, self.timezone, self.exceptions, start, end)
+        found = self._asked.get((start, end))
+        if found is None:
+            found = tuple(shifts_between(self.weekly, self.timezone, self.exceptions, start, end))
+            if len(self._asked) >= 256:
+                self._asked.clear()
+            self._asked[(start, end)] = found
+        return list(found)
 
     def periods_on(self, day: date) -> tuple[Period, ...]:
         """The periods that start on a local date, after the exceptions."""

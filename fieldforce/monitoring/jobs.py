@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fieldforce.monitoring.judge import Shared
 from fieldforce.monitoring.models import MonitorState
 from fieldforce.monitoring.monitor import Monitor
-from fieldforce.org.models import Staff
+from fieldforce.org.staff import staff_by_keys
 from fieldforce.tenancy.models import Tenant
 
 # Monitored: active staff of tenants with tracking who have a phone or sent a fix lately.
@@ -70,11 +70,10 @@ def sweep_batch(session: Session, now: datetime, limit: int = 500) -> Iterator[M
     rows = due_batch(session, now, limit)
     if not rows:
         return
+    for row in rows:  # written by the caller in one statement (``write_states``)
+        session.expunge(row)
     keys = {(r.tenant_id, r.staff_id) for r in rows}
-    staff = {
-        (s.tenant_id, s.id): s
-        for s in session.scalars(select(Staff).where(tuple_(Staff.tenant_id, Staff.id).in_(keys)))
-    }
+    staff = {(s.tenant_id, s.id): s for s in staff_by_keys(session, keys)}
     tenants = {
         t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_({k[0] for k in keys})))
     }

@@ -123,7 +123,14 @@ class Shared:
                 session.scalars(select(model.staff_id).where(model.staff_id.in_(staff_ids)))
             )
         self.plans: dict[uuid.UUID, DutyPlan] = {}
-        self.zones: dict[tuple[uuid.UUID, date], list[Zone]] = {}
+        self.setups: dict[tuple[uuid.UUID, date], Setup] = {}
+        self._settings: dict[uuid.UUID, TenantSettings] = {}
+
+    def settings_of(self, tenant: Tenant) -> TenantSettings:
+        """The tenant's settings, validated once for the batch."""
+        if tenant.id not in self._settings:
+            self._settings[tenant.id] = tenant.effective_settings
+        return self._settings[tenant.id]
 
 
 class Judge:
@@ -139,7 +146,7 @@ class Judge:
         shared: Shared | None = None,
     ) -> None:
         self.session, self.staff, self.tenant, self.now = session, staff, tenant, now
-        self.settings = tenant.effective_settings
+        self.settings = tenant.effective_settings if shared is None else shared.settings_of(tenant)
         self.owner = Owner(staff.tenant_id, staff.id)
         self._plan: DutyPlan | None = None
         self._shared = None if shared is None or staff.id in shared.personal else shared
@@ -161,17 +168,17 @@ class Judge:
 
     def setup(self, shift: Shift) -> Setup:
         key, shared = (self.staff.org_unit_id, shift.day), self._shared
-        if shared is not None and key in shared.zones:
-            zones = shared.zones[key]
-        else:
-            zones = [
-                z
-                for z, _ in assigned_zones(self.session, self.staff, shift.day)
-                if z.kind != ZoneKind.RESTRICTED.value
-            ]
-            if shared is not None:
-                shared.zones[key] = zones
-        return Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
+        if shared is not None and key in shared.setups:
+            return shared.setups[key]
+        zones = [
+            z
+            for z, _ in assigned_zones(self.session, self.staff, shift.day)
+            if z.kind != ZoneKind.RESTRICTED.value
+        ]
+        setup = Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
+        if shared is not None:
+            shared.setups[key] = setup
+        return setup
 
     def verdicts(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
         """Each fix judged against the shift's zones: inside, outside or straddling."""

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from geo.zones import Verdict
@@ -346,6 +347,12 @@ def replay(
     return state, sorted(events.values(), key=lambda e: (e.started_at, e.type))
 
 
+@lru_cache(maxsize=1024)
+def _rules_as_dict(rules: Rules) -> dict[str, Any]:
+    """A few rule sets serve a whole tenant; the dict is only ever read."""
+    return asdict(rules)
+
+
 def dump(state: ShiftState) -> dict[str, Any]:
     """The state as JSON, to keep between requests."""
 
@@ -355,7 +362,7 @@ def dump(state: ShiftState) -> dict[str, Any]:
     return {
         "start": t(state.start),
         "end": t(state.end),
-        "rules": asdict(state.rules),
+        "rules": _rules_as_dict(state.rules),
         "as_of": t(state.as_of),
         "zone_status": state.zone_status.value,
         "last_good": t(state.last_good),

@@ -10,11 +10,12 @@ requests and sweeps in any number of processes take turns per person.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_
+import orjson
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -65,27 +66,12 @@ class Monitor:
         self._written: set[Key] = set()
 
     @classmethod
-    def lock(cls, session: Session, staff: Staff, tenant: Tenant, now: datetime) -> Monitor:
-        """The person's row, locked for this transaction (made on first use)."""
-        key = (staff.tenant_id, staff.id)
-        row = session.get(MonitorState, key, with_for_update=True, populate_existing=True)
-        if row is None:
-            session.execute(
-                insert(MonitorState)
-                .values(_fresh_state(staff.tenant_id, staff.id, now))
-                .on_conflict_do_nothing()
-            )
-            row = session.get(MonitorState, key, with_for_update=True, populate_existing=True)
-            assert row is not None
-        return cls(session, row, staff, tenant, now)
-
-    @classmethod
     def lock_many(
         cls, session: Session, people: Sequence[tuple[Staff, Tenant]], now: datetime
     ) -> dict[uuid.UUID, Monitor]:
         """The people's rows (made on first use), locked for this transaction in key order,
         so that transactions locking several wait for each other instead of deadlocking.
-        By staff id."""
+        By staff id. The rows are the caller's to write (``write_states``)."""
         keys = sorted({(s.tenant_id, s.id) for s, _ in people})
         rows = _locked(session, keys)
         missing = [k for k in keys if k[1] not in rows]
@@ -96,6 +82,8 @@ class Monitor:
                 .on_conflict_do_nothing()
             )
             rows |= _locked(session, missing)
+        for row in rows.values():
+            session.expunge(row)
         return {s.id: cls(session, rows[s.id], s, tenant, now) for s, tenant in people}
 
     def on_duty(self, t: datetime) -> bool:
@@ -375,9 +363,50 @@ def _locked(
 ) -> dict[uuid.UUID, MonitorState]:
     rows = session.scalars(
         select(MonitorState)
-        .where(tuple_(MonitorState.tenant_id, MonitorState.staff_id).in_(keys))
+        .where(
+            MonitorState.tenant_id.in_({t for t, _ in keys}),
+            MonitorState.staff_id.in_({s for _, s in keys}),
+        )
         .order_by(MonitorState.tenant_id, MonitorState.staff_id)
         .with_for_update(),
         execution_options={"populate_existing": True},
     )
     return {r.staff_id: r for r in rows}
+
+
+_WRITE_STATES = text("""
+    UPDATE monitor_state m
+       SET status = r.status, on_duty = r.on_duty, duty_from = r.duty_from,
+           duty_until = r.duty_until, zone_ids = r.zone_ids, zone_key = r.zone_key,
+           machine = r.machine, next_check_at = r.next_check_at, stale = r.stale,
+           watched_since = r.watched_since, updated_at = now()
+      FROM json_to_recordset(CAST(:rows AS json)) AS r(
+           tenant_id uuid, staff_id uuid, status text, on_duty bool, duty_from timestamptz,
+           duty_until timestamptz, zone_ids uuid[], zone_key text, machine jsonb,
+           next_check_at timestamptz, stale bool, watched_since timestamptz)
+     WHERE m.tenant_id = r.tenant_id AND m.staff_id = r.staff_id
+""")
+
+
+def write_states(session: Session, monitors: Iterable[Monitor]) -> None:
+    """The state rows of these monitors (detached from the session when they were locked)
+    written by one statement."""
+    rows = [
+        {
+            "tenant_id": r.tenant_id,
+            "staff_id": r.staff_id,
+            "status": r.status,
+            "on_duty": r.on_duty,
+            "duty_from": r.duty_from,
+            "duty_until": r.duty_until,
+            "zone_ids": r.zone_ids,
+            "zone_key": r.zone_key,
+            "machine": r.machine,
+            "next_check_at": r.next_check_at,
+            "stale": r.stale,
+            "watched_since": r.watched_since,
+        }
+        for r in (m.row for m in monitors)
+    ]
+    if rows:
+        session.connection().execute(_WRITE_STATES, {"rows": orjson.dumps(rows).decode()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -349,3 +349,17 @@ def supervisors_of(session: Session, staff: Staff) -> list[uuid.UUID]:
         },
     )
     return sorted(r[0] for r in rows)
+
+
+def staff_by_keys(
+    session: Session, keys: Collection[tuple[uuid.UUID, uuid.UUID]]
+) -> Sequence[Staff]:
+    """The staff of these (tenant, staff id) keys, by the primary key index: a row-value
+    IN list of hundreds of keys is planned as a scan."""
+    wanted = set(keys)
+    ids = {staff_id for _, staff_id in wanted}
+    tenants = {tenant_id for tenant_id, _ in wanted}
+    found = session.scalars(
+        select(Staff).where(Staff.tenant_id.in_(tenants), Staff.id.in_(ids))
+    ).all()
+    return [s for s in found if (s.tenant_id, s.id) in wanted]
