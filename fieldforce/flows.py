@@ -52,7 +52,7 @@ from fieldforce.org import service as org_service
 from fieldforce.org import staff as staff_service
 from fieldforce.org.models import OrgUnit, Staff
 from fieldforce.org.scope import Actor
-from fieldforce.org.staff import staff_by_keys, supervisors_of
+from fieldforce.org.staff import staff_by_keys, supervisors_of, told_alike
 from fieldforce.tenancy import service as tenancy_service
 from fieldforce.tenancy.models import Module, Tenant
 from fieldforce.tenancy.service import BootstrapResult
@@ -186,13 +186,13 @@ def sweep_monitors(
 
 def _announce_batch(session: Session, monitors: Sequence[Monitor], *, push: bool) -> None:
     """The alerts of a sweep batch, delivered together per tenant."""
-    leads: dict[tuple[object, ...], list[uuid.UUID]] = {}  # same unit, same manager
+    leads: dict[tuple[object, ...], list[uuid.UUID]] = {}
     messages: dict[uuid.UUID, list[Message]] = {}  # by tenant
     for monitor in monitors:
         if not monitor.new_events:
             continue
         person = monitor.staff
-        key = (person.tenant_id, person.org_unit_id, person.manager_id)
+        key = told_alike(person)
         if key not in leads:
             leads[key] = supervisors_of(session, person)
         messages.setdefault(person.tenant_id, []).extend(

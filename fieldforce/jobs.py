@@ -58,7 +58,9 @@ def jobs_for(settings: Settings) -> list[Job]:
         Job("scheduled_notices", timedelta(seconds=30), partial(release_due_notices, push=push)),
         Job("task_reminders", timedelta(minutes=1), partial(send_due_reminders, push=push)),
         Job(
-            "zone_monitoring", timedelta(minutes=1), run_batches=partial(sweep_monitors, push=push)
+            "zone_monitoring",
+            timedelta(seconds=settings.monitoring_sweep_s),
+            run_batches=partial(sweep_monitors, push=push),
         ),
         Job("login_attempts", timedelta(hours=1), forget_old_attempts),
         Job(

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # who a token or tracker identifier names is looked up again after this long, and at
     # once in the process that changed them
     identity_cache_s: float = Field(default=5.0, ge=0, le=60)
+    # how often each process sweeps the off-zone monitors that are due (timers: no signal,
+    # late arrival, dwell); any number of processes may sweep at once
+    monitoring_sweep_s: int = Field(default=60, ge=1, le=3600)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # an uploaded attachment's size (the upload endpoint's body may be this plus the
     # multipart framing, whatever max_body_bytes says) and an image's pixel count

@@ -16,6 +16,8 @@ from fieldforce.org.models import OrgUnit, Staff, path_label
 from fieldforce.org.passwords import hash_password
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import ALL_MODULES, Tenant
+from fieldforce.zones.models import Zone, ZoneAssignment
+from fieldforce.zones.service import circle_columns
 
 PASSWORD = "correct-horse-1"
 
@@ -109,6 +111,21 @@ def add_staff(
     db.add(staff)
     db.flush()
     return staff
+
+
+def add_work_area(db: Session, unit: OrgUnit, center: tuple[float, float], radius_m: float) -> Zone:
+    """A circular work area that the whole unit is assigned to."""
+    zone = Zone(
+        tenant_id=unit.tenant_id,
+        org_unit_id=unit.id,
+        name="Area",
+        kind="work_area",
+        **circle_columns(*center, radius_m),
+    )
+    db.add(zone)
+    db.flush()
+    db.add(ZoneAssignment(tenant_id=unit.tenant_id, zone_id=zone.id, org_unit_id=unit.id))
+    return zone
 
 
 def build_world(db: Session, settings: Settings) -> World:

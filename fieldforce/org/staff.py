@@ -351,6 +351,13 @@ def supervisors_of(session: Session, staff: Staff) -> list[uuid.UUID]:
     return sorted(r[0] for r in rows)
 
 
+def told_alike(staff: Staff) -> tuple[object, ...]:
+    """People with the same key have the same ``supervisors_of``: a supervisor or manager
+    is never told about themself, so their own answer differs from their team's."""
+    is_lead = bool({"supervisor", "manager"} & set(staff.roles))
+    return (staff.tenant_id, staff.org_unit_id, staff.manager_id, staff.id if is_lead else None)
+
+
 def staff_by_keys(
     session: Session, keys: Collection[tuple[uuid.UUID, uuid.UUID]]
 ) -> Sequence[Staff]:

@@ -22,10 +22,8 @@ from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.notify.models import InboxItem
 from fieldforce.tenancy.models import Tenant
 from fieldforce.tracking.ingest import PingIn, Uploader
-from fieldforce.zones.models import Zone, ZoneAssignment
-from fieldforce.zones.service import circle_columns
 from geo.distance import WGS84
-from tests.world import add_staff, add_tenant, add_unit
+from tests.world import add_staff, add_tenant, add_unit, add_work_area
 
 START = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # a Monday
 CENTER = (121.47, 31.23)
@@ -53,16 +51,7 @@ def committed(engine: Engine) -> Iterator[tuple[sessionmaker[Session], uuid.UUID
                     secret_hash="-",
                 )
             )
-        zone = Zone(
-            tenant_id=tenant.id,
-            org_unit_id=unit.id,
-            name="Area",
-            kind="work_area",
-            **circle_columns(*CENTER, 300),
-        )
-        db.add(zone)
-        db.flush()
-        db.add(ZoneAssignment(tenant_id=tenant.id, zone_id=zone.id, org_unit_id=unit.id))
+        add_work_area(db, unit, CENTER, 300)
         tenant_id, rep_ids = tenant.id, [r.id for r in reps]
     try:
         yield factory, tenant_id, rep_ids

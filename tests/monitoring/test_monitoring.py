@@ -244,3 +244,28 @@ def test_someone_first_seen_mid_shift_is_watched_from_then(scene: Scene) -> None
     (away,) = scene.events()  # not late: lateness is not made up for in hindsight
     assert summary([away]) == [("off_zone", at(90), None, None)]
     assert away.shift_start == MONDAY  # the shift it belongs to, as scheduled
+
+
+def test_a_silent_supervisor_in_the_same_sweep_does_not_swallow_the_alert_about_the_rep(
+    scene: Scene, client: TestClient, world: World
+) -> None:
+    """The supervisor is monitored too (a phone, on duty around the clock), shares the rep's
+    team and (no) manager, and falls silent twenty seconds before the rep does, so the sweep that
+    finds both looks at the supervisor first: nobody is told about themself, but the rep's
+    alert still reaches them."""
+    sup = world.staff["north.sup"]
+    sup.manager_id = scene.rep.manager_id = None
+    scene.db.commit()
+    r = client.post(
+        "/api/v1/devices",
+        headers=world.headers("admin"),
+        json={"staff_id": str(sup.id), "platform": "android", "protocol": "osmand"},
+    )
+    assert r.status_code == 201, r.text
+    scene.sweep(at(0) + timedelta(seconds=10))  # both watched from 08:00:10
+    scene.upload([P(0.5, 50)], at(0) + timedelta(seconds=35))
+    scene.sweep(at(21))  # due: the supervisor since 08:20:10, the rep since 08:20:30
+    assert [e.type for e in scene.events()] == ["no_signal"]
+    assert [a.title for a in scene.alerts("north.sup")] == ["No signal: North Rep"]
+    (about_sup,) = scene.alerts("north.manager")  # the next unit up
+    assert about_sup.title == "No signal: North Sup"
