@@ -57,7 +57,14 @@ take `limit` and `cursor`.
 """
 
 
-def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    gathered_writes: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """``gathered_writes``: where the gathered fixes are written (by default the requests'
+    own sessions): a pool of its own, so that the requests waiting for a group, which may
+    hold every connection of theirs, never keep the group from being written."""
     app = FastAPI(
         title="fieldforce",
         version=__version__,
@@ -70,7 +77,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session]) -> Fa
     app.state.sessionmaker = session_factory
     app.state.identities = IdentityCache(settings.identity_cache_s)
     app.state.gatherer = Gatherer(
-        session_factory,
+        gathered_writes or session_factory,
         window_s=settings.ingest_gather_ms / 1000,
         max_fixes=settings.ingest_gather_fixes,
         push=settings.push_enabled,
@@ -127,9 +134,12 @@ def app_from_environment() -> FastAPI:
         raise RuntimeError("FIELDFORCE_DATABASE_URL is not set (use `fieldforce serve`)")
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     factory = make_sessionmaker(engine)
-    app = create_app(settings, factory)
+    # one group is written at a time per process (two connections: one spare)
+    writes = make_engine(settings.database_url, pool_size=1)
+    app = create_app(settings, factory, make_sessionmaker(writes))
     background = Background(factory, settings)
     app.router.add_event_handler("startup", background.start)
     app.router.add_event_handler("shutdown", background.stop)
     app.router.add_event_handler("shutdown", engine.dispose)
+    app.router.add_event_handler("shutdown", writes.dispose)
     return app

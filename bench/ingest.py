@@ -1,11 +1,13 @@
-"""Ping ingest: HTTP batches vs raw COPY of the same rows; single-ping requests with wrk vs
-a bare FastAPI endpoint; a late upload by someone with an open travel claim over those days
-(whose verification each batch computes again) vs the same upload by someone without one.
+"""Ping ingest: HTTP batches vs raw COPY of the same rows; single-fix requests with wrk
+(`POST /api/v1/pings` with a token, and the OsmAnd GET that Traccar Client sends) vs a bare
+FastAPI endpoint, 200 phones on 200 connections; a late upload by someone with an open
+travel claim over those days (whose verification each batch computes again) vs the same
+upload by someone without one.
 Baselines are measured in the same run on the same machine.
 
-    .venv/bin/python -m bench.ingest [--rows 50000] [--seconds 10]
+    .venv/bin/python -m bench.ingest [--rows 50000] [--seconds 10] [--connections 200]
 
-Needs Debian's `wrk` for the single-ping part (skipped with a note when missing).
+Needs Debian's `wrk` for the single-fix part (skipped with a note when missing).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bench.server import serve_bare, serve_fieldforce
 from fieldforce.auth.service import actor_for
 from fieldforce.auth.tokens import issue_token
 from fieldforce.db import make_engine, make_sessionmaker, owned_session
+from fieldforce.devices.models import Device
 from fieldforce.org.models import Staff
 from fieldforce.settings import get_settings
 from fieldforce.tenancy.service import bootstrap
@@ -66,6 +69,22 @@ request = function()
   local headers = {["Content-Type"] = "application/json",
                    ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}
   return wrk.format(nil, nil, headers, body)
+end
+"""
+
+
+WRK_OSMAND = """
+-- every request: one fix of one of many OsmAnd devices, as Traccar Client sends them
+local ids = {%(ids)s}
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+request = function()
+  local path = string.format(
+    "/ingest/osmand?id=%%s&timestamp=%%d&lat=%%.7f&lon=%%.7f&accuracy=8&batt=80",
+    ids[math.random(#ids)], os.time() - 1,
+    31.2304 + math.random() * 0.001, 121.4737 + math.random() * 0.001)
+  return wrk.format("GET", path)
 end
 """
 
@@ -149,9 +168,9 @@ def open_claim(session: Session, tenant_id: uuid.UUID, staff_id: uuid.UUID) -> N
     travel.submit_claim(session, actor, made.claim.id, push=False)
 
 
-def wrk(url: str, tokens: list[str], seconds: int, connections: int = 32) -> tuple[float, str, str]:
+def wrk(url: str, script_text: str, seconds: int, connections: int) -> tuple[float, str, str]:
     script = Path(tempfile.mkdtemp()) / "ping.lua"
-    script.write_text(WRK_SCRIPT % {"tokens": ", ".join(f'"{t}"' for t in tokens)})
+    script.write_text(script_text)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -167,12 +186,37 @@ def wrk(url: str, tokens: list[str], seconds: int, connections: int = 32) -> tup
     return rps, p50, p99
 
 
+def posting(tokens: list[str]) -> str:
+    return WRK_SCRIPT % {"tokens": ", ".join(f'"{t}"' for t in tokens)}
+
+
+def osmand_devices(session: Session, tenant_id: uuid.UUID, staff: list[uuid.UUID]) -> str:
+    """An OsmAnd device for each of these people; the wrk script that reports from them."""
+    ids = []
+    for k, staff_id in enumerate(staff):
+        identifier = f"bench-phone-{k:04d}"
+        session.add(
+            Device(
+                tenant_id=tenant_id,
+                staff_id=staff_id,
+                platform="android",
+                protocol="osmand",
+                identifier=identifier,
+                secret_hash="-",
+            )
+        )
+        ids.append(identifier)
+    session.flush()
+    return WRK_OSMAND % {"ids": ", ".join(f'"{i}"' for i in ids)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--late-rows", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=200)
     args = parser.parse_args()
     os.environ["FIELDFORCE_SECRET_KEY"] = SECRET
     get_settings.cache_clear()
@@ -216,6 +260,7 @@ def main() -> None:
                 session.flush()
                 uploaders.append(s.id)
             open_claim(session, tenant_id, uploaders[-2])
+            osmand = osmand_devices(session, tenant_id, uploaders[2:-2])
         tokens = [issue_token(settings, tenant_id=tenant_id, staff_id=s)[0] for s in uploaders]
 
         copy = copy_rate(url, tenant_id, copy_staff, args.rows)
@@ -223,15 +268,15 @@ def main() -> None:
             batch = http_rate(base, tokens[:2], args.rows)
             late_plain = http_rate(base, tokens[-1:], args.late_rows)
             late_claimed = http_rate(base, tokens[-2:-1], args.late_rows)
-            single = (
-                wrk(f"{base}/api/v1/pings", tokens[2:-2], args.seconds)
-                if shutil.which("wrk")
-                else None
-            )
+            single = osmand_get = None
+            if shutil.which("wrk"):
+                phones = posting(tokens[2:-2])
+                single = wrk(f"{base}/api/v1/pings", phones, args.seconds, args.connections)
+                osmand_get = wrk(base, osmand, args.seconds, args.connections)
         bare = None
         if single:
             with serve_bare(workers=args.workers) as base:
-                bare = wrk(f"{base}/api/v1/pings", tokens[2:-2], args.seconds)
+                bare = wrk(f"{base}/api/v1/pings", phones, args.seconds, args.connections)
         with engine.connect() as conn:
             stored = conn.scalar(text("SELECT count(*) FROM ping"))
         engine.dispose()
@@ -240,20 +285,21 @@ def main() -> None:
     print(f"  raw COPY into the ping table   {copy:10,.0f} rows/s")
     print(f"  POST /api/v1/pings             {batch:10,.0f} rows/s")
     print(f"  ratio HTTP / COPY              {batch / copy:10.2f}   (target >= 0.50)")
-    if single and bare:
+    if single and bare and osmand_get:
         print(
-            f"single-ping requests (wrk, 32 connections, {args.seconds} s, {args.workers} workers)"
+            f"single-fix requests (wrk, {args.connections} connections, 200 phones, "
+            f"{args.seconds} s, {args.workers} workers)"
         )
-        print(
-            f"  bare FastAPI endpoint          {bare[0]:10,.0f} req/s  p50 {bare[1]}  p99 {bare[2]}"
-        )
-        print(
-            f"  POST /api/v1/pings             {single[0]:10,.0f} req/s  p50 {single[1]}  "
-            f"p99 {single[2]}"
-        )
-        print(f"  ratio fieldforce / bare        {single[0] / bare[0]:10.2f}")
+        for name, (rps, p50, p99) in (
+            ("bare FastAPI endpoint       ", bare),
+            ("POST /api/v1/pings          ", single),
+            ("GET /ingest/osmand          ", osmand_get),
+        ):
+            print(f"  {name}   {rps:10,.0f} req/s  p50 {p50}  p99 {p99}")
+        print(f"  ratio POST / bare              {single[0] / bare[0]:10.2f}   (target >= 0.50)")
+        print(f"  ratio OsmAnd GET / bare        {osmand_get[0] / bare[0]:10.2f}")
     else:
-        print("single-ping requests: skipped (install Debian's wrk)")
+        print("single-fix requests: skipped (install Debian's wrk)")
     print(f"late upload: {args.late_rows} fixes of yesterday in batches of 1,000, one client")
     print(f"  without a travel claim         {late_plain:10,.0f} rows/s")
     print(f"  with an open claim those days  {late_claimed:10,.0f} rows/s")

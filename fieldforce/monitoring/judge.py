@@ -8,12 +8,12 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, cast, select, text, union
 from sqlalchemy.orm import Session
 
 from fieldforce.duty.models import DutyException, DutySchedule
@@ -112,19 +112,51 @@ def watched_from(shift: Shift, since: datetime | None) -> datetime:
     return shift.start if since is None else max(shift.start, since)
 
 
-class Shared:
-    """What the people of one org unit share, worked out once for a sweep batch: the duty
-    plan and the zones of everyone without a schedule, exception or zone of their own."""
+# Org units (of those asked) with a duty schedule or exception on them or above them: their
+# people's plans differ from the tenant's default.
+_RULED_UNITS = text("""
+    SELECT u.id FROM org_unit u
+     WHERE u.tenant_id = ANY(:tenants) AND u.id = ANY(:units)
+       AND EXISTS (
+           SELECT 1 FROM org_unit a
+            WHERE a.tenant_id = u.tenant_id AND a.path @> u.path
+              AND (EXISTS (SELECT 1 FROM duty_schedule s
+                            WHERE s.tenant_id = a.tenant_id AND s.org_unit_id = a.id)
+                   OR EXISTS (SELECT 1 FROM duty_exception e
+                               WHERE e.tenant_id = a.tenant_id AND e.org_unit_id = a.id)))
+""").bindparams(bindparam("units", type_=ARRAY(Uuid)), bindparam("tenants", type_=ARRAY(Uuid)))
 
-    def __init__(self, session: Session, staff_ids: Collection[uuid.UUID]) -> None:
-        self.personal: set[uuid.UUID] = set()
-        for model in (DutySchedule, DutyException, ZoneAssignment):
-            self.personal.update(
-                session.scalars(select(model.staff_id).where(model.staff_id.in_(staff_ids)))
+
+class Shared:
+    """What people share, worked out once for a sweep batch: the duty plan of everyone
+    without a schedule or exception of their own (one per org unit that has such rules
+    above it or on it, one per tenant for all other units), and the zones per org unit of
+    everyone without a zone of their own."""
+
+    def __init__(self, session: Session, people: Sequence[Staff]) -> None:
+        # ids as one array parameter: an IN list binds and plans each id on its own
+        ids = cast([p.id for p in people], ARRAY(Uuid))
+        self.personal: set[uuid.UUID] = set(
+            session.scalars(
+                union(
+                    *(
+                        select(model.staff_id).where(model.staff_id == any_(ids))
+                        for model in (DutySchedule, DutyException, ZoneAssignment)
+                    )
+                )
             )
-        self.plans: dict[uuid.UUID, DutyPlan] = {}
+        )
+        units, tenants = list({p.org_unit_id for p in people}), list({p.tenant_id for p in people})
+        self.ruled_units: set[uuid.UUID] = set(
+            session.scalars(_RULED_UNITS, {"units": units, "tenants": tenants})
+        )
+        self.plans: dict[uuid.UUID, DutyPlan] = {}  # by unit, or tenant for unruled units
         self.setups: dict[tuple[uuid.UUID, date], Setup] = {}
         self._settings: dict[uuid.UUID, TenantSettings] = {}
+
+    def plan_key(self, staff: Staff) -> uuid.UUID:
+        """People with the same key (and no rules of their own) have the same plan."""
+        return staff.org_unit_id if staff.org_unit_id in self.ruled_units else staff.tenant_id
 
     def settings_of(self, tenant: Tenant) -> TenantSettings:
         """The tenant's settings, validated once for the batch."""
@@ -154,16 +186,17 @@ class Judge:
     @property
     def plan(self) -> DutyPlan:
         if self._plan is None:
-            unit, shared = self.staff.org_unit_id, self._shared
-            if shared is not None and unit in shared.plans:
-                self._plan = shared.plans[unit]
+            shared = self._shared
+            key = None if shared is None else shared.plan_key(self.staff)
+            if shared is not None and key in shared.plans:
+                self._plan = shared.plans[key]
             else:
                 back = timedelta(days=self.settings.upload_window_days + 2)
                 self._plan = plan_for(
                     self.session, self.staff, self.now - back, self.now + LOOKAHEAD
                 )
-                if shared is not None:
-                    shared.plans[unit] = self._plan
+                if shared is not None and key is not None:
+                    shared.plans[key] = self._plan
         return self._plan
 
     def setup(self, shift: Shift) -> Setup:

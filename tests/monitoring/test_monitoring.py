@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from fieldforce.monitoring.models import ZoneEvent
-from tests.monitoring.scene import MONDAY, RADIUS, P, Scene, at, inside, outside, spot
+from fieldforce import flows
+from fieldforce.monitoring.models import MonitorState, ZoneEvent
+from tests.monitoring.scene import MONDAY, RADIUS, WORKDAYS, P, Scene, at, inside, outside, spot
 from tests.world import World
 
 
@@ -269,3 +270,43 @@ def test_a_silent_supervisor_in_the_same_sweep_does_not_swallow_the_alert_about_
     assert [a.title for a in scene.alerts("north.sup")] == ["No signal: North Rep"]
     (about_sup,) = scene.alerts("north.manager")  # the next unit up
     assert about_sup.title == "No signal: North Sup"
+
+
+def test_people_of_units_with_and_without_a_schedule_above_them_swept_together(
+    client: TestClient, world: World, db: Session, session_factory: sessionmaker[Session]
+) -> None:
+    """The North branch works 08:30-18:00; the South branch has no schedule, so the
+    tenant's default (around the clock) applies there. One sweep batch holds people of
+    both, and each is judged by their own plan."""
+    admin = world.headers("admin")
+    r = client.post(
+        "/api/v1/schedules",
+        headers=admin,
+        json={
+            "org_unit_id": world.unit_id("north"),
+            "timezone": "Asia/Shanghai",
+            "weekly": WORKDAYS,
+        },
+    )
+    assert r.status_code == 201, r.text
+    people = ["north.rep", "north.rep2", "south.rep"]
+    for who in people:
+        r = client.post(
+            "/api/v1/devices",
+            headers=admin,
+            json={"staff_id": world.staff_id(who), "platform": "android", "protocol": "osmand"},
+        )
+        assert r.status_code == 201, r.text
+
+    def on_duty(now: datetime) -> dict[str, bool]:
+        flows.sweep_monitors(session_factory, now, push=False)
+        db.expire_all()
+        states = {
+            who: db.get(MonitorState, (world.tenant.id, world.staff[who].id)) for who in people
+        }
+        return {who: s.on_duty for who, s in states.items() if s is not None}
+
+    evening = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)  # Monday 20:00 in Shanghai
+    assert on_duty(evening) == {"north.rep": False, "north.rep2": False, "south.rep": True}
+    morning = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tuesday 10:00
+    assert on_duty(morning) == {"north.rep": True, "north.rep2": True, "south.rep": True}

@@ -161,3 +161,133 @@ def test_sigkill_mid_upload_loses_nothing_acknowledged_and_stores_nothing_twice(
         conn.close()
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
+
+
+PHONES = 24
+FIXES_EACH = 60
+
+
+def test_sigkill_with_many_single_fix_requests_in_flight(data_dir: Path) -> None:
+    """Two dozen phones send one fix per request, as tracker apps do, so the server writes
+    them in gathered groups; it is killed while requests wait in a group. Every fix it
+    acknowledged is stored, and when the phones send everything again each is stored
+    once: the acknowledged ones answer `duplicate`."""
+    env = {k: v for k, v in os.environ.items() if k != "FIELDFORCE_DATABASE_URL"}
+    bootstrap = fieldforce_command(
+        "bootstrap", "--tenant", "Phones", "--admin", "admin", "--password", "pass-word-1"
+    )
+    subprocess.run(
+        [*bootstrap, "--data-dir", str(data_dir)], env=env, check=True, capture_output=True
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(data_dir, port)
+    tokens = _phones(base)
+    fixes = {who: _track(n) for n, who in enumerate(tokens)}
+    acknowledged: set[str] = set()
+    errors: list[str] = []
+    cut_off: list[str] = []  # phones whose request was in flight when the server died
+    lock = threading.Lock()
+
+    def phone(who: str) -> None:
+        try:
+            send_track(who)
+        except AssertionError as exc:
+            errors.append(str(exc))
+
+    def send_track(who: str) -> None:
+        with httpx.Client(timeout=10, headers={"Authorization": f"Bearer {tokens[who]}"}) as c:
+            for fix in fixes[who]:
+                try:
+                    r = c.post(f"{base}/api/v1/pings", json={"pings": [fix]})
+                except httpx.TransportError:
+                    with lock:
+                        cut_off.append(who)
+                    return  # the server died with this request in flight
+                assert r.status_code == 200, r.text
+                (result,) = r.json()["results"]
+                assert result["status"] == "accepted", result
+                with lock:
+                    acknowledged.add(result["id"])
+
+    threads = [threading.Thread(target=phone, args=(who,)) for who in tokens]
+    for t in threads:
+        t.start()
+    while len(acknowledged) < PHONES * FIXES_EACH // 4 and any(t.is_alive() for t in threads):
+        time.sleep(0.005)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(cut_off) > PHONES // 2
+    assert PHONES * FIXES_EACH // 4 <= len(acknowledged) < PHONES * FIXES_EACH
+
+    pg = EmbeddedPostgres(data_dir)
+    conn = psycopg2.connect(
+        host=str(pg.socket_dir), port=5432, user="fieldforce", dbname="fieldforce"
+    )
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT id::text FROM ping")
+            assert acknowledged <= {row[0] for row in cur.fetchall()}
+        server = start_server(data_dir, port)
+        try:
+            statuses: dict[str, str] = {}
+            with httpx.Client(timeout=30) as client:
+                for who, track in fixes.items():  # each phone sends its whole track again
+                    headers = {"Authorization": f"Bearer {tokens[who]}"}
+                    r = client.post(f"{base}/api/v1/pings", json={"pings": track}, headers=headers)
+                    assert r.status_code == 200, r.text
+                    statuses |= {x["id"]: x["status"] for x in r.json()["results"]}
+            assert {i for i, s in statuses.items() if s == "duplicate"} >= acknowledged
+            assert set(statuses.values()) <= {"accepted", "duplicate"}
+            with conn, conn.cursor() as cur:
+                cur.execute("SELECT count(*), count(DISTINCT id) FROM ping")
+                assert cur.fetchone() == (PHONES * FIXES_EACH, PHONES * FIXES_EACH)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
+    finally:
+        conn.close()
+
+
+def _phones(base: str) -> dict[str, str]:
+    """PHONES reps in the root unit, each signed in: login to token."""
+    token = httpx.post(
+        f"{base}/api/v1/auth/token", data={"username": "admin", "password": "pass-word-1"}
+    ).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    r = httpx.patch(  # whatever the hour, these fixes are kept
+        f"{base}/api/v1/tenant", json={"settings": {"track_off_duty": True}}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    root = httpx.get(f"{base}/api/v1/org-units", headers=admin).json()["items"][0]["id"]
+    tokens = {}
+    for n in range(PHONES):
+        login = f"phone{n}"
+        r = httpx.post(
+            f"{base}/api/v1/staff",
+            json={"login": login, "password": "pass-word-1", "name": login, "org_unit_id": root},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        r = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": login, "password": "pass-word-1"}
+        )
+        tokens[login] = r.json()["access_token"]
+    return tokens
+
+
+def _track(n: int) -> list[dict[str, object]]:
+    start = datetime.now(UTC) - timedelta(hours=2)
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "fix_time": (start + timedelta(seconds=10 * i)).isoformat(),
+            "lon": 121.0 + n * 0.01 + i * 1e-5,
+            "lat": 31.23,
+            "accuracy_m": 10,
+        }
+        for i in range(FIXES_EACH)
+    ]
