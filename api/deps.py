@@ -18,6 +18,7 @@ from fieldforce.gathering import Gatherer
 from fieldforce.org.scope import Actor
 from fieldforce.pagination import MAX_LIMIT
 from fieldforce.settings import Settings
+from fieldforce.tracking.ingest import PingResult, Upload
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
@@ -82,6 +83,9 @@ def get_uploading_actor(
     request.state.staff_id = str(actor.staff_id)
     request.state.tenant_id = str(actor.tenant_id)
     actor.require_module("tracking")
+    # FastAPI runs this and the endpoint as two calls on its thread pool: a connection held
+    # between them, by hundreds of phones at once, starves both the pool and the threads
+    session.commit()
     return actor
 
 
@@ -94,6 +98,14 @@ def get_gatherer(request: Request) -> Gatherer:
 
 
 GathererDep = Annotated[Gatherer, Depends(get_gatherer)]
+
+
+def gathered(session: Session, gatherer: Gatherer, upload: Upload) -> list[PingResult]:
+    """The upload stored with whatever arrives with it. The request's own transaction ends
+    first (committing what it wrote, say a tracker's reports), so that no request holds a
+    connection while it waits for its group."""
+    session.commit()
+    return gatherer.submit(upload)
 
 
 def require_module(module: str) -> Callable[[Actor], Actor]:

@@ -49,16 +49,35 @@ LON, LAT = 121.4737, 31.2304
 ALL_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 FLEET = 204  # two batch uploaders, 200 phones sending single fixes, two late uploaders
 
-WRK_SCRIPT = """
--- every request: one fix of one of many staff members, as phones send them
-wrk.method = "POST"
-local tokens = {%(tokens)s}
+# Each of wrk's two threads speaks for half of the phones in turn, so a phone has one
+# request in flight at a time, as a real one does.
+WRK_PHONES = """
 local n = 0
-function init(args)
-  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+local half = {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("k", counter)
 end
-request = function()
+function init(args)
+  for i = k, #phones, 2 do half[#half + 1] = phones[i] end
+  math.randomseed(os.time() + k)
+end
+local function next_phone()
   n = n + 1
+  return half[(n %% #half) + 1]
+end
+"""
+
+WRK_SCRIPT = (
+    """
+-- every request: one fix of one phone, as phones send them
+wrk.method = "POST"
+phones = {%(tokens)s}
+"""
+    + WRK_PHONES
+    + """
+request = function()
   local id = string.format("%%08x-%%04x-4%%03x-8%%03x-%%08x%%04x",
     math.random(0, 2147483646), math.random(0, 65535), math.random(0, 4095),
     math.random(0, 4095), math.random(0, 2147483646), math.random(0, 65535))
@@ -67,26 +86,28 @@ request = function()
     '{"pings":[{"id":"%%s","fix_time":"%%s","lon":%%.6f,"lat":%%.6f,"accuracy_m":8}]}',
     id, t, 121.4737 + math.random() * 0.001, 31.2304 + math.random() * 0.001)
   local headers = {["Content-Type"] = "application/json",
-                   ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}
+                   ["Authorization"] = "Bearer " .. next_phone()}
   return wrk.format(nil, nil, headers, body)
 end
 """
+)
 
-
-WRK_OSMAND = """
--- every request: one fix of one of many OsmAnd devices, as Traccar Client sends them
-local ids = {%(ids)s}
-function init(args)
-  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-end
+WRK_OSMAND = (
+    """
+-- every request: one fix of one OsmAnd device, as Traccar Client sends them
+phones = {%(ids)s}
+"""
+    + WRK_PHONES
+    + """
 request = function()
   local path = string.format(
     "/ingest/osmand?id=%%s&timestamp=%%d&lat=%%.7f&lon=%%.7f&accuracy=8&batt=80",
-    ids[math.random(#ids)], os.time() - 1,
+    next_phone(), os.time() - 1,
     31.2304 + math.random() * 0.001, 121.4737 + math.random() * 0.001)
   return wrk.format("GET", path)
 end
 """
+)
 
 
 def make_rows(n: int, start: datetime) -> list[dict[str, object]]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
-from api.deps import GathererDep, SessionDep, SettingsDep
+from api.deps import GathererDep, SessionDep, SettingsDep, gathered
 from fieldforce.devices.identity import IdentityCache
 from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
 from fieldforce.errors import BadRequest, Invalid, Unauthorized
@@ -114,7 +114,8 @@ def osmand_ingest(
     who, fingerprint = identities.remembered(
         ("osmand", report.identifier), lambda: _osmand_uploader(session, report.identifier)
     )
-    _log_refusals(gatherer.submit(Upload(who, [report.ping])), who.device_id, fingerprint)
+    results = gathered(session, gatherer, Upload(who, [report.ping]))
+    _log_refusals(results, who.device_id, fingerprint)
     return Response(status_code=200, media_type="text/plain")
 
 
@@ -173,7 +174,9 @@ def owntracks_ingest(
             log.warning("owntracks_location_unreadable", device_id=str(device.id), error=str(exc))
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
-        _log_refusals(gatherer.submit(Upload(who, pings)), device.id, device.fingerprint)
+        _log_refusals(
+            gathered(session, gatherer, Upload(who, pings)), device.id, device.fingerprint
+        )
     return JSONResponse(commands_for_reply(session, device))
 
 

@@ -16,6 +16,7 @@ from api.deps import (
     SettingsDep,
     TrackingActor,
     UploadingActor,
+    gathered,
 )
 from api.formats.geojson import (
     GeoJSONResponse,
@@ -89,7 +90,7 @@ def upload_pings(
         if p.lon is None
     }
     pings = positioning.place(session, who.tenant_id, pings, heard)
-    results = gatherer.submit(Upload(who, pings))
+    results = gathered(session, gatherer, Upload(who, pings))
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
         results=[
