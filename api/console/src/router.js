@@ -31,7 +31,12 @@ export function navigate(path, params = {}, { replace = false } = {}) {
   }
 }
 
-/** Changes some of the current page's parameters, without a new history entry. */
+/** Changes some of the current page's parameters, without a new history entry. A page
+ * being left (the address already names another, whose hashchange has not arrived yet, say
+ * the map settling after a link was followed) changes nothing: it would take the address
+ * back. */
 export function setParams(changes) {
-  navigate(route.value.path, { ...route.value.params, ...changes }, { replace: true });
+  const current = parse();
+  if (current.path !== route.value.path) return;
+  navigate(current.path, { ...current.params, ...changes }, { replace: true });
 }
