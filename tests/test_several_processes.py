@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,10 +215,17 @@ def _send_to_both(office: Office, bases: list[str], tokens: dict[uuid.UUID, str]
     """Each round, every sender's fix goes to both servers at once; returns the statuses
     the servers answered."""
     statuses: Counter[str] = Counter()
-    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(16) as pool:
+    with ExitStack() as stack, ThreadPoolExecutor(16) as pool:
+        # a connection of its own for each phone and server: one client shared by threads
+        # can read from a connection another thread is closing
+        clients = {
+            (base, rep): stack.enter_context(httpx.Client(timeout=30))
+            for base in bases
+            for rep in tokens
+        }
 
         def post(base: str, rep: uuid.UUID, fix: dict[str, object]) -> str:
-            r = client.post(
+            r = clients[base, rep].post(
                 f"{base}/api/v1/pings",
                 json={"pings": [fix]},
                 headers={"Authorization": f"Bearer {tokens[rep]}"},
