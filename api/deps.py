@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from fieldforce.auth.service import load_actor
-from fieldforce.auth.tokens import decode_token
+from fieldforce.auth.tokens import TokenClaims, decode_token
 from fieldforce.db import owned_session
-from fieldforce.devices.identity import IdentityCache
+from fieldforce.devices.identity import IdentityCache, actor_key
 from fieldforce.errors import Unauthorized
 from fieldforce.gathering import Gatherer
 from fieldforce.org.scope import Actor
@@ -24,7 +25,7 @@ TOKEN_URL = "/api/v1/auth/token"  # noqa: S105
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -66,33 +67,38 @@ def get_actor(
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_uploading_actor(
+async def get_uploading_actor(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Actor:
     """The caller of the fix upload, remembered briefly (``devices.identity``): a phone
-    sends every few seconds. Tracking must be on for the tenant."""
+    sends every few seconds. Tracking must be on for the tenant. On the event loop: only
+    what memory does not hold is read, on a worker thread with a session of its own."""
     if not token:
         raise Unauthorized(
             "sign in first: send 'Authorization: Bearer <token>'", code="not_authenticated"
         )
+    claims = decode_token(settings, token)
     identities: IdentityCache = request.app.state.identities
-    actor = identities.actor(session, decode_token(settings, token))
+    actor: Actor | None = identities.fresh(actor_key(claims))
+    if actor is None:
+        actor = await run_in_threadpool(_look_up_actor, request, identities, claims)
     request.state.staff_id = str(actor.staff_id)
     request.state.tenant_id = str(actor.tenant_id)
     actor.require_module("tracking")
-    # FastAPI runs this and the endpoint as two calls on its thread pool: a connection held
-    # between them, by hundreds of phones at once, starves both the pool and the threads
-    session.commit()
     return actor
+
+
+def _look_up_actor(request: Request, identities: IdentityCache, claims: TokenClaims) -> Actor:
+    with owned_session(request.app.state.sessionmaker) as session:
+        return identities.actor(session, claims)
 
 
 UploadingActor = Annotated[Actor, Depends(get_uploading_actor)]
 
 
-def get_gatherer(request: Request) -> Gatherer:
+async def get_gatherer(request: Request) -> Gatherer:
     gatherer: Gatherer = request.app.state.gatherer
     return gatherer
 
@@ -101,11 +107,11 @@ GathererDep = Annotated[Gatherer, Depends(get_gatherer)]
 
 
 def gathered(session: Session, gatherer: Gatherer, upload: Upload) -> list[PingResult]:
-    """The upload stored with whatever arrives with it. The request's own transaction ends
-    first (committing what it wrote, say a tracker's reports), so that no request holds a
-    connection while it waits for its group."""
+    """For a ``def`` endpoint: the upload stored with whatever arrives with it. The
+    request's own transaction ends first (committing what it wrote, say a tracker's
+    reports), so that no request holds a connection while it waits for its group."""
     session.commit()
-    return gatherer.submit(upload)
+    return gatherer.submit_from_thread(upload)
 
 
 def require_module(module: str) -> Callable[[Actor], Actor]:

@@ -1,7 +1,10 @@
 """Endpoints for free tracker apps: OsmAnd protocol (Traccar Client) and OwnTracks HTTP.
 
-Both are plain ``def`` endpoints, so FastAPI runs them in its thread pool: the database
-and argon2 never block the event loop. The body is read by the async ``raw_body``."""
+OwnTracks is a plain ``def`` endpoint, run on FastAPI's thread pool: the database and argon2
+never block the event loop. OsmAnd, sent by every Traccar Client phone every few seconds,
+is ``async``: it reads the database (on a worker thread) only when the device is not
+remembered, and waits for its fix's group without holding a thread. The body is read by
+the async ``raw_body``."""
 
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
 from api.deps import GathererDep, SessionDep, SettingsDep, gathered
+from fieldforce.db import owned_session
 from fieldforce.devices.identity import IdentityCache
 from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
 from fieldforce.errors import BadRequest, Invalid, Unauthorized
@@ -97,9 +102,7 @@ _OSMAND = {
 
 @router.get("/ingest/osmand", operation_id="osmand_ingest_get", **_OSMAND)  # type: ignore[arg-type]
 @router.post("/ingest/osmand", operation_id="osmand_ingest_post", **_OSMAND)  # type: ignore[arg-type]
-def osmand_ingest(
-    request: Request, body: RawBody, session: SessionDep, gatherer: GathererDep
-) -> Response:
+async def osmand_ingest(request: Request, body: RawBody, gatherer: GathererDep) -> Response:
     """OsmAnd protocol: parameters in the query string, else a form body, else the Traccar
     Client JSON body. `id` is the identifier of an `osmand` device, from registration.
     Speed is in knots (m/s in the JSON form). `notificationToken` is ignored: push tokens
@@ -111,12 +114,21 @@ def osmand_ingest(
     except ProtocolError as exc:
         raise BadRequest(str(exc)) from exc
     identities: IdentityCache = request.app.state.identities
-    who, fingerprint = identities.remembered(
-        ("osmand", report.identifier), lambda: _osmand_uploader(session, report.identifier)
-    )
-    results = gathered(session, gatherer, Upload(who, [report.ping]))
+    key = ("osmand", report.identifier)
+    found: tuple[Uploader, str] | None = identities.fresh(key)
+    if found is None:  # read on a worker thread, with a session of its own
+        found = await run_in_threadpool(_remember_osmand, request, identities, key)
+    who, fingerprint = found
+    results = await gatherer.submit(Upload(who, [report.ping]))
     _log_refusals(results, who.device_id, fingerprint)
     return Response(status_code=200, media_type="text/plain")
+
+
+def _remember_osmand(
+    request: Request, identities: IdentityCache, key: tuple[str, str]
+) -> tuple[Uploader, str]:
+    with owned_session(request.app.state.sessionmaker) as session:
+        return identities.remembered(key, lambda: _osmand_uploader(session, key[1]))
 
 
 def _osmand_uploader(session: Session, identifier: str) -> tuple[Uploader, str]:

@@ -5,8 +5,9 @@ import uuid
 from collections import Counter
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from geoalchemy2.shape import to_shape
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     CursorQ,
@@ -16,7 +17,6 @@ from api.deps import (
     SettingsDep,
     TrackingActor,
     UploadingActor,
-    gathered,
 )
 from api.formats.geojson import (
     GeoJSONResponse,
@@ -43,6 +43,7 @@ from api.schemas.tracking import (
 from api.schemas.types import Line, Time
 from fieldforce import locating
 from fieldforce.customers import service as customers
+from fieldforce.db import owned_session
 from fieldforce.monitoring import positions as map_positions
 from fieldforce.positioning import service as positioning
 from fieldforce.positioning.resolve import CellSeen, Heard, WifiSeen
@@ -55,8 +56,8 @@ router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
 
 @router.post("/pings", response_model=PingBatchResult, response_model_exclude_none=True)
-def upload_pings(
-    body: PingBatch, actor: UploadingActor, session: SessionDep, gatherer: GathererDep
+async def upload_pings(
+    body: PingBatch, actor: UploadingActor, request: Request, gatherer: GathererDep
 ) -> PingBatchResult:
     """Upload up to 1,000 fixes of the signed-in staff member, oldest or newest first,
     including ones buffered offline. One result per item, in order. Answered only after
@@ -89,8 +90,9 @@ def upload_pings(
         for i, p in enumerate(body.pings)
         if p.lon is None
     }
-    pings = positioning.place(session, who.tenant_id, pings, heard)
-    results = gathered(session, gatherer, Upload(who, pings))
+    if heard:  # fixes without GPS: placed from the cells and Wi-Fi they heard
+        pings = await run_in_threadpool(_placed, request, who.tenant_id, pings, heard)
+    results = await gatherer.submit(Upload(who, pings))
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
         results=[
@@ -107,6 +109,13 @@ def upload_pings(
         rejected=counts["rejected"],
         discarded=counts["discarded"],
     )
+
+
+def _placed(
+    request: Request, tenant_id: uuid.UUID, pings: list[PingIn], heard: dict[int, Heard]
+) -> list[PingIn]:
+    with owned_session(request.app.state.sessionmaker) as session:
+        return positioning.place(session, tenant_id, pings, heard)
 
 
 @router.get("/positions", response_model=PositionCollection, response_class=GeoJSONResponse)

@@ -27,6 +27,12 @@ from fieldforce.org.scope import Actor
 from fieldforce.tenancy.models import Tenant
 
 _WATCHED = (Staff, Device, Tenant, OrgUnit)
+
+
+def actor_key(claims: TokenClaims) -> tuple[object, ...]:
+    return ("actor", claims.tenant_id, claims.staff_id, claims.device_id, claims.version)
+
+
 _caches: weakref.WeakSet[IdentityCache] = weakref.WeakSet()
 T = TypeVar("T")
 
@@ -40,22 +46,29 @@ class IdentityCache:
 
     def actor(self, session: Session, claims: TokenClaims) -> Actor:
         """The token's actor (``load_actor``), from memory when it is fresh."""
-        key = ("actor", claims.tenant_id, claims.staff_id, claims.device_id, claims.version)
-        return self.remembered(key, lambda: load_actor(session, claims))
+        return self.remembered(actor_key(claims), lambda: load_actor(session, claims))
 
     def remembered(self, key: tuple[object, ...], look_up: Callable[[], T]) -> T:
         """What ``look_up`` answers for ``key`` (e.g. a tracker's identifier), from memory
         when it is fresh. ``look_up`` raises for a refusal: nothing is kept then."""
-        if self.ttl_s > 0:
-            with self._lock:
-                found = self._entries.get(key)
-            if found is not None:
-                return found  # type: ignore[no-any-return]
+        found: T | None = self.fresh(key)
+        if found is not None:
+            return found
         value = look_up()
+        self.keep(key, value)
+        return value
+
+    def fresh(self, key: tuple[object, ...]) -> Any:
+        """What is remembered for ``key`` and still fresh, or None."""
+        if self.ttl_s <= 0:
+            return None
+        with self._lock:
+            return self._entries.get(key)
+
+    def keep(self, key: tuple[object, ...], value: object) -> None:
         if self.ttl_s > 0:
             with self._lock:
                 self._entries[key] = value
-        return value
 
     def forget(self) -> None:
         with self._lock:

@@ -6,7 +6,7 @@ transaction's fixes are told apart by their ``xmin``."""
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,22 +56,16 @@ def _upload(tenant_id: uuid.UUID, rep: uuid.UUID, **attributes: object) -> Uploa
 
 
 def _all_at_once(gatherer: Gatherer, uploads: list[Upload]) -> list[list[PingResult] | Exception]:
-    outcomes: list[list[PingResult] | Exception] = [[] for _ in uploads]
-    start = threading.Barrier(len(uploads))
+    async def every() -> list[list[PingResult] | BaseException]:
+        return await asyncio.gather(*(gatherer.submit(u) for u in uploads), return_exceptions=True)
 
-    def send(i: int) -> None:
-        start.wait()
-        try:
-            outcomes[i] = gatherer.submit(uploads[i])
-        except Exception as exc:
-            outcomes[i] = exc
+    outcomes = asyncio.run(every())
+    assert not any(isinstance(o, BaseException) and not isinstance(o, Exception) for o in outcomes)
+    return outcomes  # type: ignore[return-value]
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(uploads))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
+
+def _alone(gatherer: Gatherer, upload: Upload) -> list[PingResult]:
+    return asyncio.run(gatherer.submit(upload))
 
 
 def _transactions(factory: sessionmaker[Session], uploads: list[Upload]) -> list[str]:
@@ -139,19 +133,19 @@ def test_a_bad_upload_fails_only_its_own_request(committed: Committed) -> None:
 def test_a_lone_upload_waits_no_longer_than_the_window(committed: Committed) -> None:
     factory, tenant_id, reps = committed
     unhurried = Gatherer(factory, window_s=0.0, max_fixes=2000, push=False)
-    unhurried.submit(_upload(tenant_id, reps[0]))  # partitions and caches warmed
+    _alone(unhurried, _upload(tenant_id, reps[0]))  # partitions and caches warmed
     began = time.perf_counter()
-    unhurried.submit(_upload(tenant_id, reps[0]))
+    _alone(unhurried, _upload(tenant_id, reps[0]))
     alone = time.perf_counter() - began
 
     gathering = Gatherer(factory, window_s=0.25, max_fixes=2000, push=False)
     began = time.perf_counter()
-    results = gathering.submit(_upload(tenant_id, reps[0]))
+    results = _alone(gathering, _upload(tenant_id, reps[0]))
     waited = time.perf_counter() - began
     assert results[0].status is Status.ACCEPTED
     assert 0.25 <= waited < 0.25 + alone + 0.5
 
     full = Gatherer(factory, window_s=5.0, max_fixes=1, push=False)
     began = time.perf_counter()
-    full.submit(_upload(tenant_id, reps[0]))  # the group is full at once: no wait
+    _alone(full, _upload(tenant_id, reps[0]))  # the group is full at once: no wait
     assert time.perf_counter() - began < 2.0
