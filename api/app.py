@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -57,6 +58,14 @@ take `limit` and `cursor`.
 """
 
 
+_NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+
+
 def create_app(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -72,6 +81,7 @@ def create_app(
         openapi_url="/openapi.json" if settings.api_docs else None,
         docs_url=None,  # /docs and /redoc: added below, pinned
         redoc_url=None,
+        telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
@@ -92,7 +102,9 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.trusted_proxies:  # outermost, so everything sees the forwarded client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
-    for module in (health, auth, tenancy, org, devices, tracking, ingest, notify, zones, events):
+    # routes are matched in order, router by router: the phones' uploads, most of all
+    # requests, come first (no other route's path and method is matched by theirs)
+    for module in (ingest, tracking, health, auth, tenancy, org, devices, notify, zones, events):
         app.include_router(module.router)
     app.include_router(approvals.router)
     app.include_router(attendance.router)

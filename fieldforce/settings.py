@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     tracker_auth_window_s: int = Field(default=900, ge=1, le=ATTEMPTS_KEPT_DAYS * 86400)
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
+    # FastAPI's own OpenTelemetry spans, metrics and logs (to the providers the process
+    # configures); off, a request does not even look for a provider
+    opentelemetry: bool = False
     db_pool_size: int = Field(default=10, ge=1)
     # fixes of concurrent requests are written together (``fieldforce.gathering``): a
     # lone request waits at most this long for others, a group holds at most this many
