@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from fieldforce.monitoring.judge import Shared
 from fieldforce.monitoring.models import MonitorState
-from fieldforce.monitoring.monitor import Monitor
+from fieldforce.monitoring.monitor import STATE_COLUMNS, Monitor, StateRow, state_row
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
 
@@ -51,13 +51,13 @@ def enrol(session: Session, now: datetime) -> None:
     session.execute(_RETIRE, {"now": now})
 
 
-def due_batch(session: Session, now: datetime, limit: int) -> list[tuple[MonitorState, Staff]]:
+def due_batch(session: Session, now: datetime, limit: int) -> list[tuple[StateRow, Staff]]:
     """Up to ``limit`` due state rows not locked by another sweep, locked, each with its
     person (read in the same statement: an IN list of hundreds of keys costs more)."""
     return [
-        (row, person)
-        for row, person in session.execute(
-            select(MonitorState, Staff)
+        (state_row(found), found[-1])
+        for found in session.execute(
+            select(*STATE_COLUMNS, Staff)
             .join(
                 Staff,
                 (Staff.tenant_id == MonitorState.tenant_id) & (Staff.id == MonitorState.staff_id),
@@ -78,8 +78,7 @@ def sweep_batch(session: Session, now: datetime, limit: int = 500) -> Iterator[M
     due = due_batch(session, now, limit)
     if not due:
         return
-    # the state rows are written by the caller in one statement (``write_states``), not by
-    # the flush; detaching everything at once costs a fraction of one row at a time
+    # the people are only read: detaching everything at once costs a fraction of one at a time
     session.expunge_all()
     tenant_ids = {row.tenant_id for row, _ in due}
     tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_(tenant_ids)))}
