@@ -176,9 +176,13 @@ class Judge:
         tenant: Tenant,
         now: datetime,
         shared: Shared | None = None,
+        settings: TenantSettings | None = None,
     ) -> None:
+        """``settings``: the tenant's, when the caller has them validated already."""
         self.session, self.staff, self.tenant, self.now = session, staff, tenant, now
-        self.settings = tenant.effective_settings if shared is None else shared.settings_of(tenant)
+        if settings is None:
+            settings = tenant.effective_settings if shared is None else shared.settings_of(tenant)
+        self.settings = settings
         self.owner = Owner(staff.tenant_id, staff.id)
         self._plan: DutyPlan | None = None
         self._shared = None if shared is None or staff.id in shared.personal else shared

@@ -26,7 +26,7 @@ from fieldforce.monitoring.judge import LOOKAHEAD, Judge, Setup, Shared, watched
 from fieldforce.monitoring.machine import Event, EventType, ShiftState, Status, dump, load
 from fieldforce.monitoring.models import MonitorState, ZoneEvent
 from fieldforce.org.models import Staff
-from fieldforce.tenancy.models import Tenant
+from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tracking.queries import GoodFix
 
 # A phone sending an offline buffer sends it in parts, seconds apart: timers wait this long
@@ -78,6 +78,7 @@ class Monitor:
         shared: Shared | None = None,
         *,
         defer: bool = False,
+        settings: TenantSettings | None = None,
     ) -> None:
         self.session, self.row, self.staff, self.tenant, self.now = (
             session,
@@ -86,7 +87,7 @@ class Monitor:
             tenant,
             now,
         )
-        self.judge = Judge(session, staff, tenant, now, shared)
+        self.judge = Judge(session, staff, tenant, now, shared, settings)
         self.machine: ShiftState | None = load(row.machine) if row.machine else None
         self.new_events: list[ZoneEvent] = []
         # a sweep writes the events of a whole batch at once (``store_steps``)
@@ -112,7 +113,11 @@ class Monitor:
                 .on_conflict_do_nothing()
             )
             rows |= _locked(session, missing)
-        return {s.id: cls(session, rows[s.id], s, tenant, now) for s, tenant in people}
+        settings = {t.id: t.effective_settings for t in {id(t): t for _, t in people}.values()}
+        return {
+            s.id: cls(session, rows[s.id], s, tenant, now, settings=settings[tenant.id])
+            for s, tenant in people
+        }
 
     def on_duty(self, t: datetime) -> bool:
         r = self.row
