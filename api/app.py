@@ -136,6 +136,21 @@ def _log_signing_key_source(settings: Settings) -> None:
     )
 
 
+def _follow_identity_changes(app: FastAPI, url: str) -> None:
+    """Callers are remembered only while the changes other processes commit are heard
+    (``devices.identity``)."""
+    identities: IdentityCache = app.state.identities
+
+    def start() -> None:
+        app.state.identity_listener = identities.follow(url)
+
+    def stop() -> None:
+        app.state.identity_listener.stop()
+
+    app.router.add_event_handler("startup", start)
+    app.router.add_event_handler("shutdown", stop)
+
+
 def app_from_environment() -> FastAPI:
     """For ``fieldforce serve`` and any ASGI server: settings from ``FIELDFORCE_*``. The
     process also runs the background jobs and, when configured, the push worker."""
@@ -149,6 +164,7 @@ def app_from_environment() -> FastAPI:
     # one group is written at a time per process (two connections: one spare)
     writes = make_engine(settings.database_url, pool_size=1)
     app = create_app(settings, factory, make_sessionmaker(writes))
+    _follow_identity_changes(app, settings.database_url)
     background = Background(factory, settings)
     app.router.add_event_handler("startup", background.start)
     app.router.add_event_handler("shutdown", background.stop)

@@ -111,9 +111,9 @@ class Settings(BaseSettings):
     # lone request waits at most this long for others, a group holds at most this many
     ingest_gather_ms: float = Field(default=2.0, ge=0, le=100)
     ingest_gather_fixes: int = Field(default=2000, ge=1, le=100_000)
-    # who a token or tracker identifier names is looked up again after this long, and at
-    # once in the process that changed them
-    identity_cache_s: float = Field(default=5.0, ge=0, le=60)
+    # who a token or tracker identifier names is looked up again after this long at most:
+    # any change committed anywhere is heard and forgets it sooner (``devices.identity``)
+    identity_cache_s: float = Field(default=300.0, ge=0, le=3600)
     # how often each process sweeps the off-zone monitors that are due (timers: no signal,
     # late arrival, dwell); any number of processes may sweep at once
     monitoring_sweep_s: int = Field(default=60, ge=1, le=3600)

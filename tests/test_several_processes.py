@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.tokens import issue_token
@@ -35,6 +35,7 @@ from fieldforce.embedded import EmbeddedPostgres, ensure_binaries
 from fieldforce.migrate import upgrade
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.notify.models import OutboxMessage
+from fieldforce.org.models import Staff
 from fieldforce.settings import Settings
 from fieldforce.tracking.models import Ping
 from geo.distance import WGS84
@@ -172,12 +173,15 @@ def test_two_servers_and_a_worker_ingest_sweep_and_deliver_exactly_once(
             statuses = _send_to_both(office, bases, tokens)
             _wait_for(office, lambda db: _waiting(db, office) == 0 and bool(fake.delivered))
             time.sleep(3)  # in which nothing more may arrive
+            revoked_in = _deactivate_and_wait(office, bases, office.inside[0], tokens)
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
             codes = [proc.wait(timeout=60) for proc in procs]
         keys = fake.keys()
     assert codes == [0, 0, 0]
+    # remembered for minutes (FIELDFORCE_IDENTITY_CACHE_S), forgotten when told
+    assert revoked_in < 2.0, revoked_in
 
     sent = statuses["accepted"]
     assert sent >= 2 * GROUP * 5  # the senders reported for the minute until silence
@@ -242,6 +246,38 @@ def _send_to_both(office: Office, bases: list[str], tokens: dict[uuid.UUID, str]
             statuses.update(f.result() for f in futures)
             time.sleep(2)
     return statuses
+
+
+def _deactivate_and_wait(
+    office: Office, bases: list[str], rep: uuid.UUID, tokens: dict[uuid.UUID, str]
+) -> float:
+    """Deactivate a sender from outside the servers, both of which remember them; returns
+    how long until both refuse the sender's token."""
+    auth = {"Authorization": f"Bearer {tokens[rep]}"}
+    # a fix from the future: answered (with "rejected") but never stored
+    ahead = {
+        **_fix(rep, 10_000, 50),
+        "fix_time": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+    }
+    late = {"pings": [ahead]}
+    for base in bases:
+        assert httpx.post(f"{base}/api/v1/pings", json=late, headers=auth).status_code == 200
+    engine = make_engine(office.url, pool_size=1)
+    with owned_session(make_sessionmaker(engine)) as db:
+        db.execute(
+            update(Staff).where(Staff.tenant_id == office.tenant_id, Staff.id == rep),
+            {"active": False},
+        )
+    engine.dispose()
+    began = time.monotonic()
+    refusing: set[str] = set()
+    while refusing != set(bases) and time.monotonic() - began < 30:
+        for base in set(bases) - refusing:
+            r = httpx.post(f"{base}/api/v1/pings", json=late, headers=auth)
+            if r.status_code == 401:
+                refusing.add(base)
+        time.sleep(0.05)
+    return time.monotonic() - began
 
 
 def _silent_found(office: Office) -> bool:

@@ -1,0 +1,176 @@
+"""Who a token or tracker names, remembered per process (``devices.identity``): a change
+committed by any process is heard within about a second and forgets everything; a
+device's last contact or a person's sign-in is no change; nothing is kept while the
+changes cannot be heard; a look-up that a change overtook is not kept. Runs on committed
+data in a tenant of its own, deleted at the end."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, delete, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from fieldforce.db import owned_session
+from fieldforce.devices.identity import ChangeListener, IdentityCache
+from fieldforce.devices.models import Device
+from fieldforce.org.models import Staff
+from fieldforce.tenancy.models import Tenant
+from tests.world import add_staff, add_tenant, add_unit
+
+KEY = ("actor", "someone")
+Committed = tuple[sessionmaker[Session], uuid.UUID, uuid.UUID, uuid.UUID]
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[Committed]:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with owned_session(factory) as db:
+        tenant = add_tenant(db, f"Identities {uuid.uuid4().hex[:8]}")
+        unit = add_unit(db, tenant, "Field", None, "team")
+        rep = add_staff(db, unit, f"{tenant.slug}.rep", ["rep"])
+        device = Device(
+            tenant_id=tenant.id,
+            staff_id=rep.id,
+            platform="android",
+            protocol="osmand",
+            identifier=f"phone-{uuid.uuid4().hex}",
+            secret_hash="-",
+        )
+        db.add(device)
+        db.flush()
+        ids = (tenant.id, rep.id, device.id)
+    try:
+        yield factory, *ids
+    finally:
+        with owned_session(factory) as db:
+            db.execute(delete(Tenant).where(Tenant.id == ids[0]))
+
+
+@pytest.fixture
+def following(database_url: str) -> Iterator[tuple[IdentityCache, ChangeListener]]:
+    cache = IdentityCache(ttl_s=600)
+    listener = cache.follow(database_url)
+    _until(lambda: listener.connected, "the listener connects")
+    try:
+        yield cache, listener
+    finally:
+        listener.stop()
+
+
+def _until(condition: Callable[[], bool], what: str, within_s: float = 5.0) -> float:
+    began = time.monotonic()
+    while not condition():
+        assert time.monotonic() - began < within_s, f"not within {within_s} s: {what}"
+        time.sleep(0.02)
+    return time.monotonic() - began
+
+
+def _commit(factory: sessionmaker[Session], sql: str, **params: object) -> None:
+    with owned_session(factory) as db:
+        db.execute(text(sql), params)
+
+
+def _remembered(cache: IdentityCache) -> bool:
+    return cache.fresh(KEY) is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE staff SET active = false WHERE id = :staff",
+        "UPDATE device SET revoked_at = now() WHERE id = :device",
+        "DELETE FROM device WHERE id = :device",
+        "UPDATE tenant SET active = false WHERE id = :tenant",
+        "UPDATE org_unit SET name = 'Renamed' WHERE tenant_id = :tenant",
+    ],
+)
+def test_a_change_committed_elsewhere_is_heard_within_a_second(
+    committed: Committed,
+    following: tuple[IdentityCache, ChangeListener],
+    change: str,
+) -> None:
+    factory, tenant, staff, device = committed
+    cache, _ = following
+    assert cache.remembered(KEY, lambda: "the rep") == "the rep"
+    assert _remembered(cache)
+    _commit(factory, change, tenant=tenant, staff=staff, device=device)
+    heard = _until(lambda: not _remembered(cache), "the change forgets what was kept", 2.0)
+    assert heard < 1.5
+
+
+def test_last_contact_and_sign_in_are_no_change(
+    committed: Committed, following: tuple[IdentityCache, ChangeListener]
+) -> None:
+    factory, tenant, staff, device = committed
+    cache, _ = following
+    before = cache.generation
+    _commit(factory, "UPDATE device SET last_seen_at = now() WHERE id = :d", d=device)
+    _commit(factory, "UPDATE staff SET last_login_at = now() WHERE id = :s", s=staff)
+    # notifications arrive in commit order: once this one is heard, the others would have been
+    _commit(factory, "UPDATE tenant SET name = name || '.' WHERE id = :t", t=tenant)
+    _until(lambda: cache.generation > before, "the tenant's change is heard")
+    time.sleep(0.2)
+    assert cache.generation == before + 1
+
+
+def test_a_rolled_back_change_is_not_heard(
+    committed: Committed, following: tuple[IdentityCache, ChangeListener]
+) -> None:
+    factory, tenant, staff, _ = committed
+    cache, _ = following
+    before = cache.generation
+    with factory() as db:
+        db.execute(text("UPDATE staff SET active = false WHERE id = :s"), {"s": staff})
+        db.rollback()
+    _commit(factory, "UPDATE tenant SET name = name || '.' WHERE id = :t", t=tenant)
+    _until(lambda: cache.generation > before, "the tenant's change is heard")
+    time.sleep(0.2)
+    assert cache.generation == before + 1
+
+
+def test_nothing_is_kept_while_changes_cannot_be_heard(
+    following: tuple[IdentityCache, ChangeListener],
+) -> None:
+    cache, listener = following
+    listener.stop()
+    assert not listener.connected
+    looked_up = []
+    for _ in range(2):
+        cache.remembered(KEY, lambda: looked_up.append(1) or "the rep")
+    assert len(looked_up) == 2
+    assert not _remembered(cache)
+
+
+def test_a_look_up_overtaken_by_a_change_is_not_kept() -> None:
+    cache = IdentityCache(ttl_s=600)
+
+    def read_then_overtaken() -> str:
+        found = "the rep, as read before the change committed"
+        cache.forget()  # the change is heard while the answer is on its way
+        return found
+
+    assert cache.remembered(KEY, read_then_overtaken).startswith("the rep")
+    assert not _remembered(cache)
+    cache.remembered(KEY, lambda: "the rep")
+    assert _remembered(cache)
+
+
+def test_this_process_forgets_at_the_flush_of_a_change_not_of_a_sign_in(
+    committed: Committed, db: Session
+) -> None:
+    _, _, staff_id, _ = committed
+    cache = IdentityCache(ttl_s=600)
+    cache.remembered(KEY, lambda: "the rep")
+    staff = db.get(Staff, (committed[1], staff_id))
+    assert staff is not None
+    staff.last_login_at = datetime.now(UTC)
+    db.flush()
+    assert _remembered(cache)
+    staff.name = "Someone else"
+    db.flush()
+    assert not _remembered(cache)
