@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from fieldforce.auth.tokens import issue_token
@@ -264,6 +264,13 @@ def _deactivate_and_wait(
         assert httpx.post(f"{base}/api/v1/pings", json=late, headers=auth).status_code == 200
     engine = make_engine(office.url, pool_size=1)
     with owned_session(make_sessionmaker(engine)) as db:
+        listening = db.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = 'fieldforce-identity' AND query LIKE 'LISTEN %'"
+            )
+        )
+        assert listening == len(bases)  # so both remember the sender: not read each time
         db.execute(
             update(Staff).where(Staff.tenant_id == office.tenant_id, Staff.id == rep),
             {"active": False},
