@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.orm import Session, sessionmaker
@@ -136,6 +138,15 @@ def _log_signing_key_source(settings: Settings) -> None:
     )
 
 
+def _freeze_what_was_built() -> None:
+    """Everything built at start (modules, routes, models: millions of objects that live as
+    long as the process) is left out of the garbage collector's full passes, which would
+    otherwise scan it all again every few seconds under load (100-200 ms pauses measured
+    during single-fix ingest, every request waiting)."""
+    gc.collect()
+    gc.freeze()
+
+
 def _follow_identity_changes(app: FastAPI, url: str) -> None:
     """Callers are remembered only while the changes other processes commit are heard
     (``devices.identity``)."""
@@ -166,6 +177,7 @@ def app_from_environment() -> FastAPI:
     app = create_app(settings, factory, make_sessionmaker(writes))
     _follow_identity_changes(app, settings.database_url)
     background = Background(factory, settings)
+    app.router.add_event_handler("startup", _freeze_what_was_built)
     app.router.add_event_handler("startup", background.start)
     app.router.add_event_handler("shutdown", background.stop)
     app.router.add_event_handler("shutdown", engine.dispose)

@@ -1,6 +1,7 @@
 """Ping ingest: HTTP batches vs raw COPY of the same rows; single-fix requests with wrk
 (`POST /api/v1/pings` with a token, and the OsmAnd GET that Traccar Client sends) vs a bare
-FastAPI endpoint, 200 phones on 200 connections; a late upload by someone with an open
+FastAPI endpoint, 200 phones on 200 connections, as fast as answers come and at a paced rate
+(`--paced-rps`); a late upload by someone with an open
 travel claim over those days (whose verification each batch computes again) vs the same
 upload by someone without one.
 Baselines are measured in the same run on the same machine.
@@ -207,8 +208,17 @@ def wrk(url: str, script_text: str, seconds: int, connections: int) -> tuple[flo
     return rps, p50, p99
 
 
-def posting(tokens: list[str]) -> str:
-    return WRK_SCRIPT % {"tokens": ", ".join(f'"{t}"' for t in tokens)}
+def posting(tokens: list[str], every_ms: int | None = None) -> str:
+    """The wrk script of phones posting single fixes; with ``every_ms``, each connection
+    waits that long before each request (phones at their own pace, not as fast as
+    answers come)."""
+    script = WRK_SCRIPT % {"tokens": ", ".join(f'"{t}"' for t in tokens)}
+    if every_ms is not None:
+        # spread out (0.5 to 1.5 times the pace) as real phones are, not all at once
+        script += (
+            f"\ndelay = function() return math.random({every_ms // 2}, {every_ms * 3 // 2}) end\n"
+        )
+    return script
 
 
 def osmand_devices(session: Session, tenant_id: uuid.UUID, staff: list[uuid.UUID]) -> str:
@@ -238,6 +248,8 @@ def main() -> None:
     parser.add_argument("--late-rows", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=200)
+    # 10,000 reps sending a fix every 30 s
+    parser.add_argument("--paced-rps", type=int, default=333)
     args = parser.parse_args()
     os.environ["FIELDFORCE_SECRET_KEY"] = SECRET
     get_settings.cache_clear()
@@ -289,10 +301,14 @@ def main() -> None:
             batch = http_rate(base, tokens[:2], args.rows)
             late_plain = http_rate(base, tokens[-1:], args.late_rows)
             late_claimed = http_rate(base, tokens[-2:-1], args.late_rows)
-            single = osmand_get = None
+            single = osmand_get = paced = None
+            every_ms = 0
             if shutil.which("wrk"):
                 phones = posting(tokens[2:-2])
                 single = wrk(f"{base}/api/v1/pings", phones, args.seconds, args.connections)
+                every_ms = round(args.connections * 1000 / args.paced_rps)
+                paced_phones = posting(tokens[2:-2], every_ms)
+                paced = wrk(f"{base}/api/v1/pings", paced_phones, args.seconds, args.connections)
                 osmand_get = wrk(base, osmand, args.seconds, args.connections)
         bare = None
         if single:
@@ -306,7 +322,7 @@ def main() -> None:
     print(f"  raw COPY into the ping table   {copy:10,.0f} rows/s")
     print(f"  POST /api/v1/pings             {batch:10,.0f} rows/s")
     print(f"  ratio HTTP / COPY              {batch / copy:10.2f}   (target >= 0.50)")
-    if single and bare and osmand_get:
+    if single and bare and osmand_get and paced:
         print(
             f"single-fix requests (wrk, {args.connections} connections, 200 phones, "
             f"{args.seconds} s, {args.workers} workers)"
@@ -319,6 +335,12 @@ def main() -> None:
             print(f"  {name}   {rps:10,.0f} req/s  p50 {p50}  p99 {p99}")
         print(f"  ratio POST / bare              {single[0] / bare[0]:10.2f}   (target >= 0.50)")
         print(f"  ratio OsmAnd GET / bare        {osmand_get[0] / bare[0]:10.2f}")
+        rps, p50, p99 = paced
+        print(
+            f"paced: each of the {args.connections} phones posts a fix every {every_ms} ms "
+            f"(at most {args.paced_rps} req/s offered)"
+        )
+        print(f"  POST /api/v1/pings             {rps:10,.0f} req/s  p50 {p50}  p99 {p99}")
     else:
         print("single-fix requests: skipped (install Debian's wrk)")
     print(f"late upload: {args.late_rows} fixes of yesterday in batches of 1,000, one client")
