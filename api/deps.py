@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -10,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from fieldforce.auth.keys import signing_keys
 from fieldforce.auth.service import load_actor
 from fieldforce.auth.tokens import TokenClaims, decode_token
 from fieldforce.db import owned_session
@@ -79,8 +81,8 @@ async def get_uploading_actor(
         raise Unauthorized(
             "sign in first: send 'Authorization: Bearer <token>'", code="not_authenticated"
         )
-    claims = decode_token(settings, token)
     identities: IdentityCache = request.app.state.identities
+    claims = _decoded(settings, identities, token)
     actor: Actor | None = identities.fresh(actor_key(claims))
     if actor is None:
         actor = await run_in_threadpool(_look_up_actor, request, identities, claims)
@@ -88,6 +90,19 @@ async def get_uploading_actor(
     request.state.tenant_id = str(actor.tenant_id)
     actor.require_module("tracking")
     return actor
+
+
+def _decoded(settings: Settings, identities: IdentityCache, token: str) -> TokenClaims:
+    """The token's claims, remembered with the caller (and forgotten with them): its
+    signature is checked once, its expiry every time. The key ring is part of the key, so
+    a ring changed on disk (a key retired or removed) has every token checked again."""
+    key = ("token", token, signing_keys(settings))
+    claims: TokenClaims | None = identities.fresh(key)
+    if claims is None or claims.expires_at <= datetime.now(UTC):
+        claims = identities.remembered(key, lambda: decode_token(settings, token))
+        if claims.expires_at <= datetime.now(UTC):  # remembered a moment ago, expired since
+            raise Unauthorized("the access token has expired", code="token_expired")
+    return claims
 
 
 def _look_up_actor(request: Request, identities: IdentityCache, claims: TokenClaims) -> Actor:

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from fieldforce.auth.keys import forget_cached_keys, key_file
+from fieldforce.auth.tokens import issue_token
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import TenantSettings
 from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
@@ -198,6 +202,39 @@ def test_tracking_switched_off_refuses_pings(client: TestClient, world: World) -
     r = client.post(PINGS, headers=world.headers("north.rep"), json={"pings": [fix(1)]})
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "module_disabled"
+
+
+def test_a_remembered_token_still_expires(
+    client: TestClient, world: World, settings: Settings
+) -> None:
+    staff = world.staff["north.rep"]
+    life = timedelta(minutes=settings.access_token_minutes)
+    issued = datetime.now(UTC) - life + timedelta(seconds=1.5)  # 1.5 s left
+    token, _ = issue_token(settings, tenant_id=staff.tenant_id, staff_id=staff.id, now=issued)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post(PINGS, headers=headers, json={"pings": [fix(1)]}).status_code == 200
+    time.sleep(2)
+    r = client.post(PINGS, headers=headers, json={"pings": [fix(2)]})
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "token_expired"
+
+
+def test_a_remembered_token_is_checked_again_when_the_keys_change(
+    client: TestClient, world: World, settings: Settings, tmp_path: Path
+) -> None:
+    """Served from a key file: once its key is gone from the file, a token it signed is
+    refused although it was accepted (and remembered) a moment before."""
+    served = Settings(mode="test", data_dir=tmp_path, log_format="console")
+    client.app.state.settings = served  # type: ignore[attr-defined]
+    staff = world.staff["north.rep"]
+    token, _ = issue_token(served, tenant_id=staff.tenant_id, staff_id=staff.id)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post(PINGS, headers=headers, json={"pings": [fix(1)]}).status_code == 200
+    key_file(served).path.unlink()
+    forget_cached_keys()  # as the next look at the file, a few seconds on, would
+    r = client.post(PINGS, headers=headers, json={"pings": [fix(2)]})
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "invalid_token"
 
 
 def test_pings_always_land_on_the_caller_only(
