@@ -41,6 +41,7 @@ from fieldforce.leave import service as leave_service
 from fieldforce.leave.models import LeaveRequest, LeaveStatus
 from fieldforce.monitoring.events import store_steps
 from fieldforce.monitoring.jobs import enrol, sweep_batch
+from fieldforce.monitoring.judge import judge_together
 from fieldforce.monitoring.machine import EventType
 from fieldforce.monitoring.models import ZoneEvent
 from fieldforce.monitoring.monitor import Monitor, write_states
@@ -112,14 +113,23 @@ def ingest_many(
     ]
     results = ingest_uploads(session, prepared, now=now)
     _late_fixes(session, tenants, prepared, results, now)
-    for upload, found in zip(prepared, results, strict=True):
-        monitors[upload.who.staff_id].observe(
-            [
-                GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
-                for p, r in zip(upload.pings, found, strict=True)
-                if r.status is Status.ACCEPTED and not r.flags
-            ]
-        )
+    good = {
+        upload.who.staff_id: [
+            GoodFix(p.fix_time, p.lon, p.lat, p.accuracy_m)
+            for p, r in zip(upload.pings, found, strict=True)
+            if r.status is Status.ACCEPTED and not r.flags
+        ]
+        for upload, found in zip(prepared, results, strict=True)
+    }
+    judge_together(
+        [
+            (m.judge, setup, good[staff_id])
+            for staff_id, m in monitors.items()
+            if (setup := m.current_setup()) is not None
+        ]
+    )
+    for staff_id, fixes in good.items():
+        monitors[staff_id].observe(fixes)
     write_states(session, monitors.values())
     for m in monitors.values():
         announce(session, m.tenant, m.staff, m.new_events, push=push)

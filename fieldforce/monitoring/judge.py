@@ -165,6 +165,28 @@ class Shared:
         return self._settings[tenant.id]
 
 
+def judge_together(asked: Sequence[tuple[Judge, Setup, Sequence[GoodFix]]]) -> None:
+    """The fixes of many people judged by one zone test for each set of zones and rules
+    they share (a group of single fixes: one numpy call instead of one a person). Each
+    judge keeps its answers; ``Judge.verdicts`` gives them, or judges anew for anything
+    else. A verdict depends only on the fix, the zones (their key names their content),
+    the rules and the tenant's accuracy limit, so sharing changes no answer."""
+    alike: dict[tuple[object, ...], list[tuple[Judge, Setup, Sequence[GoodFix]]]] = {}
+    for judge, setup, fixes in asked:
+        if fixes and setup.rules.zoned and setup.zone_key is not None:
+            limit = judge.settings.accuracy_limit_m
+            key = (judge.owner.tenant_id, setup.zone_key, setup.rules, limit)
+            alike.setdefault(key, []).append((judge, setup, fixes))
+    for members in alike.values():
+        first, setup, _ = members[0]
+        verdicts = first._verdicts(setup, [f for _, _, fixes in members for f in fixes])
+        start = 0
+        for judge, setup, fixes in members:
+            judged = judge._judged.setdefault((setup.zone_key, setup.rules), {})
+            judged.update(zip(fixes, verdicts[start : start + len(fixes)], strict=True))
+            start += len(fixes)
+
+
 class Judge:
     """How one person's shifts are judged: their duty plan, the zones and rules of each
     shift, fixes against those zones, and a shift replayed from the stored fixes."""
@@ -186,6 +208,8 @@ class Judge:
         self.owner = Owner(staff.tenant_id, staff.id)
         self._plan: DutyPlan | None = None
         self._shared = None if shared is None or staff.id in shared.personal else shared
+        # verdicts already reached by ``judge_together``, by the zones and rules they used
+        self._judged: dict[tuple[str | None, Rules], dict[GoodFix, Fix]] = {}
 
     @property
     def plan(self) -> DutyPlan:
@@ -218,7 +242,14 @@ class Judge:
         return setup
 
     def verdicts(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
-        """Each fix judged against the shift's zones: inside, outside or straddling."""
+        """Each fix judged against the shift's zones: inside, outside or straddling (from
+        ``judge_together``'s answers when it judged them already)."""
+        known = self._judged.get((setup.zone_key, setup.rules))
+        if known is not None and all(f in known for f in fixes):
+            return [known[f] for f in fixes]
+        return self._verdicts(setup, fixes)
+
+    def _verdicts(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
         if not fixes:
             return []
         if not setup.rules.zoned or setup.zone_key is None:

@@ -193,6 +193,12 @@ class Monitor:
         for fix in self.judge.verdicts(self._running_setup(), ordered):
             self._stored(m.observe(fix), m.shift_start)
 
+    def current_setup(self) -> Setup | None:
+        """What the running shift's fixes are judged with, while it is known to hold."""
+        if self.machine is None or self.row.stale:
+            return None
+        return self._running_setup()
+
     def _running_setup(self) -> Setup:
         assert self.machine is not None
         return Setup(self.machine.rules, list(self.row.zone_ids), self.row.zone_key)
