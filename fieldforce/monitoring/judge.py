@@ -24,7 +24,7 @@ from fieldforce.monitoring.machine import Event, Fix, Rules, ShiftState, replay
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant, TenantSettings
 from fieldforce.tracking.queries import GoodFix, good_fixes
-from fieldforce.zones.assignments import assigned_zones
+from fieldforce.zones.assignments import assigned_zones, unit_zones
 from fieldforce.zones.models import Zone, ZoneAssignment, ZoneKind
 from fieldforce.zones.service import shapes
 from geo.zones import Verdict, ZoneIndex
@@ -150,9 +150,16 @@ class Shared:
         self.ruled_units: set[uuid.UUID] = set(
             session.scalars(_RULED_UNITS, {"units": units, "tenants": tenants})
         )
+        self._units: dict[uuid.UUID, set[uuid.UUID]] = {}  # by tenant
+        for p in people:
+            self._units.setdefault(p.tenant_id, set()).add(p.org_unit_id)
         self.plans: dict[uuid.UUID, DutyPlan] = {}  # by unit, or tenant for unruled units
         self.setups: dict[tuple[uuid.UUID, date], Setup] = {}
         self._settings: dict[uuid.UUID, TenantSettings] = {}
+
+    def units_of(self, tenant_id: uuid.UUID) -> set[uuid.UUID]:
+        """The org units of the batch's people in a tenant."""
+        return self._units.get(tenant_id, set())
 
     def plan_key(self, staff: Staff) -> uuid.UUID:
         """People with the same key (and no rules of their own) have the same plan."""
@@ -229,17 +236,19 @@ class Judge:
 
     def setup(self, shift: Shift) -> Setup:
         key, shared = (self.staff.org_unit_id, shift.day), self._shared
-        if shared is not None and key in shared.setups:
-            return shared.setups[key]
-        zones = [
-            z
-            for z, _ in assigned_zones(self.session, self.staff, shift.day)
-            if z.kind != ZoneKind.RESTRICTED.value
-        ]
-        setup = Setup(rules_for(self.settings, zones), [z.id for z in zones], zone_key(zones))
-        if shared is not None:
-            shared.setups[key] = setup
-        return setup
+        if shared is None:
+            return self._setup([z for z, _ in assigned_zones(self.session, self.staff, shift.day)])
+        if key not in shared.setups:  # every unit of the batch in this tenant, at once
+            units = shared.units_of(self.staff.tenant_id)
+            found = unit_zones(self.session, self.staff.tenant_id, units, shift.day)
+            for unit, zones in found.items():
+                shared.setups[(unit, shift.day)] = self._setup(zones)
+        return shared.setups[key]
+
+    def _setup(self, zones: Sequence[Zone]) -> Setup:
+        """A shift's zones (restricted ones are not where anyone works) and rules."""
+        kept = [z for z in zones if z.kind != ZoneKind.RESTRICTED.value]
+        return Setup(rules_for(self.settings, kept), [z.id for z in kept], zone_key(kept))
 
     def verdicts(self, setup: Setup, fixes: Sequence[GoodFix]) -> list[Fix]:
         """Each fix judged against the shift's zones: inside, outside or straddling (from
