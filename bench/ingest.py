@@ -66,7 +66,20 @@ function init(args)
 end
 local function next_phone()
   n = n + 1
-  return half[(n %% #half) + 1]
+  local i = (n %% #half) + 1
+  return half[i], i
+end
+-- a phone's fixes are a second old, never two at the same moment, never out of order: a
+-- millisecond apart when a phone sends faster than the clock's second ticks
+local last_second, last_ms = {}, {}
+local function fix_ms(i)
+  local second = os.time() - 1
+  if last_second[i] == second then
+    last_ms[i] = last_ms[i] + 1
+  else
+    last_second[i], last_ms[i] = second, 0
+  end
+  return second * 1000 + last_ms[i]
 end
 """
 
@@ -82,12 +95,16 @@ request = function()
   local id = string.format("%%08x-%%04x-4%%03x-8%%03x-%%08x%%04x",
     math.random(0, 2147483646), math.random(0, 65535), math.random(0, 4095),
     math.random(0, 4095), math.random(0, 2147483646), math.random(0, 65535))
-  local t = os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", os.time() - 1)  -- phones send as they go
+  local phone, i = next_phone()
+  local ms = fix_ms(i)
+  local second = math.floor(ms / 1000)
+  local t = os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", second)
+  t = t .. string.format(".%%03dZ", ms - second * 1000)
   local body = string.format(
     '{"pings":[{"id":"%%s","fix_time":"%%s","lon":%%.6f,"lat":%%.6f,"accuracy_m":8}]}',
     id, t, 121.4737 + math.random() * 0.001, 31.2304 + math.random() * 0.001)
   local headers = {["Content-Type"] = "application/json",
-                   ["Authorization"] = "Bearer " .. next_phone()}
+                   ["Authorization"] = "Bearer " .. phone}
   return wrk.format(nil, nil, headers, body)
 end
 """
@@ -101,9 +118,10 @@ phones = {%(ids)s}
     + WRK_PHONES
     + """
 request = function()
+  local phone, i = next_phone()
   local path = string.format(
-    "/ingest/osmand?id=%%s&timestamp=%%d&lat=%%.7f&lon=%%.7f&accuracy=8&batt=80",
-    next_phone(), os.time() - 1,
+    "/ingest/osmand?id=%%s&timestamp=%%.0f&lat=%%.7f&lon=%%.7f&accuracy=8&batt=80",
+    phone, fix_ms(i),
     31.2304 + math.random() * 0.001, 121.4737 + math.random() * 0.001)
   return wrk.format("GET", path)
 end
