@@ -74,9 +74,10 @@ async def get_uploading_actor(
     settings: SettingsDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Actor:
-    """The caller of the fix upload, remembered briefly (``devices.identity``): a phone
-    sends every few seconds. Tracking must be on for the tenant. On the event loop: only
-    what memory does not hold is read, on a worker thread with a session of its own."""
+    """The caller of the fix upload, remembered until anything about them changes
+    (``devices.identity``): a phone sends every few seconds. Tracking must be on for the
+    tenant. On the event loop: only what memory does not hold is read, on a worker thread
+    with a session of its own."""
     if not token:
         raise Unauthorized(
             "sign in first: send 'Authorization: Bearer <token>'", code="not_authenticated"

@@ -117,6 +117,7 @@ class ChangeListener:
         self.cache = cache
         self.retry_s = retry_s
         self.connected = False
+        self._failing = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="identity-changes", daemon=True)
 
@@ -131,8 +132,14 @@ class ChangeListener:
         while not self._stop.is_set():
             try:
                 self._listen()
-            except psycopg2.Error as exc:
-                log.warning("identity_listener_lost", error=str(exc).strip()[:200])
+            except Exception as exc:  # whatever it was, listen again
+                if not self._failing:  # said once an outage, not at every retry
+                    log.warning(
+                        "identity_listener_lost",
+                        error=str(exc).strip()[:200],
+                        effect="callers are looked up on every request until it is back",
+                    )
+                self._failing = True
             finally:
                 self.connected = False
             self._stop.wait(self.retry_s)
@@ -145,6 +152,9 @@ class ChangeListener:
             # nothing was kept while not listening; whatever was is dropped all the same
             self.cache.forget()
             self.connected = True
+            if self._failing:
+                log.info("identity_listener_back")
+                self._failing = False
             while not self._stop.is_set():
                 if select.select([conn], [], [], 0.5) == ([], [], []):
                     continue

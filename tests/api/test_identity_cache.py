@@ -150,6 +150,23 @@ def test_nothing_is_kept_while_changes_cannot_be_heard(
     assert not _remembered(cache)
 
 
+def test_a_lost_connection_is_listened_on_again(
+    committed: Committed, following: tuple[IdentityCache, ChangeListener]
+) -> None:
+    factory, tenant, _, _ = committed
+    cache, listener = following
+    _commit(
+        factory,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'fieldforce-identity' AND pid <> pg_backend_pid()",
+    )
+    _until(lambda: not listener.connected, "the loss is noticed")
+    _until(lambda: listener.connected, "the listener is back")
+    cache.remembered(KEY, lambda: "the rep")
+    _commit(factory, "UPDATE tenant SET name = name || '.' WHERE id = :t", t=tenant)
+    _until(lambda: not _remembered(cache), "a change after the loss is heard")
+
+
 def test_a_look_up_overtaken_by_a_change_is_not_kept() -> None:
     cache = IdentityCache(ttl_s=600)
 
