@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
@@ -25,6 +25,7 @@ from fieldforce.tracking.ingest import PingResult, Upload
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+T = TypeVar("T")
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -86,7 +87,7 @@ async def get_uploading_actor(
     claims = _decoded(settings, identities, token)
     actor: Actor | None = identities.fresh(actor_key(claims))
     if actor is None:
-        actor = await run_in_threadpool(_look_up_actor, request, identities, claims)
+        actor = await in_own_session(request, lambda session: identities.actor(session, claims))
     request.state.staff_id = str(actor.staff_id)
     request.state.tenant_id = str(actor.tenant_id)
     actor.require_module("tracking")
@@ -106,9 +107,15 @@ def _decoded(settings: Settings, identities: IdentityCache, token: str) -> Token
     return claims
 
 
-def _look_up_actor(request: Request, identities: IdentityCache, claims: TokenClaims) -> Actor:
-    with owned_session(request.app.state.sessionmaker) as session:
-        return identities.actor(session, claims)
+async def in_own_session(request: Request, work: Callable[[Session], T]) -> T:
+    """For an async endpoint: ``work`` on a worker thread, with a session of its own that
+    commits when it returns (the event loop never waits on the database)."""
+
+    def run() -> T:
+        with owned_session(request.app.state.sessionmaker) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
 
 
 UploadingActor = Annotated[Actor, Depends(get_uploading_actor)]

@@ -19,12 +19,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
-from api.deps import GathererDep, SessionDep, SettingsDep, gathered
-from fieldforce.db import owned_session
+from api.deps import GathererDep, SessionDep, SettingsDep, gathered, in_own_session
 from fieldforce.devices.identity import IdentityCache
 from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
 from fieldforce.errors import BadRequest, Invalid, Unauthorized
@@ -116,19 +114,17 @@ async def osmand_ingest(request: Request, body: RawBody, gatherer: GathererDep) 
     identities: IdentityCache = request.app.state.identities
     key = ("osmand", report.identifier)
     found: tuple[Uploader, str] | None = identities.fresh(key)
-    if found is None:  # read on a worker thread, with a session of its own
-        found = await run_in_threadpool(_remember_osmand, request, identities, key)
+    if found is None:
+        found = await in_own_session(
+            request,
+            lambda session: identities.remembered(
+                key, lambda: _osmand_uploader(session, report.identifier)
+            ),
+        )
     who, fingerprint = found
     results = await gatherer.submit(Upload(who, [report.ping]))
     _log_refusals(results, who.device_id, fingerprint)
     return Response(status_code=200, media_type="text/plain")
-
-
-def _remember_osmand(
-    request: Request, identities: IdentityCache, key: tuple[str, str]
-) -> tuple[Uploader, str]:
-    with owned_session(request.app.state.sessionmaker) as session:
-        return identities.remembered(key, lambda: _osmand_uploader(session, key[1]))
 
 
 def _osmand_uploader(session: Session, identifier: str) -> tuple[Uploader, str]:

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from geoalchemy2.shape import to_shape
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     CursorQ,
@@ -17,6 +16,7 @@ from api.deps import (
     SettingsDep,
     TrackingActor,
     UploadingActor,
+    in_own_session,
 )
 from api.formats.geojson import (
     GeoJSONResponse,
@@ -43,7 +43,6 @@ from api.schemas.tracking import (
 from api.schemas.types import Line, Time
 from fieldforce import locating
 from fieldforce.customers import service as customers
-from fieldforce.db import owned_session
 from fieldforce.monitoring import positions as map_positions
 from fieldforce.positioning import service as positioning
 from fieldforce.positioning.resolve import CellSeen, Heard, WifiSeen
@@ -91,7 +90,10 @@ async def upload_pings(
         if p.lon is None
     }
     if heard:  # fixes without GPS: placed from the cells and Wi-Fi they heard
-        pings = await run_in_threadpool(_placed, request, who.tenant_id, pings, heard)
+        measured = pings
+        pings = await in_own_session(
+            request, lambda session: positioning.place(session, who.tenant_id, measured, heard)
+        )
     results = await gatherer.submit(Upload(who, pings))
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
@@ -109,13 +111,6 @@ async def upload_pings(
         rejected=counts["rejected"],
         discarded=counts["discarded"],
     )
-
-
-def _placed(
-    request: Request, tenant_id: uuid.UUID, pings: list[PingIn], heard: dict[int, Heard]
-) -> list[PingIn]:
-    with owned_session(request.app.state.sessionmaker) as session:
-        return positioning.place(session, tenant_id, pings, heard)
 
 
 @router.get("/positions", response_model=PositionCollection, response_class=GeoJSONResponse)

@@ -239,7 +239,7 @@ class Judge:
         if shared is None:
             return self._setup([z for z, _ in assigned_zones(self.session, self.staff, shift.day)])
         if key not in shared.setups:  # every unit of the batch in this tenant, at once
-            units = shared.units_of(self.staff.tenant_id)
+            units = shared.units_of(self.staff.tenant_id) | {self.staff.org_unit_id}
             found = unit_zones(self.session, self.staff.tenant_id, units, shift.day)
             for unit, zones in found.items():
                 shared.setups[(unit, shift.day)] = self._setup(zones)

@@ -113,7 +113,8 @@ class Monitor:
                 .on_conflict_do_nothing()
             )
             rows |= _locked(session, missing)
-        settings = {t.id: t.effective_settings for t in {id(t): t for _, t in people}.values()}
+        tenants = {tenant.id: tenant for _, tenant in people}
+        settings = {tenant_id: t.effective_settings for tenant_id, t in tenants.items()}
         return {
             s.id: cls(session, rows[s.id], s, tenant, now, settings=settings[tenant.id])
             for s, tenant in people
