@@ -143,7 +143,15 @@ class FcmSender:
         batch = [m for m in batch if m.token]
         if not batch:
             return outcomes
-        response = messaging.send_each([self._message(m) for m in batch], app=self.app)
+        try:
+            response = messaging.send_each([self._message(m) for m in batch], app=self.app)
+        except exceptions.FirebaseError as failure:
+            # The call failed as a whole (e.g. the OAuth token could not be fetched): every
+            # message is tried again later rather than left claimed until its lease ends.
+            # A message FCM took before the failure may then be shown twice; phones drop
+            # the second by its idempotency_key.
+            error = f"{getattr(failure, 'code', type(failure).__name__)}: {failure}"[:500]
+            return outcomes + [Outcome(m, sent=False, error=error, retry=True) for m in batch]
         for m, r in zip(batch, response.responses, strict=True):
             if r.success:
                 outcomes.append(Outcome(m, sent=True, provider_id=r.message_id))

@@ -50,6 +50,8 @@ class FakeFcm:
     stall_after: int | None = None
     release: threading.Event = field(default_factory=threading.Event)
     stalled: int = 0
+    # while above zero, OAuth token requests are dropped unanswered (and counted down)
+    drop_token_requests: int = 0
 
     def answer_next(self, token: str, *responses: tuple[int, dict[str, Any]]) -> None:
         """The next sends to this device token get these answers, then success."""
@@ -78,6 +80,11 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
             if self.path == "/token":
                 with fake.lock:
                     fake.token_requests += 1
+                    drop = fake.drop_token_requests > 0
+                    fake.drop_token_requests -= drop
+                if drop:
+                    self.close_connection = True
+                    return
                 self._reply(
                     200,
                     {
@@ -137,10 +144,16 @@ def service_account(path: Path, token_uri: str) -> Path:
     return path
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5; two senders open 20 connections at once,
+    # and a connection left waiting in a full queue can be reset before it is answered.
+    request_queue_size = 128
+
+
 @contextmanager
 def running_fake_fcm() -> Iterator[FakeFcm]:
     fake = FakeFcm()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = _Server(("127.0.0.1", 0), _handler(fake))
     fake.base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -123,6 +124,37 @@ def test_transient_failure_backs_off_then_succeeds(
     assert fake.keys() == [row.idempotency_key]
 
 
+def test_a_batch_whose_call_fails_as_a_whole_is_tried_again_later(
+    db: Session,
+    world: World,
+    session_factory: sessionmaker[Session],
+    fcm: tuple[FakeFcm, Settings],
+    sender: push.FcmSender,
+) -> None:
+    """The SDK cannot get its OAuth token: nothing is sent, and every message of the batch
+    is recorded for a later attempt instead of staying claimed until its lease ends."""
+    fake, settings = fcm
+    phone(db, world)
+    phone(db, world, token="second-phone-token-" + "y" * 100)
+    staff = world.staff["north.rep"]
+    deliver(db, staff.tenant_id, [staff.id], kind="system", title="t", body="b", push=True)
+    db.commit()
+    fake.drop_token_requests = 1_000
+    now = datetime.now(UTC)
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings, now) == 2
+    rows = queued(db)
+    assert [r.status for r in rows] == ["pending", "pending"]
+    assert all(r.lease_until is None and r.attempts == 1 for r in rows)
+    assert all("UNKNOWN" in (r.last_error or "") for r in rows)
+    assert all(r.next_attempt_at > now for r in rows)
+    assert fake.delivered == []
+    fake.drop_token_requests = 0
+    later = max(r.next_attempt_at for r in rows) + timedelta(seconds=1)
+    assert outbox.deliver_due(session_factory, {"push": sender}, settings, later) == 2
+    assert {r.status for r in queued(db)} == {"sent"}
+    assert sorted(fake.keys()) == sorted(r.idempotency_key for r in rows)
+
+
 def test_transient_failures_end_in_the_dead_letter(
     db: Session,
     world: World,
@@ -229,7 +261,7 @@ def test_two_workers_racing_deliver_each_message_once(
     """Real concurrency needs committed rows and separate connections: this test commits
     its own tenant and removes it afterwards."""
     fake, settings = fcm
-    settings = settings.model_copy(update={"push_batch": 10})
+    settings = settings.model_copy(update={"push_batch": 10, "push_backoff_s": 0.05})
     factory = make_sessionmaker(engine)
     with owned_session(factory) as db:
         tenant = add_tenant(db, f"Race {uuid.uuid4().hex[:8]}")
@@ -263,9 +295,26 @@ def test_two_workers_racing_deliver_each_message_once(
         senders = [push.FcmSender(settings) for _ in range(2)]
         handled = [0, 0]
 
+        def unfinished() -> int:
+            with owned_session(factory) as db:
+                return len(
+                    db.scalars(
+                        select(OutboxMessage.id).where(
+                            OutboxMessage.tenant_id == tenant_id,
+                            OutboxMessage.status.in_(["pending", "sending"]),
+                        )
+                    ).all()
+                )
+
         def work(k: int) -> None:
-            while n := outbox.deliver_due(factory, {"push": senders[k]}, settings):
+            while True:
+                n = outbox.deliver_due(factory, {"push": senders[k]}, settings)
                 handled[k] += n
+                if n:
+                    continue
+                if not unfinished():
+                    return
+                time.sleep(0.05)  # a batch that failed as a whole is due again shortly
 
         threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
         for t in threads:
@@ -277,7 +326,14 @@ def test_two_workers_racing_deliver_each_message_once(
         keys = fake.keys()
         assert len(keys) == 200
         assert len(set(keys)) == 200
-        assert sum(handled) == 200
+        with owned_session(factory) as db:
+            rows = db.execute(
+                select(OutboxMessage.status, OutboxMessage.attempts).where(
+                    OutboxMessage.tenant_id == tenant_id
+                )
+            ).all()
+        assert {r.status for r in rows} == {"sent"}
+        assert sum(handled) == sum(r.attempts for r in rows)  # each claim counted once
         assert min(handled) > 0  # both took part
     finally:
         with owned_session(factory) as db:
