@@ -50,8 +50,10 @@ LON, LAT = 121.4737, 31.2304
 ALL_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 FLEET = 204  # two batch uploaders, 200 phones sending single fixes, two late uploaders
 
-# Each of wrk's two threads speaks for half of the phones in turn, so a phone has one
-# request in flight at a time, as a real one does.
+# Each of wrk's two threads speaks for half of the phones. The OsmAnd script takes them
+# in turn; the POST script below takes the phone that has waited longest for its turn and
+# has no request in flight (answers name their fix), so a phone never has two fixes on
+# the way at once, as a real one does not.
 WRK_PHONES = """
 local n = 0
 local half = {}
@@ -91,18 +93,37 @@ phones = {%(tokens)s}
 """
     + WRK_PHONES
     + """
+local free, waiting = nil, {}  -- phones without a request in flight; fix id -> phone
+local function free_phone()
+  if free == nil then
+    free = {}
+    for i = 1, #half do free[i] = i end
+  end
+  local i = table.remove(free, 1) or (math.random(1, #half))
+  return half[i], i
+end
+response = function(status, headers, body)
+  local id = body:match('"id":"([%%x%%-]+)"')
+  if id and waiting[id] then
+    free[#free + 1] = waiting[id]
+    waiting[id] = nil
+  end
+end
 request = function()
   local id = string.format("%%08x-%%04x-4%%03x-8%%03x-%%08x%%04x",
     math.random(0, 2147483646), math.random(0, 65535), math.random(0, 4095),
     math.random(0, 4095), math.random(0, 2147483646), math.random(0, 65535))
-  local phone, i = next_phone()
+  local phone, i = free_phone()
+  waiting[id] = i
   local ms = fix_ms(i)
   local second = math.floor(ms / 1000)
   local t = os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", second)
   t = t .. string.format(".%%03dZ", ms - second * 1000)
+  -- within about 10 m of a spot, as GPS noise around a rep standing or walking: fixes a
+  -- few milliseconds apart scattered over 100 m were one in ten flagged a jump (over 70 m/s)
   local body = string.format(
     '{"pings":[{"id":"%%s","fix_time":"%%s","lon":%%.6f,"lat":%%.6f,"accuracy_m":8}]}',
-    id, t, 121.4737 + math.random() * 0.001, 31.2304 + math.random() * 0.001)
+    id, t, 121.4737 + math.random() * 0.0001, 31.2304 + math.random() * 0.0001)
   local headers = {["Content-Type"] = "application/json",
                    ["Authorization"] = "Bearer " .. phone}
   return wrk.format(nil, nil, headers, body)
@@ -122,7 +143,7 @@ request = function()
   local path = string.format(
     "/ingest/osmand?id=%%s&timestamp=%%.0f&lat=%%.7f&lon=%%.7f&accuracy=8&batt=80",
     phone, fix_ms(i),
-    31.2304 + math.random() * 0.001, 121.4737 + math.random() * 0.001)
+    31.2304 + math.random() * 0.0001, 121.4737 + math.random() * 0.0001)
   return wrk.format("GET", path)
 end
 """

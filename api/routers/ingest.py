@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.adapters import osmand, owntracks
 from api.adapters.common import ProtocolError
-from api.deps import GathererDep, SessionDep, SettingsDep, gathered, in_own_session
+from api.deps import SessionDep, SettingsDep, gathered, gatherer_of, in_own_session
 from fieldforce.devices.identity import IdentityCache
 from fieldforce.devices.service import TrackerLogin, authenticate_osmand, authenticate_owntracks
 from fieldforce.errors import BadRequest, Invalid, Unauthorized
@@ -100,7 +100,7 @@ _OSMAND = {
 
 @router.get("/ingest/osmand", operation_id="osmand_ingest_get", **_OSMAND)  # type: ignore[arg-type]
 @router.post("/ingest/osmand", operation_id="osmand_ingest_post", **_OSMAND)  # type: ignore[arg-type]
-async def osmand_ingest(request: Request, body: RawBody, gatherer: GathererDep) -> Response:
+async def osmand_ingest(request: Request, body: RawBody) -> Response:
     """OsmAnd protocol: parameters in the query string, else a form body, else the Traccar
     Client JSON body. `id` is the identifier of an `osmand` device, from registration.
     Speed is in knots (m/s in the JSON form). `notificationToken` is ignored: push tokens
@@ -122,7 +122,7 @@ async def osmand_ingest(request: Request, body: RawBody, gatherer: GathererDep) 
             ),
         )
     who, fingerprint = found
-    results = await gatherer.submit(Upload(who, [report.ping]))
+    results = await gatherer_of(request).submit(Upload(who, [report.ping]))
     _log_refusals(results, who.device_id, fingerprint)
     return Response(status_code=200, media_type="text/plain")
 
@@ -149,7 +149,6 @@ def owntracks_ingest(
     body: RawBody,
     session: SessionDep,
     settings: SettingsDep,
-    gatherer: GathererDep,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> JSONResponse:
     """OwnTracks HTTP mode: HTTP Basic with the identifier and secret of an `owntracks`
@@ -183,7 +182,9 @@ def owntracks_ingest(
             record_device_report(session, device, "location_unreadable", msg)
     if pings:
         _log_refusals(
-            gathered(session, gatherer, Upload(who, pings)), device.id, device.fingerprint
+            gathered(session, gatherer_of(request), Upload(who, pings)),
+            device.id,
+            device.fingerprint,
         )
     return JSONResponse(commands_for_reply(session, device))
 

@@ -10,12 +10,12 @@ from geoalchemy2.shape import to_shape
 
 from api.deps import (
     CursorQ,
-    GathererDep,
     LimitQ,
     SessionDep,
     SettingsDep,
     TrackingActor,
     UploadingActor,
+    gatherer_of,
     in_own_session,
 )
 from api.formats.geojson import (
@@ -55,9 +55,7 @@ router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
 
 @router.post("/pings", response_model=PingBatchResult, response_model_exclude_none=True)
-async def upload_pings(
-    body: PingBatch, actor: UploadingActor, request: Request, gatherer: GathererDep
-) -> PingBatchResult:
+async def upload_pings(body: PingBatch, actor: UploadingActor, request: Request) -> PingBatchResult:
     """Upload up to 1,000 fixes of the signed-in staff member, oldest or newest first,
     including ones buffered offline. One result per item, in order. Answered only after
     everything accepted is committed; re-sending a batch stores nothing twice."""
@@ -94,7 +92,7 @@ async def upload_pings(
         pings = await in_own_session(
             request, lambda session: positioning.place(session, who.tenant_id, measured, heard)
         )
-    results = await gatherer.submit(Upload(who, pings))
+    results = await gatherer_of(request).submit(Upload(who, pings))
     counts = Counter(r.status.value for r in results)
     return PingBatchResult(
         results=[

@@ -3,6 +3,8 @@ apps report besides fixes."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,8 +20,21 @@ from fieldforce.tracking.models import DeviceReport
 
 def uploader_for_actor(actor: Actor) -> Uploader:
     actor.require_module(Module.TRACKING.value)
+    return Uploader(actor.tenant_id, actor.staff_id, actor.device_id, _settings_of(actor))
+
+
+# A remembered caller (``devices.identity``) carries the same settings mapping until
+# something about the tenant changes: it is validated once, not on every upload.
+_validated: dict[uuid.UUID, tuple[Mapping[str, Any], TenantSettings]] = {}
+
+
+def _settings_of(actor: Actor) -> TenantSettings:
+    kept = _validated.get(actor.tenant_id)
+    if kept is not None and kept[0] is actor.tenant_settings:
+        return kept[1]
     settings = TenantSettings.model_validate(actor.tenant_settings)
-    return Uploader(actor.tenant_id, actor.staff_id, actor.device_id, settings)
+    _validated[actor.tenant_id] = (actor.tenant_settings, settings)
+    return settings
 
 
 def uploader_for_device(session: Session, device: Device) -> Uploader:

@@ -13,14 +13,17 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from fieldforce.auth.keys import forget_cached_keys, key_file
 from fieldforce.auth.tokens import issue_token
+from fieldforce.org.scope import Actor
 from fieldforce.settings import Settings
 from fieldforce.tenancy.models import TenantSettings
 from fieldforce.tracking.ingest import PingIn, Uploader, ingest_pings
 from fieldforce.tracking.models import LatestPosition, Ping
+from fieldforce.tracking.service import uploader_for_actor
 from tests.conftest import TEST_SECRET
 from tests.world import World
 
 PINGS = "/api/v1/pings"
+TENANT = uuid.uuid4()
 # People's Square, Shanghai
 LON, LAT = 121.4737, 31.2304
 
@@ -202,6 +205,45 @@ def test_tracking_switched_off_refuses_pings(client: TestClient, world: World) -
     r = client.post(PINGS, headers=world.headers("north.rep"), json={"pings": [fix(1)]})
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "module_disabled"
+
+
+def test_a_changed_tenant_setting_applies_to_the_next_upload(
+    client: TestClient, world: World
+) -> None:
+    """The uploader's validated settings are kept with the remembered caller and go with
+    it when the tenant changes."""
+    headers = world.headers("north.rep")
+    r = client.post(PINGS, headers=headers, json={"pings": [fix(3, accuracy_m=120)]})
+    assert r.json()["results"][0].get("flags") is None  # within the default 150 m
+    admin = world.headers("admin")
+    r = client.patch("/api/v1/tenant", headers=admin, json={"settings": {"accuracy_limit_m": 100}})
+    assert r.status_code == 200
+    r = client.post(PINGS, headers=headers, json={"pings": [fix(2, accuracy_m=120)]})
+    assert r.json()["results"][0]["flags"] == ["inaccurate"]
+    other = world.headers("other.admin")
+    client.patch("/api/v1/tenant", headers=other, json={"settings": {"accuracy_limit_m": 500}})
+    r = client.post(PINGS, headers=headers, json={"pings": [fix(1, accuracy_m=120)]})
+    assert r.json()["results"][0]["flags"] == ["inaccurate"]  # another tenant's change
+
+
+def test_an_uploader_s_settings_are_validated_once_per_remembered_caller() -> None:
+    def caller(settings: dict[str, object]) -> Actor:
+        return Actor(
+            tenant_id=TENANT,
+            staff_id=uuid.uuid4(),
+            roles=frozenset({"rep"}),
+            org_unit_id=uuid.uuid4(),
+            unit_path="t",
+            modules=frozenset({"tracking"}),
+            tenant_settings=settings,
+        )
+
+    remembered = caller({"accuracy_limit_m": 90})
+    first = uploader_for_actor(remembered).settings
+    assert first.accuracy_limit_m == 90
+    assert uploader_for_actor(remembered).settings is first
+    changed = uploader_for_actor(caller({"accuracy_limit_m": 70})).settings
+    assert changed.accuracy_limit_m == 70
 
 
 def test_a_remembered_token_still_expires(
