@@ -11,13 +11,13 @@ from fieldforce.logs import configure_logging
 
 
 @contextmanager
-def json_logs() -> Iterator[None]:
+def json_logs(level: str = "INFO") -> Iterator[None]:
     """Call inside the test, after capsys has replaced stderr; the previous handlers come
     back afterwards."""
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    configure_logging("INFO", "json")
+    handlers, previous = root.handlers[:], root.level
+    configure_logging(level, "json")
     try:
         yield
     finally:
-        root.handlers, root.level = handlers, level
+        root.handlers, root.level = handlers, previous

@@ -267,7 +267,8 @@ def _deactivate_and_wait(
         listening = db.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity "
-                "WHERE application_name = 'fieldforce-identity' AND query LIKE 'LISTEN %'"
+                "WHERE application_name = 'fieldforce-identity' "
+                "AND query ~ '^(LISTEN|NOTIFY) fieldforce_identity'"
             )
         )
         assert listening == len(bases)  # so both remember the sender: not read each time

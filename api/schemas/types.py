@@ -99,6 +99,8 @@ def json_problem(value: Any, depth: int = 0) -> str | None:
         return "a string holds NUL or a lone surrogate" if _JSON_FORBIDDEN.search(value) else None
     if isinstance(value, float):
         return None if math.isfinite(value) else "a number is not finite"
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return "an integer is outside the 64-bit range"
     if isinstance(value, dict):
         for key, item in value.items():
             problem = json_problem(str(key), depth) or json_problem(item, depth + 1)

@@ -23,14 +23,14 @@ def uploader_for_actor(actor: Actor) -> Uploader:
     return Uploader(actor.tenant_id, actor.staff_id, actor.device_id, _settings_of(actor))
 
 
-# A remembered caller (``devices.identity``) carries the same settings mapping until
-# something about the tenant changes: it is validated once, not on every upload.
+# Every uploader of a tenant carries the tenant's settings as stored (a few keys): equal
+# settings are validated once a process, not on every upload.
 _validated: dict[uuid.UUID, tuple[Mapping[str, Any], TenantSettings]] = {}
 
 
 def _settings_of(actor: Actor) -> TenantSettings:
     kept = _validated.get(actor.tenant_id)
-    if kept is not None and kept[0] is actor.tenant_settings:
+    if kept is not None and kept[0] == actor.tenant_settings:
         return kept[1]
     settings = TenantSettings.model_validate(actor.tenant_settings)
     _validated[actor.tenant_id] = (actor.tenant_settings, settings)

@@ -6,17 +6,19 @@ data in a tenant of its own, deleted at the end."""
 
 from __future__ import annotations
 
+import importlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, delete, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce.db import owned_session
-from fieldforce.devices.identity import ChangeListener, IdentityCache
+from fieldforce.devices.identity import _IDENTITY, ChangeListener, IdentityCache
 from fieldforce.devices.models import Device
 from fieldforce.org.models import Staff
 from fieldforce.tenancy.models import Tenant
@@ -114,15 +116,38 @@ def test_a_change_committed_elsewhere_is_heard_within_a_second(
     assert heard < 1.5
 
 
-def test_last_contact_and_sign_in_are_no_change(
-    committed: Committed, following: tuple[IdentityCache, ChangeListener]
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE device SET last_seen_at = now() WHERE id = :device",
+        "UPDATE staff SET last_login_at = now() WHERE id = :staff",
+        "UPDATE device SET fcm_token = 'a-new-token', fcm_token_updated_at = now() "
+        "WHERE id = :device",
+        "UPDATE device SET name = 'My phone' WHERE id = :device",
+        "UPDATE staff SET name = 'Someone else', phone = '+8613800000000' WHERE id = :staff",
+    ],
+)
+def test_what_does_not_say_who_someone_is_is_no_change(
+    committed: Committed, following: tuple[IdentityCache, ChangeListener], change: str
 ) -> None:
     factory, tenant, staff, device = committed
     cache, _ = following
     before = cache.generation
-    _commit(factory, "UPDATE device SET last_seen_at = now() WHERE id = :d", d=device)
-    _commit(factory, "UPDATE staff SET last_login_at = now() WHERE id = :s", s=staff)
+    _commit(factory, change, staff=staff, device=device)
     _only_the_next_change_is_heard(factory, tenant, cache, before)
+
+
+def test_a_change_forgets_its_own_tenant_s_callers_only(
+    committed: Committed, following: tuple[IdentityCache, ChangeListener]
+) -> None:
+    factory, tenant, staff, _ = committed
+    cache, _ = following
+    ours, theirs = ("actor", "ours"), ("actor", "theirs")
+    cache.remembered(ours, lambda: SimpleNamespace(tenant_id=tenant))
+    cache.remembered(theirs, lambda: SimpleNamespace(tenant_id=uuid.uuid4()))
+    _commit(factory, "UPDATE staff SET roles = '{supervisor}' WHERE id = :s", s=staff)
+    _until(lambda: cache.fresh(ours) is None, "the change forgets its tenant's callers", 2.0)
+    assert cache.fresh(theirs) is not None
 
 
 def test_a_rolled_back_change_is_not_heard(
@@ -181,7 +206,7 @@ def test_a_look_up_overtaken_by_a_change_is_not_kept() -> None:
     assert _remembered(cache)
 
 
-def test_this_process_forgets_at_the_flush_of_a_change_not_of_a_sign_in(
+def test_this_process_forgets_at_the_flush_of_a_change_of_who_someone_is(
     committed: Committed, db: Session
 ) -> None:
     _, _, staff_id, _ = committed
@@ -189,9 +214,26 @@ def test_this_process_forgets_at_the_flush_of_a_change_not_of_a_sign_in(
     cache.remembered(KEY, lambda: "the rep")
     staff = db.get(Staff, (committed[1], staff_id))
     assert staff is not None
+    theirs = ("actor", "theirs")
+    cache.remembered(theirs, lambda: SimpleNamespace(tenant_id=uuid.uuid4()))
     staff.last_login_at = datetime.now(UTC)
-    db.flush()
-    assert _remembered(cache)
     staff.name = "Someone else"
     db.flush()
+    assert _remembered(cache)
+    staff.roles = ["supervisor"]
+    db.flush()
     assert not _remembered(cache)
+    assert cache.fresh(theirs) is not None  # another tenant's caller
+
+
+def test_this_process_and_the_triggers_judge_the_same_columns() -> None:
+    migration = importlib.import_module(
+        "fieldforce.migrations.versions.0024_identity_changes_by_tenant"
+    )
+    assert {
+        model.__tablename__: columns and tuple(sorted(columns))  # type: ignore[attr-defined]
+        for model, columns in _IDENTITY.items()
+    } == {
+        table: columns and tuple(sorted(columns))
+        for table, columns in migration.IDENTITY_COLUMNS.items()
+    }

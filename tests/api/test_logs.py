@@ -39,6 +39,25 @@ def test_each_request_logs_one_json_line_with_its_request_id(
     assert str(entry["timestamp"]).endswith("Z")
 
 
+def test_below_the_level_nothing_is_written_and_above_it_everything_is(
+    client: TestClient, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with json_logs("WARNING"):
+        r = client.get("/api/v1/me", headers=world.headers("north.rep"))
+        get_logger("fieldforce.test").info("dropped")
+        get_logger("fieldforce.test").warning("kept", n=1)
+    assert r.status_code == 200
+    assert [(e["event"], e["level"]) for e in lines(capsys.readouterr().err)] == [
+        ("kept", "warning")
+    ]
+
+
+def test_each_request_gets_an_id_of_its_own(client: TestClient) -> None:
+    ids = {client.get("/health").headers["x-request-id"] for _ in range(50)}
+    assert len(ids) == 50
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
 def test_values_under_credential_keys_are_masked_at_any_depth(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

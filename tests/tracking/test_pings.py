@@ -226,7 +226,7 @@ def test_a_changed_tenant_setting_applies_to_the_next_upload(
     assert r.json()["results"][0]["flags"] == ["inaccurate"]  # another tenant's change
 
 
-def test_an_uploader_s_settings_are_validated_once_per_remembered_caller() -> None:
+def test_a_tenant_s_settings_are_validated_once_for_all_its_uploaders() -> None:
     def caller(settings: dict[str, object]) -> Actor:
         return Actor(
             tenant_id=TENANT,
@@ -238,10 +238,9 @@ def test_an_uploader_s_settings_are_validated_once_per_remembered_caller() -> No
             tenant_settings=settings,
         )
 
-    remembered = caller({"accuracy_limit_m": 90})
-    first = uploader_for_actor(remembered).settings
+    first = uploader_for_actor(caller({"accuracy_limit_m": 90})).settings
     assert first.accuracy_limit_m == 90
-    assert uploader_for_actor(remembered).settings is first
+    assert uploader_for_actor(caller({"accuracy_limit_m": 90})).settings is first
     changed = uploader_for_actor(caller({"accuracy_limit_m": 70})).settings
     assert changed.accuracy_limit_m == 70
 
