@@ -11,7 +11,8 @@ themselves, and a request costs no thread of its own while it waits.
 
 A group holds at most one upload per person (the next one waits for the next group). When
 the group's transaction fails, each half is written again, down to single uploads, so bad
-data in one request fails that request only. No request is answered before the commit that holds
+data in one request fails that request only; a database that cannot be reached fails the
+group at once. No request is answered before the commit that holds
 its fixes (DESIGN §3).
 """
 
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+import psycopg2
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldforce import flows
@@ -48,6 +51,16 @@ class _Waiting:
         else:
             assert results is not None
             self.future.set_result(results)
+
+
+def _unreachable(exc: Exception) -> bool:
+    """The database could not be reached or the connection was lost (no server error
+    code): no smaller group would fare better."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or (
+        isinstance(exc.orig, psycopg2.OperationalError) and exc.orig.pgcode is None
+    )
 
 
 @dataclass
@@ -138,8 +151,8 @@ class Gatherer:
             with owned_session(self.factory) as session:
                 found = flows.ingest_many(session, [w.upload for w in group], push=self.push)
         except Exception as exc:
-            if len(group) == 1:
-                return [(None, exc)]
+            if len(group) == 1 or _unreachable(exc):
+                return [(None, exc)] * len(group)
             half = len(group) // 2
             return self._write(group[:half]) + self._write(group[half:])
         return [(results, None) for results in found]

@@ -1,8 +1,9 @@
 # ruff: noqa: F811  (fixtures imported from the tests they come from)
-"""An integer beyond 64 bits in a fix's attributes: JSON allows it and JSONB stores it, but
-the store statement's serializer does not. The API refuses it (422), tracker apps' fixes
-lose that attribute, and an upload that fails its group anyway fails alone, the others
-written in a few transactions."""
+"""Uploads that cannot be stored. An integer beyond 64 bits in a fix's attributes: JSON
+allows it and JSONB stores it, but the store statement's serializer does not. The API
+refuses it (422), tracker apps' fixes lose that attribute, and an upload that fails its
+group anyway fails alone, the others written in a few transactions. A database that cannot
+be reached fails the whole group at once."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from fieldforce.gathering import Gatherer
-from fieldforce.tracking.ingest import Status
+from fieldforce.gathering import Gatherer, _Waiting
+from fieldforce.tenancy.models import TenantSettings
+from fieldforce.tracking.ingest import PingIn, Status, Upload, Uploader
 from fieldforce.tracking.models import Ping
 from tests.tracking.test_gathering import (  # noqa: F401  (fixture)
     PEOPLE,
@@ -127,3 +129,29 @@ def test_an_upload_that_fails_its_group_fails_alone_in_a_few_transactions(
         f"{PEOPLE - 1} good uploads took {len(transactions)} transactions (one each): "
         "one bad upload should not turn the group into one transaction per request"
     )
+
+
+def test_a_group_that_cannot_reach_the_database_fails_at_once() -> None:
+    """Halving a failed group helps only when one upload is to blame: with the database
+    gone, 16 uploads cost one attempt to connect, not 31."""
+    gone = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    attempts: list[int] = []
+    event.listen(gone, "do_connect", lambda *_: attempts.append(1))
+    gatherer = Gatherer(sessionmaker(gone), window_s=0.01, max_fixes=1000, push=False)
+    settings = TenantSettings()
+    group = [
+        _Waiting(
+            Upload(
+                Uploader(uuid.uuid4(), uuid.uuid4(), None, settings),
+                [PingIn(id=uuid.uuid4(), fix_time=datetime.now(UTC), lon=121.47, lat=31.23)],
+            ),
+            arrived=0.0,
+            future=None,  # type: ignore[arg-type]  # never answered here
+        )
+        for _ in range(16)
+    ]
+    outcomes = gatherer._write(group)
+    assert len(outcomes) == 16
+    assert all(results is None and error is not None for results, error in outcomes)
+    assert len(attempts) == 1
+    gone.dispose()
