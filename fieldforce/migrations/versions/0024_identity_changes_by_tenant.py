@@ -10,7 +10,10 @@ Revision ID: 0024
 Revises: 0023
 """
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 
@@ -35,7 +38,6 @@ IDENTITY_COLUMNS: dict[str, tuple[str, ...] | None] = {
     "tenant": None,
     "org_unit": None,
 }
-_OLD_VOLATILE = {"staff": ("last_login_at", "updated_at"), "device": ("last_seen_at", "updated_at")}
 
 
 def _changed(columns: tuple[str, ...] | None) -> str:
@@ -46,16 +48,20 @@ def _changed(columns: tuple[str, ...] | None) -> str:
     return f"({old}) IS DISTINCT FROM ({new})"
 
 
-def _drop_0023() -> None:
-    for table in _OLD_VOLATILE:
-        op.execute(f"DROP TRIGGER {table}_identity_deleted ON {table}")
-    for table in IDENTITY_COLUMNS:
-        op.execute(f"DROP TRIGGER {table}_identity_changed ON {table}")
-    op.execute("DROP FUNCTION fieldforce_identity_changed()")
+def _as_of_0023() -> ModuleType:
+    """Migration 0023, whose triggers this one replaces and brings back on the way down
+    (loaded from its file, as alembic loads it)."""
+    path = Path(__file__).with_name("0023_identity_changes.py")
+    spec = importlib.util.spec_from_file_location("migration_0023", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def upgrade() -> None:
-    _drop_0023()
+    _as_of_0023().downgrade()
     op.execute("""
         CREATE FUNCTION fieldforce_identity_changed() RETURNS trigger
         LANGUAGE plpgsql AS $$
@@ -87,30 +93,4 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {table}_identity_deleted ON {table}")
         op.execute(f"DROP TRIGGER {table}_identity_changed ON {table}")
     op.execute("DROP FUNCTION fieldforce_identity_changed()")
-    op.execute("""
-        CREATE FUNCTION fieldforce_identity_changed() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_notify('fieldforce_identity', '');
-            RETURN NULL;
-        END $$
-    """)
-    for table in ("tenant", "org_unit"):
-        op.execute(f"""
-            CREATE TRIGGER {table}_identity_changed
-            AFTER UPDATE OR DELETE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION fieldforce_identity_changed()
-        """)
-    for table, volatile in _OLD_VOLATILE.items():
-        minus = " ".join(f"- '{c}'" for c in volatile)
-        op.execute(f"""
-            CREATE TRIGGER {table}_identity_changed
-            AFTER UPDATE ON {table} FOR EACH ROW
-            WHEN ((to_jsonb(OLD) {minus}) IS DISTINCT FROM (to_jsonb(NEW) {minus}))
-            EXECUTE FUNCTION fieldforce_identity_changed()
-        """)
-        op.execute(f"""
-            CREATE TRIGGER {table}_identity_deleted
-            AFTER DELETE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION fieldforce_identity_changed()
-        """)
+    _as_of_0023().upgrade()
